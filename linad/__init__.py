@@ -1,0 +1,30 @@
+"""linad: automatic differentiation of functions on arrays, built on NumPy and SciPy.
+
+Every operation states only its JVP; reverse mode is derived by linearizing a
+program and transposing the resulting linear program (as in JAX).
+
+>>> import numpy as np, linad
+>>> X = np.arange(6.0).reshape(3, 2)
+>>> out, pullback = linad.vjp(lambda X: X.T @ X, X)
+>>> V = np.ones((2, 2))
+>>> np.allclose(pullback(V)[0], X @ (V + V.T))
+True
+"""
+from . import primitives  # noqa: F401  (registers primitives)
+from . import numpy  # noqa: F401  (tracer operators and NumPy dispatch)
+from .api import grad, jvp, linear_transpose, linearize, value_and_grad, vjp
+from .core import EscapedTracerError, LinearityError, TracerConversionError, Zero
+from .linear_map import LinearMap
+from .numpy._core import stop_gradient
+from .program import LinearProgram
+from .tree import register_pytree_node, tree_map
+from . import testing  # noqa: F401
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose",
+    "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
+    "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
+    "testing",
+]

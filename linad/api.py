@@ -1,0 +1,364 @@
+"""User-facing transformations: jvp, linearize, vjp, grad, value_and_grad, linear_transpose.
+
+Names, signatures and conventions follow JAX's (``jax.jvp``, ``jax.linearize``,
+``jax.vjp``, ``jax.grad``, ``jax.linear_transpose``).  Differences are stated in
+each docstring.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import tree
+from .core import Tracer, Zero, dtype_of, format_aval, is_inexact, shape_of
+from .jvp import JVPTrace, JVPTracer
+from .linear_map import LinearMap
+from .linearize import linearize_flat, stage
+from .program import backward_pass
+
+__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose"]
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def as_primal(x: Any, k: int, where: str) -> Any:
+    """Accept a Python scalar, NumPy array or tracer as a differentiable primal."""
+    if not isinstance(x, Tracer):
+        x = np.asarray(x)
+        if x.dtype == object:
+            raise TypeError(f"{where}: input {k} is not an array of numbers ({type(x)!r})")
+    if not is_inexact(dtype_of(x)):
+        raise TypeError(
+            f"{where}: input {k} has dtype {dtype_of(x)}, but linad differentiates only with "
+            "respect to float or complex inputs (integer and boolean inputs have no tangent). "
+            "Pass a float array (e.g. np.asarray(x, dtype=float)), or leave this input out of "
+            "argnums / close over it if it is not a variable.")
+    return x
+
+
+def check_tangent(t: Any, p: Any, k: int, where: str, kind: str = "tangent") -> Any:
+    """Check a tangent (or cotangent) against its primal's shape and dtype."""
+    if not isinstance(t, Tracer):
+        weak = isinstance(t, (int, float, complex)) and not isinstance(t, bool)
+        t = np.asarray(t, dtype=dtype_of(p) if weak else None)
+    if tuple(shape_of(t)) != tuple(shape_of(p)):
+        raise ValueError(
+            f"{where}: {kind} {k} has shape {tuple(shape_of(t))} but its primal has shape "
+            f"{tuple(shape_of(p))}; a {kind} must have exactly the shape of its primal.")
+    if dtype_of(t) != dtype_of(p):
+        raise TypeError(
+            f"{where}: {kind} {k} has dtype {dtype_of(t)} but its primal has dtype "
+            f"{dtype_of(p)}; a {kind} must have its primal's dtype "
+            f"(use .astype(np.{np.dtype(dtype_of(p)).name})).")
+    return t
+
+
+def _flat_args(args: Sequence, where: str) -> tuple[list, Any]:
+    leaves, td = tree.flatten(tuple(args))
+    return [as_primal(x, k, where) for k, x in enumerate(leaves)], td
+
+
+def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False) -> Callable:
+    """``f`` on flat leaves; records the output structure (and aux) in ``store``."""
+    def f_flat(*leaves):
+        out = f(*tree.unflatten(in_tree, leaves))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("with has_aux=True the function must return a pair (output, aux)")
+            out, aux = out
+            store["aux"] = aux
+        out_leaves, store["out_tree"] = tree.flatten(out)
+        return out_leaves
+    return f_flat
+
+
+def _zeros_if_symbolic(x: Any) -> Any:
+    return x.instantiate() if type(x) is Zero else x
+
+
+# ----------------------------------------------------------------------------- forward mode
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """Evaluate ``f`` and its directional derivative (forward mode).
+
+    Tangents are computed eagerly alongside the primals; no program is built.
+
+    Parameters
+    ----------
+    f : callable
+        A function of ``len(primals)`` positional pytree arguments.
+    primals, tangents : sequence
+        The point and the direction, pytrees of the same structure, shapes and
+        dtypes.
+
+    Returns
+    -------
+    (out, out_tangent)
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.jvp(np.sin, (0.0,), (2.0,))
+    (array(0.), array(2.))
+    """
+    p_leaves, in_tree = _flat_args(primals, "jvp")
+    t_leaves, t_tree = tree.flatten(tuple(tangents))
+    if t_tree != in_tree:
+        raise TypeError(f"jvp: tangents have structure {t_tree!r}, primals {in_tree!r}; "
+                        "they must match")
+    t_leaves = [check_tangent(t, p, k, "jvp") for k, (t, p) in enumerate(zip(t_leaves, p_leaves))]
+    trace = JVPTrace("jvp")
+    tracers = [JVPTracer(trace, p, t) for p, t in zip(p_leaves, t_leaves)]
+    store: dict = {}
+    try:
+        outs = _flat_fun(f, in_tree, store)(*tracers)
+    finally:
+        trace.alive = False
+    primals_out, tangents_out = [], []
+    for o in outs:
+        if isinstance(o, JVPTracer) and o._trace is trace:
+            primals_out.append(o.primal)
+            tangents_out.append(o.tangent)
+        else:
+            primals_out.append(o)
+            tangents_out.append(np.zeros(shape_of(o), np.result_type(o)) if not isinstance(o, Tracer)
+                                else Zero.like(o).instantiate())
+    td = store["out_tree"]
+    return tree.unflatten(td, primals_out), tree.unflatten(td, tangents_out)
+
+
+# ----------------------------------------------------------------------------- linearize
+
+def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
+    """Evaluate ``f`` and record its tangent map as a linear program.
+
+    Parameters
+    ----------
+    f : callable
+        A function of ``len(primals)`` positional pytree arguments.
+    *primals : pytrees of arrays
+        The point of linearization.
+
+    Returns
+    -------
+    out : pytree
+        ``f(*primals)``.
+    f_lin : LinearMap
+        The tangent map: ``f_lin(*tangents)`` runs only the recorded program;
+        ``f_lin.T`` is its transpose, ``print(f_lin)`` shows the program.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> out, f_lin = linad.linearize(np.sin, 0.0)
+    >>> f_lin(3.0)
+    array(3.)
+    """
+    out, f_lin, _ = _linearize(f, primals, has_aux=False, where="linearize")
+    return out, f_lin
+
+
+def _linearize(f: Callable, primals: Sequence, has_aux: bool, where: str):
+    p_leaves, in_tree = _flat_args(primals, where)
+    store: dict = {}
+    out_leaves, program = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_leaves)
+    out_tree = store["out_tree"]
+    lmap = LinearMap(program, in_tree, out_tree, in_is_args=True, out_is_args=False)
+    aux = None
+    if has_aux:
+        aux = tree.tree_map(_strip, store["aux"])
+    return tree.unflatten(out_tree, out_leaves), lmap, aux
+
+
+def _strip(x: Any) -> Any:
+    """The primal value of a tracer of a finished linearize (for aux outputs)."""
+    while isinstance(x, JVPTracer) and not x._trace.alive:
+        x = x.primal
+    return x
+
+
+# ----------------------------------------------------------------------------- reverse mode
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+    """Evaluate ``f`` and return its pullback (vector-Jacobian product).
+
+    The pullback is the transpose of the linearized program; no reverse rule is
+    ever written by hand.
+
+    Returns
+    -------
+    (out, f_vjp) or (out, f_vjp, aux)
+        ``f_vjp(ct)`` returns a tuple with one cotangent per primal, each of the
+        primal's shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> A = np.array([[1., 2.], [3., 4.]])
+    >>> out, f_vjp = linad.vjp(lambda X: A @ X, np.eye(2))
+    >>> f_vjp(np.ones((2, 2)))[0]
+    array([[4., 4.],
+           [6., 6.]])
+    """
+    out, lmap, aux = _linearize(f, primals, has_aux, "vjp")
+    program = lmap.program
+    out_avals = lmap.out_avals
+    out_tree = lmap.out_tree
+    in_tree = lmap.in_tree
+
+    def f_vjp(ct: Any) -> tuple:
+        ct_leaves, ct_tree = tree.flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp: cotangent structure {ct_tree!r} does not match the output "
+                            f"structure {out_tree!r}")
+        cts = [check_tangent(c, _AvalOnly(*a), k, "vjp", "cotangent")
+               for k, (c, a) in enumerate(zip(ct_leaves, out_avals))]
+        cts_in = backward_pass(program, cts)
+        return tree.unflatten(in_tree, [_zeros_if_symbolic(c) for c in cts_in])
+
+    if has_aux:
+        return out, f_vjp, aux
+    return out, f_vjp
+
+
+class _AvalOnly:
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def _argnums_tuple(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"{where}: argnums {argnums!r} is out of range for a call with "
+                             f"{nargs} positional arguments")
+    return tuple(a % nargs for a in nums)
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """A function returning ``f``'s value and its gradient w.r.t. ``argnums``.
+
+    ``f`` must return a real scalar.  With ``has_aux=True`` ``f`` returns
+    ``(value, aux)`` and the result is ``((value, aux), grad)``.  For a real
+    function of complex input the gradient follows JAX's convention (the
+    transpose, not the adjoint: ``grad(lambda z: abs(z)**2)(z) == 2*conj(z)``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
+    (array(5.), array([2., 4.]))
+    """
+    def vg(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad")
+
+        def g(*diff):
+            full = list(args)
+            for i, d in zip(nums, diff):
+                full[i] = d
+            return f(*full, **kwargs)
+
+        for i in nums:
+            for k, leaf in enumerate(tree.leaves(args[i])):
+                if not is_inexact(dtype_of(leaf if isinstance(leaf, Tracer) else np.asarray(leaf))):
+                    raise TypeError(
+                        f"grad: argument {i} has dtype {dtype_of(np.asarray(leaf)) if not isinstance(leaf, Tracer) else leaf.dtype}; "
+                        "linad differentiates only with respect to float or complex inputs. "
+                        "Pass it as a float array (np.asarray(x, dtype=float)), or remove it "
+                        "from argnums.")
+        res = vjp(g, *[args[i] for i in nums], has_aux=has_aux)
+        out, f_vjp = res[0], res[1]
+        _check_scalar_output(out)
+        grads = f_vjp(np.ones((), dtype_of(out)))
+        g_out = grads[0] if isinstance(argnums, int) else grads
+        if has_aux:
+            return (out, res[2]), g_out
+        return out, g_out
+
+    vg.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return vg
+
+
+def _check_scalar_output(out: Any) -> None:
+    if isinstance(out, (tuple, list, dict)) or out is None:
+        raise TypeError("grad requires a function returning one real scalar; it returned a "
+                        f"{type(out).__name__}. Use linad.vjp or linad.jacrev for structured "
+                        "outputs, or has_aux=True to return auxiliary data.")
+    shape = tuple(shape_of(out))
+    if shape != ():
+        raise TypeError(
+            f"grad requires a scalar output, but the function returned an array of shape "
+            f"{shape}. Reduce it (e.g. .sum()), or use linad.vjp / linad.jacrev for "
+            "non-scalar outputs.")
+    if not is_inexact(dtype_of(out)) or dtype_of(out).kind == "c":
+        raise TypeError(
+            f"grad requires a real floating-point scalar output, got dtype {dtype_of(out)}. "
+            "For a complex output differentiate its real part, or use linad.vjp.")
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar function ``f`` w.r.t. the arguments ``argnums``.
+
+    Reverse mode: ``f`` is linearized once and the linear program transposed.
+
+    Parameters
+    ----------
+    f : callable
+        Returns a real scalar (or ``(scalar, aux)`` with ``has_aux=True``).
+    argnums : int or tuple of int
+        Which positional arguments to differentiate; a tuple gives a tuple of
+        gradients.
+    has_aux : bool
+        Return ``(grad, aux)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> linad.grad(lambda X: (X.T @ X).sum())(X)
+    array([[ 6.,  6.],
+           [14., 14.]])
+    """
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def g(*args, **kwargs):
+        (value_aux, gr) = vg(*args, **kwargs)
+        if has_aux:
+            return gr, value_aux[1]
+        return gr
+
+    g.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return g
+
+
+# ----------------------------------------------------------------------------- transposition
+
+def linear_transpose(f: Callable, *primals: Any) -> LinearMap:
+    """The transpose of a linear function ``f``, staged at the shapes of ``primals``.
+
+    ``f`` must be linear in its arguments and written with linad (or NumPy)
+    operations; a nonlinear ``f`` raises :class:`linad.LinearityError` naming the
+    operation and operand.  Only the shapes and dtypes of ``primals`` are used.
+
+    Returns
+    -------
+    LinearMap
+        Called with one output cotangent, it returns a tuple of input cotangents.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> A = np.array([[1., 2.], [3., 4.]])
+    >>> f_t = linad.linear_transpose(lambda x: A @ x, np.zeros(2))
+    >>> f_t(np.array([1., 0.]))
+    (array([1., 2.]),)
+    """
+    p_leaves, in_tree = _flat_args(primals, "linear_transpose")
+    store: dict = {}
+    avals = [(shape_of(p), dtype_of(p)) for p in p_leaves]
+    program = stage(_flat_fun(f, in_tree, store), avals, name="linear_transpose")
+    lmap = LinearMap(program, in_tree, store["out_tree"], in_is_args=True, out_is_args=False)
+    return lmap.T

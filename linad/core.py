@@ -1,0 +1,303 @@
+"""The core: primitives, ``bind``, traces, tracers and symbolic zeros.
+
+Every differentiable operation is a :class:`Primitive`.  Calling it goes through
+:func:`bind`, which looks at the arguments: if none is a :class:`Tracer`, the
+primitive's NumPy ``impl`` runs directly; otherwise the trace of the innermost
+tracer (the one with the highest ``level``) processes it.  A tracer of an
+outer trace is just a constant to an inner trace, which is what keeps nested
+transformations apart (no perturbation confusion).
+
+Trace levels come from one process-wide counter: a transformation started
+inside another always gets a higher level, and no trace state is global or
+shared between threads.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "Primitive", "bind", "Trace", "Tracer", "Zero", "PRIMITIVES",
+    "LinearityError", "EscapedTracerError", "TracerConversionError",
+    "is_inexact", "aval_of", "shape_of", "dtype_of",
+]
+
+#: Every primitive created, by name (the systematic test suite iterates this).
+PRIMITIVES: dict[str, "Primitive"] = {}
+
+_next_level = itertools.count(1).__next__
+
+
+class LinearityError(TypeError):
+    """A tangent (or the argument of a function that must be linear) was used nonlinearly."""
+
+
+class EscapedTracerError(RuntimeError):
+    """A traced value was used after the transformation that created it had finished."""
+
+
+class TracerConversionError(TypeError):
+    """A traced value was converted to a concrete NumPy array or Python number."""
+
+
+# ----------------------------------------------------------------------------- avals
+
+def is_inexact(dtype: Any) -> bool:
+    """True for floating and complex dtypes (those that carry tangents)."""
+    return np.issubdtype(dtype, np.inexact)
+
+
+def shape_of(x: Any) -> tuple:
+    """Shape of an array, tracer, Zero or Python scalar."""
+    return getattr(x, "shape", ())
+
+
+def dtype_of(x: Any) -> np.dtype:
+    """Dtype of an array, tracer or Zero; Python scalars get NumPy's default dtype."""
+    dt = getattr(x, "dtype", None)
+    return dt if dt is not None else np.result_type(x)
+
+
+def aval_of(x: Any) -> tuple[tuple, np.dtype]:
+    """The abstract value (shape, dtype) of ``x``."""
+    return shape_of(x), dtype_of(x)
+
+
+def format_aval(shape: tuple, dtype: Any) -> str:
+    """Short aval text such as ``f64[3,4]``."""
+    dt = np.dtype(dtype)
+    short = {"f": "f", "c": "c", "i": "i", "u": "u", "b": "bool"}[dt.kind]
+    name = short if dt.kind == "b" else f"{short}{dt.itemsize * 8}"
+    return f"{name}[{','.join(map(str, shape))}]"
+
+
+class Zero:
+    """A symbolic zero tangent or cotangent with a shape and dtype; never allocated."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: Any):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def instantiate(self) -> np.ndarray:
+        """A concrete array of zeros."""
+        return np.zeros(self.shape, self.dtype)
+
+    def __repr__(self) -> str:
+        return f"Zero({format_aval(self.shape, self.dtype)})"
+
+    @staticmethod
+    def like(x: Any) -> "Zero":
+        return Zero(shape_of(x), dtype_of(x))
+
+
+# ----------------------------------------------------------------------------- primitives
+
+class Primitive:
+    """An operation with a NumPy implementation and differentiation rules.
+
+    Attributes
+    ----------
+    impl : callable
+        ``impl(*arrays, **params)`` on concrete NumPy values.
+    jvp_rule : callable or None
+        ``jvp_rule(primals, tangents, **params) -> (primal_out, tangent_out)``.
+        Tangents may be :class:`Zero`.  Written with linad operations.
+    linear_in : tuple of int or None
+        For linear primitives: the operand positions the primitive is linear in.
+    multilinear : bool
+        If True at most one of the ``linear_in`` operands may be a tangent
+        (``mul``, ``einsum``); the others are residual constants.
+    shape_rule : callable
+        ``shape_rule(*avals, **params) -> (shape, dtype)`` for linear primitives
+        (used while staging a linear program, where no values exist).
+    transpose_rule : callable
+        ``transpose_rule(ct, *operands, **params) -> list`` of cotangents, one per
+        operand (``None`` for constants).  Linear operands are :class:`LinearArg`.
+    batch_rule : callable
+        ``batch_rule(args, batched, **params)``: apply with a leading batch axis
+        on the operands whose ``batched`` flag is True.
+    """
+
+    __slots__ = ("name", "impl", "jvp_rule", "transpose_rule", "shape_rule", "batch_rule",
+                 "linear_in", "multilinear", "multiple_results", "__weakref__")
+
+    def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False):
+        if name in PRIMITIVES:
+            raise ValueError(f"a primitive named {name!r} already exists")
+        self.name = name
+        self.impl = impl
+        self.jvp_rule = None
+        self.transpose_rule = None
+        self.shape_rule = None
+        self.batch_rule = None
+        self.linear_in = None
+        self.multilinear = False
+        self.multiple_results = multiple_results
+        PRIMITIVES[name] = self
+
+    @property
+    def is_linear(self) -> bool:
+        return self.linear_in is not None
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        return bind(self, *args, **params)
+
+    __call__ = bind
+
+    def __repr__(self) -> str:
+        return f"{self.name}_p"
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply ``prim`` to ``args``: directly on NumPy values, or through the innermost trace."""
+    top = None
+    level = 0
+    for a in args:
+        if isinstance(a, Tracer):
+            tr = a._trace
+            if tr.level > level:
+                top, level = tr, tr.level
+    if top is None:
+        return prim.impl(*args, **params)
+    return top.process_primitive(prim, args, params)
+
+
+# ----------------------------------------------------------------------------- traces
+
+class Trace:
+    """One transformation in progress.  Subclasses implement ``process_primitive``."""
+
+    __slots__ = ("level", "alive", "name")
+    kind = "trace"
+
+    def __init__(self, name: str):
+        self.level = _next_level()
+        self.alive = True
+        self.name = name
+
+    def check_alive(self) -> None:
+        if not self.alive:
+            raise EscapedTracerError(
+                f"a traced value escaped from the {self.name} transformation that created it "
+                "and was used after that transformation had finished (for example it was stored "
+                "in a global variable or a closure). Return the value from the function being "
+                "transformed instead of storing it.")
+
+    def full_raise(self, args: tuple) -> list:
+        """Wrap every argument as a tracer of this trace (constants are lifted)."""
+        out = []
+        for a in args:
+            if isinstance(a, Tracer):
+                tr = a._trace
+                if tr is self:
+                    out.append(a)
+                    continue
+                tr.check_alive()
+            out.append(self.lift(a))
+        return out
+
+    def lift(self, value: Any) -> "Tracer":
+        raise NotImplementedError
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        raise NotImplementedError
+
+
+class Tracer:
+    """A value being traced by a transformation.
+
+    Tracers behave like NumPy arrays: arithmetic operators, ``@``, indexing,
+    ``.T``, ``.shape`` and the common methods dispatch to linad operations, and
+    NumPy functions called on them dispatch through ``__array_ufunc__`` and
+    ``__array_function__``.  The methods themselves are attached by
+    ``linad.numpy`` when it is imported.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    # subclasses define: aval (shape, dtype) and full_lower()
+    @property
+    def aval(self) -> tuple:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple:
+        return self.aval[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval[1]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<{format_aval(*self.aval)}, {self._trace.name}>"
+
+    # -- conversions to concrete values are refused -----------------------------------
+    def _conversion_error(self, what: str) -> TracerConversionError:
+        return TracerConversionError(
+            f"{what} was called on a traced value ({format_aval(*self.aval)}) inside "
+            f"linad.{self._trace.name}. Converting it to a concrete NumPy array or Python number "
+            "would cut it out of the derivative (a silent wrong derivative). Keep it an array: use "
+            "linad.numpy (lnp) functions or NumPy functions on it; to use its value as a "
+            "non-differentiated constant, call linad.stop_gradient(x) or "
+            "linad.concrete_value(x).")
+
+    def __array__(self, dtype=None, copy=None):
+        raise self._conversion_error("np.asarray / np.array")
+
+    def __float__(self):
+        raise self._conversion_error("float()")
+
+    def __int__(self):
+        raise self._conversion_error("int()")
+
+    def __complex__(self):
+        raise self._conversion_error("complex()")
+
+    def __index__(self):
+        raise self._conversion_error("operator.index()")
+
+    def tolist(self):
+        raise self._conversion_error("tolist()")
+
+    def item(self, *args):
+        raise self._conversion_error("item()")
+
+    def __bool__(self):
+        raise self._conversion_error("bool() (an `if` on an array value)")
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # -- in-place assignment is refused -------------------------------------------------
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "in-place assignment into a traced array (x[idx] = v) is not supported: linad "
+            "traces values, not memory. Use the functional update x = x.at[idx].set(v) "
+            "(or .add(v), .multiply(v)), which returns a new array.")

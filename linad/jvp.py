@@ -1,0 +1,82 @@
+"""Forward mode: a trace whose tracers carry a primal and a tangent, evaluated eagerly.
+
+The same trace serves ``linearize``: there the tangents are tracers of a
+:class:`~linad.linearize.StagingTrace`, so the tangent computations of every
+JVP rule are recorded into a linear program instead of being computed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .core import LinearityError, Trace, Tracer, Zero, aval_of, is_inexact, dtype_of
+
+__all__ = ["JVPTrace", "JVPTracer"]
+
+
+class JVPTracer(Tracer):
+    """A dual number: a primal value and its tangent (never a symbolic zero)."""
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace: "JVPTrace", primal: Any, tangent: Any):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self) -> tuple:
+        return aval_of(self.primal)
+
+
+class JVPTrace(Trace):
+    """Applies each primitive's JVP rule to (primals, tangents)."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str = "jvp"):
+        super().__init__(name)
+
+    def lift(self, value: Any) -> JVPTracer:
+        return JVPTracer(self, value, Zero.like(value))
+
+    def process_primitive(self, prim, args, params):
+        primals = []
+        tangents = []
+        for a in args:
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                if isinstance(a, Tracer):
+                    a._trace.check_alive()
+                primals.append(a)
+                tangents.append(Zero.like(a))
+        self.check_alive()
+        rule = prim.jvp_rule
+        if rule is None:
+            raise NotImplementedError(
+                f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
+        try:
+            out, t_out = rule(primals, tangents, **params)
+        except LinearityError as err:
+            raise _in_rule_of(err, prim) from None
+        if prim.multiple_results:
+            return [self._wrap(p, t) for p, t in zip(out, t_out)]
+        return self._wrap(out, t_out)
+
+    def _wrap(self, primal: Any, tangent: Any) -> Any:
+        if type(tangent) is Zero or not is_inexact(dtype_of(primal)):
+            return primal
+        return JVPTracer(self, primal, tangent)
+
+
+def _in_rule_of(err: LinearityError, prim) -> LinearityError:
+    """Say in which primitive's JVP rule a linearity violation happened (once)."""
+    if getattr(err, "rule_of", None) is not None:
+        return err
+    new = LinearityError(
+        f"the JVP rule of primitive {prim.name!r} is not linear in its tangents: {err} "
+        "A JVP rule may pass a tangent only to linear operations, or multiply it by primal "
+        "(residual) values.")
+    new.rule_of = prim.name
+    return new

@@ -1,0 +1,183 @@
+"""Staging linear programs.
+
+A :class:`StagingTrace` records the linear primitives applied to its tracers
+into a :class:`~linad.program.LinearProgram` instead of computing them.  It
+accepts only linear primitives, used linearly: that check is what turns a JVP
+rule (or a function given to ``linear_transpose``) that uses a tangent
+nonlinearly into a clear :class:`~linad.core.LinearityError`.
+
+``linearize_flat`` runs a function once with JVP tracers whose tangents are
+staging tracers: primals are computed eagerly, tangents are recorded.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .core import LinearityError, Trace, Tracer, Zero, format_aval, shape_of
+from .jvp import JVPTrace, JVPTracer
+from .program import Equation, LinearProgram, Var, backward_pass
+
+__all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "transpose_program", "stage"]
+
+
+class StagingTracer(Tracer):
+    """A symbolic linear value: a :class:`Var` of the program being staged."""
+
+    __slots__ = ("var",)
+
+    def __init__(self, trace: "StagingTrace", var: Var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self) -> tuple:
+        return self.var.shape, self.var.dtype
+
+
+class StagingTrace(Trace):
+    """Records linear primitives into a linear program."""
+
+    __slots__ = ("eqns",)
+
+    def __init__(self, name: str = "linearize"):
+        super().__init__(name)
+        self.eqns: list[Equation] = []
+
+    def new_input(self, shape: tuple, dtype: Any) -> StagingTracer:
+        return StagingTracer(self, Var(shape, dtype))
+
+    def lift(self, value: Any) -> Any:  # constants stay constants
+        return value
+
+    def process_primitive(self, prim, args, params):
+        self.check_alive()
+        if prim.linear_in is None:
+            pos = next(i for i, a in enumerate(args) if isinstance(a, StagingTracer) and a._trace is self)
+            raise LinearityError(
+                f"{prim.name} is not a linear operation, but its operand {pos} is a linear "
+                f"(tangent) value of shape {format_aval(*args[pos].aval)}. In "
+                f"linad.{self.name} only linear operations may be applied to tangents.")
+        inputs = []
+        avals = []
+        nvars = 0
+        for i, a in enumerate(args):
+            if isinstance(a, StagingTracer) and a._trace is self:
+                if i not in prim.linear_in:
+                    raise LinearityError(
+                        f"{prim.name} is not linear in its operand {i}, but that operand is a "
+                        f"linear (tangent) value of shape {format_aval(*a.aval)}.")
+                nvars += 1
+                inputs.append(a.var)
+                avals.append((a.var.shape, a.var.dtype))
+            else:
+                if isinstance(a, Tracer):
+                    a._trace.check_alive()
+                inputs.append(a)
+                avals.append((shape_of(a), _weak_dtype(a)))
+        if prim.multilinear:
+            if nvars > 1:
+                raise LinearityError(
+                    f"{prim.name} was applied to {nvars} linear (tangent) operands; it is linear "
+                    "in one operand at a time, so this product of tangents is not linear.")
+        else:
+            for i in range(len(args)):
+                if i in prim.linear_in and type(inputs[i]) is not Var and not _is_zero_const(inputs[i]):
+                    raise LinearityError(
+                        f"{prim.name} combined a linear (tangent) value with a nonzero constant "
+                        f"as its operand {i}: the function is affine, not linear.")
+        shape, dtype = prim.shape_rule(*avals, **params)
+        out = Var(shape, dtype)
+        self.eqns.append(Equation(prim, inputs, params, out))
+        return StagingTracer(self, out)
+
+    def finish(self, in_tracers: Sequence[StagingTracer], outs: Sequence[Any],
+               out_avals: Sequence[tuple]) -> LinearProgram:
+        """Close the program: its inputs, and the outputs given as tracers/zeros/constants."""
+        self.alive = False
+        out_atoms = []
+        for o, (shape, dtype) in zip(outs, out_avals):
+            if isinstance(o, StagingTracer) and o._trace is self:
+                out_atoms.append(o.var)
+            elif type(o) is Zero or _is_zero_const(o):
+                out_atoms.append(Zero(shape, dtype))
+            else:
+                raise LinearityError(
+                    f"linad.{self.name}: an output of shape {shape} does not depend linearly on "
+                    "the inputs (it is a nonzero constant), so the function is not linear.")
+        prog = LinearProgram([t.var for t in in_tracers], self.eqns, out_atoms)
+        return prog.dce()
+
+
+def _weak_dtype(x: Any) -> Any:
+    """Dtype for shape rules: Python scalars stay values so NumPy promotes them weakly."""
+    dt = getattr(x, "dtype", None)
+    return x if dt is None else dt
+
+
+def _is_zero_const(x: Any) -> bool:
+    if isinstance(x, Tracer):
+        return False
+    try:
+        return not np.any(x)
+    except Exception:  # pragma: no cover - exotic constants
+        return False
+
+
+# ------------------------------------------------------------------------ drivers
+
+def linearize_flat(f_flat: Callable, primals: Sequence) -> tuple[list, LinearProgram]:
+    """Run ``f_flat(*primals)`` once; return its flat outputs and its linear program.
+
+    ``f_flat`` takes and returns flat lists of arrays.
+    """
+    jtrace = JVPTrace("linearize")
+    strace = StagingTrace("linearize")
+    tangents_in = [strace.new_input(shape_of(p), p.dtype) for p in primals]
+    tracers = [JVPTracer(jtrace, p, t) for p, t in zip(primals, tangents_in)]
+    try:
+        outs = f_flat(*tracers)
+    finally:
+        jtrace.alive = False
+    out_primals = []
+    out_tangents = []
+    for o in outs:
+        if isinstance(o, JVPTracer) and o._trace is jtrace:
+            out_primals.append(o.primal)
+            out_tangents.append(o.tangent)
+        else:
+            out_primals.append(o)
+            out_tangents.append(Zero.like(o))
+    avals = [(shape_of(p), np.result_type(p)) if not isinstance(p, Tracer) else p.aval
+             for p in out_primals]
+    program = strace.finish(tangents_in, out_tangents, avals)
+    return out_primals, program
+
+
+def stage(f_flat: Callable, in_avals: Sequence[tuple], name: str = "linear_transpose") -> LinearProgram:
+    """Stage a linear function of flat inputs into a program (no JVP involved)."""
+    trace = StagingTrace(name)
+    ins = [trace.new_input(shape, dtype) for shape, dtype in in_avals]
+    try:
+        outs = f_flat(*ins)
+    except BaseException:
+        trace.alive = False
+        raise
+    out_avals = []
+    for o in outs:
+        if isinstance(o, StagingTracer) or type(o) is Zero:
+            out_avals.append((o.shape, o.dtype))
+        else:
+            out_avals.append((shape_of(o), np.result_type(o)))
+    return trace.finish(ins, outs, out_avals)
+
+
+def transpose_program(program: LinearProgram) -> LinearProgram:
+    """The transposed program (output cotangents -> input cotangents), itself staged."""
+    in_avals = [(o.shape, o.dtype) for o in program.outs]
+
+    def backward(*cts):
+        return backward_pass(program, cts)
+
+    return stage(backward, in_avals, name="transpose")

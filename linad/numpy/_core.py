@@ -1,0 +1,602 @@
+"""The core of ``linad.numpy``: arithmetic, products, reductions and shape functions.
+
+Every function works on NumPy arrays, Python scalars and traced values alike
+and follows NumPy's signature and semantics; on traced values it records
+linad primitives.
+"""
+from __future__ import annotations
+
+import operator
+import string
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core import Primitive, Tracer, bind, dtype_of, is_inexact, shape_of
+from ..primitives import elementwise as E
+from ..primitives import linear as L
+from ..primitives.rules import defnondiff
+from ._dispatch import implements
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "negative", "positive", "power",
+    "exp", "log", "sin", "cos", "tanh", "sqrt", "matmul", "dot", "tensordot", "trace",
+    "einsum", "sum", "mean", "reshape", "transpose", "broadcast_to", "concatenate", "where",
+    "real", "imag", "conj", "conjugate", "asarray", "array", "astype", "ndim", "shape", "size",
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    "normalize_axes", "normalize_index", "stop_gradient",
+]
+
+
+def _asarray_if_needed(x: Any) -> Any:
+    if isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex)):
+        return x
+    return asarray(x)
+
+
+# ============================================================================ arithmetic
+
+@implements(np.add)
+def add(x: Any, y: Any) -> Any:
+    """``x + y`` with broadcasting.
+
+    Examples
+    --------
+    >>> import linad.numpy as lnp
+    >>> lnp.add(1.0, 2.0)
+    3.0
+    """
+    return L.add(_asarray_if_needed(x), _asarray_if_needed(y))
+
+
+@implements(np.subtract)
+def subtract(x: Any, y: Any) -> Any:
+    """``x - y`` with broadcasting."""
+    return L.sub(_asarray_if_needed(x), _asarray_if_needed(y))
+
+
+@implements(np.multiply)
+def multiply(x: Any, y: Any) -> Any:
+    """``x * y`` with broadcasting."""
+    return L.mul(_asarray_if_needed(x), _asarray_if_needed(y))
+
+
+@implements(np.divide, np.true_divide)
+def divide(x: Any, y: Any) -> Any:
+    """``x / y`` with broadcasting (true division)."""
+    x, y = _asarray_if_needed(x), _asarray_if_needed(y)
+    if isinstance(y, Tracer):
+        return L.mul(x, _reciprocal(y)) if not _is_one(x) else _reciprocal(y)
+    return L.div(x, y)
+
+
+true_divide = divide
+
+
+def _is_one(x: Any) -> bool:
+    return isinstance(x, (int, float)) and x == 1
+
+
+def _reciprocal(y: Any) -> Any:
+    return L.div(1.0, y) if not isinstance(y, Tracer) else bind(reciprocal_p, y)
+
+
+reciprocal_p = E.unary_primitive(
+    "reciprocal", np.reciprocal, lambda t, ans, x: L.neg(L.mul(t, L.mul(ans, ans))))
+
+
+@implements(np.negative)
+def negative(x: Any) -> Any:
+    """``-x``."""
+    return L.neg(_asarray_if_needed(x))
+
+
+@implements(np.positive)
+def positive(x: Any) -> Any:
+    """``+x`` (returns ``x``)."""
+    return x
+
+
+@implements(np.power)
+def power(x: Any, y: Any) -> Any:
+    """``x ** y`` elementwise; differentiable in both operands."""
+    return E.power(_asarray_if_needed(x), _asarray_if_needed(y))
+
+
+@implements(np.exp)
+def exp(x: Any) -> Any:
+    """Elementwise exponential."""
+    return E.exp(x)
+
+
+@implements(np.log)
+def log(x: Any) -> Any:
+    """Elementwise natural logarithm."""
+    return E.log(x)
+
+
+@implements(np.sin)
+def sin(x: Any) -> Any:
+    """Elementwise sine."""
+    return E.sin(x)
+
+
+@implements(np.cos)
+def cos(x: Any) -> Any:
+    """Elementwise cosine."""
+    return E.cos(x)
+
+
+@implements(np.tanh)
+def tanh(x: Any) -> Any:
+    """Elementwise hyperbolic tangent."""
+    return E.tanh(x)
+
+
+@implements(np.sqrt)
+def sqrt(x: Any) -> Any:
+    """Elementwise square root."""
+    return E.sqrt(x)
+
+
+# ============================================================================ comparisons (no tangent)
+
+def _comparison(name: str, fn) -> Primitive:
+    prim = Primitive(name, fn)
+    defnondiff(prim)
+    return prim
+
+
+_cmp_prims = {name: _comparison(name, getattr(np, name)) for name in
+              ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")}
+
+
+def _cmp(name: str):
+    prim = _cmp_prims[name]
+
+    @implements(getattr(np, name))
+    def cmp(x: Any, y: Any) -> Any:
+        return bind(prim, x, y)
+    cmp.__name__ = name
+    cmp.__doc__ = f"Elementwise ``np.{name}``; boolean output, no tangent."
+    return cmp
+
+
+greater = _cmp("greater")
+greater_equal = _cmp("greater_equal")
+less = _cmp("less")
+less_equal = _cmp("less_equal")
+equal = _cmp("equal")
+not_equal = _cmp("not_equal")
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x)
+defnondiff(stop_gradient_p)
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` treated as a constant: its derivative is zero.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.grad(lambda x: x * linad.stop_gradient(x))(3.0)
+    array(3.)
+    """
+    return bind(stop_gradient_p, x)
+
+
+# ============================================================================ complex parts
+
+@implements(np.real)
+def real(x: Any) -> Any:
+    """Real part."""
+    return L.real(x)
+
+
+@implements(np.imag)
+def imag(x: Any) -> Any:
+    """Imaginary part (zeros for real input)."""
+    if dtype_of(x).kind != "c":
+        return L.mul(x, 0.0)
+    return L.imag(x)
+
+
+@implements(np.conj, np.conjugate)
+def conj(x: Any) -> Any:
+    """Complex conjugate."""
+    return L.conj(x)
+
+
+conjugate = conj
+
+
+# ============================================================================ creation / dtype
+
+def asarray(x: Any, dtype: Any = None) -> Any:
+    """Like ``np.asarray``; traced values (and lists containing them) stay traced.
+
+    Examples
+    --------
+    >>> import linad.numpy as lnp
+    >>> lnp.asarray([1.0, 2.0])
+    array([1., 2.])
+    """
+    if isinstance(x, Tracer):
+        return astype(x, dtype) if dtype is not None else x
+    if isinstance(x, (list, tuple)) and _contains_tracer(x):
+        from ._creation import array_from_nested  # noqa: F401  (issue 3 family)
+        out = array_from_nested(x)
+        return astype(out, dtype) if dtype is not None else out
+    return np.asarray(x, dtype=dtype)
+
+
+array = asarray
+
+
+def _contains_tracer(x: Any) -> bool:
+    if isinstance(x, Tracer):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_contains_tracer(e) for e in x)
+    return False
+
+
+cast_p = Primitive("cast", lambda x, *, dtype: np.asarray(x).astype(dtype))
+defnondiff(cast_p)
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """``x.astype(dtype)``: differentiable between float/complex dtypes.
+
+    A cast to an integer or boolean dtype has no tangent; complex to real keeps
+    the real part (as NumPy does, without the warning).
+    """
+    dtype = np.dtype(dtype)
+    if not isinstance(x, Tracer):
+        x = np.asarray(x)
+    src = dtype_of(x)
+    if src == dtype:
+        return x
+    if not is_inexact(dtype) or not is_inexact(src):
+        return bind(cast_p, x, dtype=dtype)
+    if src.kind == "c" and dtype.kind != "c":
+        x = L.real(x)
+    return L.convert(x, dtype)
+
+
+@implements(np.ndim)
+def ndim(x: Any) -> int:
+    """Number of dimensions."""
+    return len(shape_of(x))
+
+
+@implements(np.shape)
+def shape(x: Any) -> tuple:
+    """Shape of an array or traced value."""
+    return tuple(shape_of(x))
+
+
+@implements(np.size)
+def size(x: Any, axis: int | None = None) -> int:
+    """Number of elements (along ``axis`` if given)."""
+    s = shape_of(x)
+    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+
+
+# ============================================================================ products
+
+_LETTERS = string.ascii_letters
+
+
+@implements(np.einsum)
+def einsum(subscripts: str, *operands: Any, optimize: Any = False, **kwargs: Any) -> Any:
+    """Einstein summation with NumPy's full syntax.
+
+    Implicit output, ``...`` with broadcasting, repeated indices (diagonals,
+    traces) are normalised to linad's canonical ``einsum`` primitive, whose
+    transpose is again an einsum.  ``optimize`` is accepted and ignored (the
+    two-operand case always runs through BLAS).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.einsum("ii", np.eye(3))
+    3.0
+    """
+    if kwargs:
+        raise TypeError(f"einsum: unsupported keyword arguments {sorted(kwargs)}")
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum: only the subscripts-string form is supported on traced values")
+    operands = [o if isinstance(o, (Tracer, np.ndarray)) else np.asarray(o) for o in operands]
+    spec, operands = normalize_einsum(subscripts, operands)
+    out = L.einsum(spec, *operands)
+    return out
+
+
+def normalize_einsum(subscripts: str, operands: list) -> tuple[str, list]:
+    """Canonical spec: explicit output, no ellipsis, no size-1 broadcasting."""
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        lhs, out = spec.split("->")
+    else:
+        lhs, out = spec, None
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(operands)} operands")
+    used = set(spec) - set(".,->")
+    fresh = [c for c in _LETTERS if c not in used]
+    nd_ell = 0
+    for s, op in zip(ins, operands):
+        if "..." in s:
+            nd_ell = max(nd_ell, len(shape_of(op)) - (len(s) - 3))
+    ell = "".join(fresh[:nd_ell])
+    new_ins = []
+    for s, op in zip(ins, operands):
+        if "..." in s:
+            k = len(shape_of(op)) - (len(s) - 3)
+            s = s.replace("...", ell[nd_ell - k:] if k else "")
+        if len(s) != len(shape_of(op)):
+            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of shape "
+                             f"{tuple(shape_of(op))}")
+        new_ins.append(s)
+    if out is None:
+        counts = {}
+        for s in new_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    # size-1 broadcasting: drop a size-1 axis whose letter has a larger size elsewhere
+    size: dict[str, int] = {}
+    for s, op in zip(new_ins, operands):
+        for c, n in zip(s, shape_of(op)):
+            if n != 1:
+                if size.get(c, n) != n:
+                    raise ValueError(f"einsum: index {c!r} has sizes {size[c]} and {n}")
+                size[c] = n
+    final_ins, final_ops = [], []
+    for s, op in zip(new_ins, operands):
+        drop = [i for i, (c, n) in enumerate(zip(s, shape_of(op))) if n == 1 and size.get(c, 1) != 1]
+        if drop:
+            keep = [i for i in range(len(s)) if i not in drop]
+            op = L.reshape(op, tuple(shape_of(op)[i] for i in keep))
+            s = "".join(s[i] for i in keep)
+        final_ins.append(s)
+        final_ops.append(op)
+    return ",".join(final_ins) + "->" + out, final_ops
+
+
+@implements(np.matmul)
+def matmul(a: Any, b: Any) -> Any:
+    """Matrix product with NumPy's ``@`` rules (1-D operands, stacked broadcasting)."""
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions")
+    sa = "...ij" if na > 1 else "j"
+    sb = "...jk" if nb > 1 else "j"
+    so = ("..." if na > 1 or nb > 1 else "") + ("i" if na > 1 else "") + ("k" if nb > 1 else "")
+    return einsum(f"{sa},{sb}->{so}", a, b)
+
+
+@implements(np.dot)
+def dot(a: Any, b: Any) -> Any:
+    """``np.dot``: sum over the last axis of ``a`` and the second-to-last of ``b``."""
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    la = _LETTERS[:na - 1]
+    lb = _LETTERS[na - 1:na - 1 + nb]
+    if nb == 1:
+        return einsum(f"{la}z,z->{la}", a, b)
+    sb = lb[:nb - 2] + "z" + lb[nb - 1]
+    return einsum(f"{la}z,{sb}->{la}{lb[:nb - 2]}{lb[nb - 1]}", a, b)
+
+
+@implements(np.tensordot)
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """``np.tensordot``."""
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(na - axes, na))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [x % na for x in ax_a]
+        ax_b = [x % nb for x in ax_b]
+    la = list(_LETTERS[:na])
+    lb = list(_LETTERS[na:na + nb])
+    for i, j in zip(ax_a, ax_b):
+        lb[j] = la[i]
+    out = [c for i, c in enumerate(la) if i not in ax_a] + [c for j, c in enumerate(lb) if j not in ax_b]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
+
+
+@implements(np.trace)
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
+          out: Any = None) -> Any:
+    """Sum along a diagonal (``np.trace``)."""
+    if out is not None:
+        raise TypeError("trace: out= is not supported")
+    a = _asarray_if_needed(a)
+    nd = len(shape_of(a))
+    axis1, axis2 = axis1 % nd, axis2 % nd
+    rest = [i for i in range(nd) if i not in (axis1, axis2)]
+    a = transpose(a, rest + [axis1, axis2])
+    n1, n2 = shape_of(a)[-2:]
+    if offset >= 0:
+        a = _getitem(a, (Ellipsis, slice(0, max(0, min(n1, n2 - offset))), slice(offset, offset + max(0, min(n1, n2 - offset)))))
+    else:
+        m = max(0, min(n1 + offset, n2))
+        a = _getitem(a, (Ellipsis, slice(-offset, -offset + m), slice(0, m)))
+    letters = _LETTERS[:len(rest)]
+    res = einsum(f"{letters}zz->{letters}", a)
+    return astype(res, dtype) if dtype is not None else res
+
+
+def _getitem(x: Any, idx: tuple) -> Any:
+    return L.getitem(x, idx) if isinstance(x, Tracer) else np.asarray(x)[idx]
+
+
+# ============================================================================ reductions
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        a = operator.index(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError("duplicate value in 'axis'")
+    return tuple(sorted(out))
+
+
+@implements(np.sum)
+def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+        initial: Any = None, where: Any = None) -> Any:
+    """Sum over ``axis`` (``np.sum``)."""
+    if out is not None or where is not None:
+        raise TypeError("sum: out= and where= are not supported on traced values")
+    a = _asarray_if_needed(a)
+    if not isinstance(a, Tracer):
+        a = np.asarray(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    res = L.reduce_sum(a, normalize_axes(axis, len(shape_of(a))), keepdims)
+    if initial is not None:
+        res = add(res, initial)
+    return res
+
+
+@implements(np.mean)
+def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+         where: Any = None) -> Any:
+    """Arithmetic mean over ``axis`` (``np.mean``)."""
+    if out is not None or where is not None:
+        raise TypeError("mean: out= and where= are not supported on traced values")
+    a = _asarray_if_needed(a)
+    if not isinstance(a, Tracer):
+        a = np.asarray(a)
+    if not is_inexact(dtype_of(a)):
+        a = astype(a, np.float64)
+    if dtype is not None:
+        a = astype(a, dtype)
+    axes = normalize_axes(axis, len(shape_of(a)))
+    n = int(np.prod([shape_of(a)[i] for i in axes], dtype=np.int64))
+    return L.div(L.reduce_sum(a, axes, keepdims), n) if n else L.mul(L.reduce_sum(a, axes, keepdims), np.nan)
+
+
+# ============================================================================ shape
+
+@implements(np.reshape)
+def reshape(a: Any, *shape: Any, order: str = "C", newshape: Any = None) -> Any:
+    """Reshape (C order); one dimension may be -1."""
+    if order != "C":
+        raise NotImplementedError("reshape: only order='C' is supported")
+    if newshape is not None:
+        shape = (newshape,)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = tuple(operator.index(s) for s in shape)
+    a = _asarray_if_needed(a)
+    size_ = int(np.prod(shape_of(a), dtype=np.int64))
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        shape = tuple(size_ // known if s == -1 and known else (0 if s == -1 else s) for s in shape)
+    if int(np.prod(shape, dtype=np.int64)) != size_:
+        raise ValueError(f"cannot reshape array of size {size_} into shape {shape}")
+    if tuple(shape) == tuple(shape_of(a)):
+        return a
+    return L.reshape(a, shape)
+
+
+@implements(np.transpose)
+def transpose(a: Any, axes: Any = None) -> Any:
+    """Permute axes (reverse them by default)."""
+    a = _asarray_if_needed(a)
+    nd = len(shape_of(a))
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(operator.index(x) % nd for x in axes)
+    if axes == tuple(range(nd)):
+        return a
+    return L.transpose(a, axes)
+
+
+@implements(np.broadcast_to)
+def broadcast_to(a: Any, shape: Any) -> Any:
+    """Broadcast to ``shape``."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    a = _asarray_if_needed(a)
+    if not isinstance(a, Tracer):
+        a = np.asarray(a)
+    np.broadcast_shapes(tuple(shape_of(a)), shape)  # raises NumPy's error if incompatible
+    return L.broadcast_to(a, shape)
+
+
+@implements(np.concatenate)
+def concatenate(arrays: Sequence, axis: int | None = 0, out: Any = None, dtype: Any = None) -> Any:
+    """Join arrays along an existing axis (``axis=None`` ravels first)."""
+    if out is not None:
+        raise TypeError("concatenate: out= is not supported on traced values")
+    arrays = [a if isinstance(a, Tracer) else np.asarray(a) for a in arrays]
+    if axis is None:
+        arrays = [reshape(a, -1) for a in arrays]
+        axis = 0
+    nd = len(shape_of(arrays[0]))
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    res = L.concatenate(arrays, operator.index(axis) % nd)
+    return astype(res, dtype) if dtype is not None else res
+
+
+@implements(np.where)
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """Elementwise selection; ``condition`` must be concrete (comparisons on traced values are)."""
+    if x is None and y is None:
+        return np.nonzero(condition)
+    if isinstance(condition, Tracer):
+        raise TypeError("where: the condition must be a concrete boolean array")
+    cond = np.asarray(condition, dtype=bool)
+    return L.where(cond, _asarray_if_needed(x), _asarray_if_needed(y))
+
+
+# ============================================================================ indexing
+
+def normalize_index(idx: Any, shape: tuple) -> tuple:
+    """An index as a tuple of ints, slices, None, Ellipsis and integer arrays.
+
+    Boolean masks become integer arrays (``np.nonzero``); traced indices are refused.
+    """
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out = []
+    for i in idx:
+        if isinstance(i, Tracer):
+            raise TypeError("an index into a traced array must be concrete (ints, slices or "
+                            "integer/boolean arrays), not a traced value")
+        if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == bool):
+            arr = np.asarray(i)
+            if arr.dtype == bool:
+                out.extend(np.nonzero(arr))
+                continue
+            if not np.issubdtype(arr.dtype, np.integer):
+                if arr.size == 0:
+                    arr = arr.astype(np.intp)
+                else:
+                    raise IndexError("arrays used as indices must be of integer or boolean type")
+            out.append(arr)
+        elif isinstance(i, (np.integer,)):
+            out.append(int(i))
+        else:
+            out.append(i)
+    return tuple(out)

@@ -1,0 +1,83 @@
+"""NumPy protocol dispatch (NEP 13 ``__array_ufunc__``, NEP 18 ``__array_function__``).
+
+``implements(np.sin, ...)`` registers a linad function as the handler of NumPy
+functions or ufuncs when they are called on traced values, so that plain
+``np.sin(x)`` inside a differentiated function is the same as ``lnp.sin(x)``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core import Tracer
+
+__all__ = ["implements", "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "supported_numpy_names"]
+
+#: NumPy function -> linad implementation
+HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
+#: NumPy ufunc -> linad implementation
+HANDLED_UFUNCS: dict[np.ufunc, Callable] = {}
+
+_DOCS = "see docs/numpy.md for the list of supported functions"
+
+
+def implements(*np_funcs: Callable) -> Callable:
+    """Register the decorated linad function as the handler of ``np_funcs`` on tracers."""
+    def deco(fn: Callable) -> Callable:
+        for f in np_funcs:
+            if isinstance(f, np.ufunc):
+                HANDLED_UFUNCS[f] = fn
+            else:
+                HANDLED_FUNCTIONS[f] = fn
+        return fn
+    return deco
+
+
+def _numpy_name(f: Any) -> str:
+    mod = getattr(f, "__module__", None) or "numpy"
+    mod = mod.replace("numpy._core.", "numpy.").replace("numpy.core.", "numpy.")
+    if mod.startswith("numpy.linalg"):
+        mod = "numpy.linalg"
+    elif mod.startswith("numpy.") and mod != "numpy.fft":
+        mod = "numpy"
+    return f"{mod.replace('numpy', 'np', 1)}.{f.__name__}"
+
+
+def supported_numpy_names() -> list[str]:
+    """Sorted names of every NumPy function and ufunc linad handles on traced values."""
+    names = {f"np.{u.__name__}" for u in HANDLED_UFUNCS}
+    names |= {_numpy_name(f) for f in HANDLED_FUNCTIONS}
+    return sorted(names)
+
+
+def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    if kwargs.get("out") is not None:
+        raise TypeError(
+            f"np.{ufunc.__name__}(..., out=...) would write a traced value into an existing "
+            "array in place, which linad cannot differentiate. Use the returned value instead "
+            "(x = x + y rather than x += y), or x.at[idx].set(v) for a functional update.")
+    kwargs.pop("out", None)
+    if method == "reduce" and ufunc is np.add:
+        from . import sum as _sum
+        return _sum(*inputs, **kwargs)
+    if method != "__call__":
+        raise TypeError(f"np.{ufunc.__name__}.{method} is not supported on traced values; {_DOCS}")
+    fn = HANDLED_UFUNCS.get(ufunc)
+    if fn is None:
+        raise TypeError(f"linad does not implement np.{ufunc.__name__} for traced values; {_DOCS}")
+    if kwargs:
+        raise TypeError(f"np.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not "
+                        f"supported on traced values")
+    return fn(*inputs)
+
+
+def array_function(self: Tracer, func: Callable, types: Any, args: tuple, kwargs: dict) -> Any:
+    fn = HANDLED_FUNCTIONS.get(func)
+    if fn is None:
+        raise TypeError(f"linad does not implement {_numpy_name(func)} for traced values; {_DOCS}")
+    return fn(*args, **kwargs)
+
+
+Tracer.__array_ufunc__ = array_ufunc
+Tracer.__array_function__ = array_function

@@ -1,0 +1,87 @@
+"""Array methods and operators of traced values (attached to :class:`~linad.core.Tracer`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Tracer
+from . import _core as C
+
+
+def _in_place(op: str):
+    def method(self, other):
+        raise TypeError(
+            f"in-place '{op}=' on a traced array is not supported: linad traces values, not "
+            f"memory, and the update could not reach other references to the array. Write "
+            f"x = x {op} y instead.")
+    return method
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+class _AtIndexer:
+    """``x.at[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)``: functional updates."""
+
+    def __init__(self, x: Any):
+        self.x = x
+
+    def __getitem__(self, idx: Any) -> "_AtUpdate":
+        return _AtUpdate(self.x, idx)
+
+
+class _AtUpdate:
+    def __init__(self, x: Any, idx: Any):
+        self.x, self.idx = x, idx
+
+    def add(self, v: Any) -> Any:
+        from ._indexing import index_add
+        return index_add(self.x, self.idx, v)
+
+    def set(self, v: Any) -> Any:
+        from ._indexing import index_set
+        return index_set(self.x, self.idx, v)
+
+    def multiply(self, v: Any) -> Any:
+        from ._indexing import index_multiply
+        return index_multiply(self.x, self.idx, v)
+
+    def get(self) -> Any:
+        return self.x[self.idx]
+
+
+def _getitem(self, idx):
+    from ..primitives.linear import getitem
+    return getitem(self, C.normalize_index(idx, self.shape))
+
+
+_METHODS = {
+    "__add__": C.add, "__radd__": _swap(C.add),
+    "__sub__": C.subtract, "__rsub__": _swap(C.subtract),
+    "__mul__": C.multiply, "__rmul__": _swap(C.multiply),
+    "__truediv__": C.divide, "__rtruediv__": _swap(C.divide),
+    "__pow__": C.power, "__rpow__": _swap(C.power),
+    "__matmul__": C.matmul, "__rmatmul__": _swap(C.matmul),
+    "__neg__": C.negative, "__pos__": C.positive,
+    "__lt__": C.less, "__le__": C.less_equal, "__gt__": C.greater, "__ge__": C.greater_equal,
+    "__eq__": C.equal, "__ne__": C.not_equal,
+    "__getitem__": _getitem,
+    "sum": C.sum, "mean": C.mean, "reshape": C.reshape, "astype": C.astype,
+    "conj": C.conj, "conjugate": C.conj, "dot": C.dot, "trace": C.trace,
+    "transpose": lambda self, *axes: C.transpose(
+        self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) or axes == (None,)
+        else (axes or None)),
+}
+for _op in ("+", "-", "*", "/", "**", "@"):
+    _name = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul"}[_op]
+    _METHODS[f"__i{_name}__"] = _in_place(_op)
+
+for _name, _fn in _METHODS.items():
+    setattr(Tracer, _name, _fn)
+
+Tracer.__hash__ = lambda self: id(self)
+Tracer.T = property(lambda self: C.transpose(self))
+Tracer.mT = property(lambda self: C.transpose(self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)))
+Tracer.real = property(C.real)
+Tracer.imag = property(C.imag)
+Tracer.at = property(_AtIndexer)

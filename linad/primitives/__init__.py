@@ -1,0 +1,6 @@
+"""The primitive library, one module per family.
+
+``linear`` holds the linear primitives (the only ones with transpose rules);
+every other module defines JVP rules only.
+"""
+from . import linear, elementwise, linalg  # noqa: F401  (registration)

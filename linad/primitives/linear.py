@@ -1,0 +1,650 @@
+r"""The linear primitives: the only primitives with transpose rules.
+
+Every transpose rule below is written with primitives of this module, so the
+set is closed under transposition: a transposed program is again a program of
+these primitives and transposes back.
+
+Conventions
+-----------
+* Transpose, not adjoint: with the bilinear pairing
+  :math:`\langle u, v\rangle = \mathrm{Re}\sum u v` (no conjugation) the transpose
+  of :math:`t \mapsto c\,t` is :math:`s \mapsto c\,s` for complex ``c`` too.
+* Broadcasting is undone in every elementwise transpose (:func:`unbroadcast`);
+  where a real operand met a complex one, the real part is taken.
+* Every primitive can run with a leading batch axis on its linear operands
+  (``batch_rule``), so many tangents go through a program in one pass.
+"""
+from __future__ import annotations
+
+import functools
+import string
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core import Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
+from ..program import is_linear_arg
+from .rules import defjvp, deflinear, elementwise_batch
+
+__all__ = [
+    "add_p", "sub_p", "neg_p", "mul_p", "div_p", "einsum_p", "sum_p", "broadcast_to_p",
+    "reshape_p", "transpose_p", "getitem_p", "scatter_add_p", "concatenate_p", "where_p",
+    "convert_p", "real_p", "imag_p", "conj_p", "complex_p",
+    "add", "sub", "neg", "mul", "div", "einsum", "reduce_sum", "broadcast_to", "reshape",
+    "transpose", "getitem", "scatter_add", "concatenate", "where", "convert", "real", "imag",
+    "conj", "unbroadcast", "add_any", "fit_dtype", "zeros_like_aval",
+]
+
+
+# ============================================================================ helpers
+
+def _result_dtype(*avals) -> np.dtype:
+    return np.result_type(*[dt for _, dt in avals])
+
+
+def _bshape(*avals) -> tuple:
+    return np.broadcast_shapes(*[s for s, _ in avals])
+
+
+def _elementwise_shape(*avals, **_):
+    return _bshape(*avals), _result_dtype(*avals)
+
+
+def fit_dtype(ct: Any, dtype: Any) -> Any:
+    """Cast a cotangent to its primal's dtype (real part if the primal is real)."""
+    dtype = np.dtype(dtype)
+    cdt = dtype_of(ct)
+    if cdt == dtype:
+        return ct
+    if cdt.kind == "c" and dtype.kind != "c":
+        ct = real(ct)
+        if dtype_of(ct) == dtype:
+            return ct
+    return convert(ct, dtype)
+
+
+def unbroadcast(ct: Any, target: Any) -> Any:
+    """Sum ``ct`` over the axes along which ``target`` (a Var or array) was broadcast.
+
+    Also fits the dtype to the target's (see :func:`fit_dtype`).
+    """
+    shape = tuple(shape_of(target))
+    cshape = tuple(shape_of(ct))
+    if cshape != shape:
+        lead = len(cshape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, (s, c) in enumerate(zip(shape, cshape[lead:])) if s == 1 and c != 1)
+        if axes:
+            ct = reduce_sum(ct, axes, False)
+        if tuple(shape_of(ct)) != shape:
+            ct = reshape(ct, shape)
+    return fit_dtype(ct, dtype_of(target))
+
+
+def add_any(x: Any, y: Any) -> Any:
+    """Sum of two cotangents of the same aval (accumulation in the backward pass)."""
+    return bind(add_p, x, y)
+
+
+def zeros_like_aval(shape: tuple, dtype: Any) -> np.ndarray:
+    return np.zeros(shape, dtype)
+
+
+# ============================================================================ add, sub, neg
+
+add_p = Primitive("add", np.add)
+sub_p = Primitive("sub", np.subtract)
+neg_p = Primitive("neg", np.negative)
+
+
+def add(x: Any, y: Any) -> Any:
+    """Elementwise ``x + y`` with broadcasting."""
+    return bind(add_p, x, y)
+
+
+def sub(x: Any, y: Any) -> Any:
+    """Elementwise ``x - y`` with broadcasting."""
+    return bind(sub_p, x, y)
+
+
+def neg(x: Any) -> Any:
+    """Elementwise ``-x``."""
+    return bind(neg_p, x)
+
+
+def _add_transpose(ct, x, y):
+    return [unbroadcast(ct, x) if is_linear_arg(x) else None,
+            unbroadcast(ct, y) if is_linear_arg(y) else None]
+
+
+def _sub_transpose(ct, x, y):
+    return [unbroadcast(ct, x) if is_linear_arg(x) else None,
+            unbroadcast(neg(ct), y) if is_linear_arg(y) else None]
+
+
+deflinear(add_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_add_transpose,
+          batch_rule=elementwise_batch(np.add), jvp=None)
+defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+deflinear(sub_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_sub_transpose,
+          batch_rule=elementwise_batch(np.subtract), jvp=None)
+defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
+deflinear(neg_p, linear_in=(0,), shape_rule=_elementwise_shape,
+          transpose_rule=lambda ct, x: [neg(ct)], batch_rule=np.negative)
+
+
+# ============================================================================ mul, div
+
+mul_p = Primitive("mul", np.multiply)
+div_p = Primitive("div", np.true_divide)
+
+
+def mul(x: Any, y: Any) -> Any:
+    """Elementwise ``x * y``; linear in either operand when the other is a residual."""
+    return bind(mul_p, x, y)
+
+
+def div(x: Any, y: Any) -> Any:
+    """Elementwise ``x / y``; linear in ``x``."""
+    return bind(div_p, x, y)
+
+
+def _mul_transpose(ct, x, y):
+    if is_linear_arg(x):
+        return [unbroadcast(mul(ct, y), x), None]
+    return [None, unbroadcast(mul(x, ct), y)]
+
+
+def _div_transpose(ct, x, y):
+    return [unbroadcast(div(ct, y), x), None]
+
+
+deflinear(mul_p, linear_in=(0, 1), multilinear=True, shape_rule=_elementwise_shape,
+          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply), jvp=None)
+defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
+
+
+def _div_shape(x, y):
+    shape, dtype = _elementwise_shape(x, y)
+    if not is_inexact(dtype):
+        dtype = np.result_type(dtype, np.float64)
+    return shape, dtype
+
+
+deflinear(div_p, linear_in=(0,), shape_rule=_div_shape, transpose_rule=_div_transpose,
+          batch_rule=elementwise_batch(np.true_divide), jvp=None)
+defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, div(ans, y))))
+
+
+# ============================================================================ einsum
+
+_LETTERS = string.ascii_letters
+einsum_p = Primitive("einsum", lambda *ops, spec: _einsum_impl(spec, *ops))
+
+
+def einsum(spec: str, *operands: Any) -> Any:
+    """Canonical einsum: explicit ``->``, no ellipsis, every letter one size.
+
+    (``linad.numpy.einsum`` normalises NumPy's full syntax to this form.)
+    """
+    return bind(einsum_p, *operands, spec=spec)
+
+
+def _parse(spec: str) -> tuple[list[str], str]:
+    ins, out = spec.split("->")
+    return ins.split(","), out
+
+
+def _einsum_impl(spec: str, *ops):
+    if len(ops) == 2:
+        a, b = ops
+        return _pair_plan(spec, np.shape(a), np.shape(b))(a, b)
+    return np.einsum(spec, *ops, optimize=len(ops) > 2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pair_plan(spec: str, sa: tuple, sb: tuple):
+    """A BLAS plan (transpose, reshape, matmul) for a two-operand contraction."""
+    (ia, ib), out = _parse(spec)
+    if len(set(ia)) < len(ia) or len(set(ib)) < len(ib):
+        return lambda a, b: np.einsum(spec, a, b, optimize=True)
+    size = dict(zip(ia, sa))
+    size.update(zip(ib, sb))
+    only_a = [c for c in ia if c not in ib and c not in out]
+    only_b = [c for c in ib if c not in ia and c not in out]
+    batch = [c for c in out if c in ia and c in ib]
+    contr = [c for c in ia if c in ib and c not in out]
+    free_a = [c for c in out if c in ia and c not in ib]
+    free_b = [c for c in out if c in ib and c not in ia]
+    ra = [c for c in ia if c not in only_a]
+    rb = [c for c in ib if c not in only_b]
+    sum_a = tuple(ia.index(c) for c in only_a)
+    sum_b = tuple(ib.index(c) for c in only_b)
+    perm_a = tuple(ra.index(c) for c in batch + free_a + contr)
+    perm_b = tuple(rb.index(c) for c in batch + contr + free_b)
+    nb = int(np.prod([size[c] for c in batch], dtype=np.int64))
+    na = int(np.prod([size[c] for c in free_a], dtype=np.int64))
+    nbb = int(np.prod([size[c] for c in free_b], dtype=np.int64))
+    nc = int(np.prod([size[c] for c in contr], dtype=np.int64))
+    mid = tuple(size[c] for c in batch + free_a + free_b)
+    inter = batch + free_a + free_b
+    perm_out = tuple(inter.index(c) for c in out)
+    ident_out = perm_out == tuple(range(len(perm_out)))
+    shape_a = (nb, na, nc) if batch else (na, nc)
+    shape_b = (nb, nc, nbb) if batch else (nc, nbb)
+
+    def run(a, b):
+        a = np.asarray(a)
+        b = np.asarray(b)
+        if sum_a:
+            a = a.sum(axis=sum_a)
+        if sum_b:
+            b = b.sum(axis=sum_b)
+        r = np.matmul(a.transpose(perm_a).reshape(shape_a), b.transpose(perm_b).reshape(shape_b))
+        r = r.reshape(mid)
+        return r if ident_out else r.transpose(perm_out)
+    return run
+
+
+def _einsum_shape(*avals, spec):
+    ins, out = _parse(spec)
+    size = {}
+    for subs, (shape, _) in zip(ins, avals):
+        for c, n in zip(subs, shape):
+            size[c] = n
+    return tuple(size[c] for c in out), _result_dtype(*avals)
+
+
+def _einsum_transpose(ct, *operands, spec):
+    ins, out = _parse(spec)
+    k = next(i for i, x in enumerate(operands) if is_linear_arg(x))
+    target = operands[k]
+    subs_k = ins[k]
+    new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
+    new_subs = [s for i, s in enumerate(ins) if i != k] + [out]
+    used = set("".join(ins) + out)
+    fresh = (c for c in _LETTERS if c not in used)
+    size = dict(zip(subs_k, target.shape))
+    real_dt = np.empty((), dtype_of(ct)).real.dtype
+    out_subs = []
+    seen = set()
+    present = set("".join(new_subs))
+    for c in subs_k:
+        if c in seen:  # a repeated index (a diagonal): embed with an identity
+            f = next(fresh)
+            new_ops.append(np.eye(size[c], dtype=real_dt))
+            new_subs.append(c + f)
+            out_subs.append(f)
+            continue
+        seen.add(c)
+        out_subs.append(c)
+        if c not in present:  # summed only in this operand: broadcast back with ones
+            new_ops.append(np.ones(size[c], dtype=real_dt))
+            new_subs.append(c)
+            present.add(c)
+    res = einsum(",".join(new_subs) + "->" + "".join(out_subs), *new_ops)
+    cts = [None] * len(operands)
+    cts[k] = fit_dtype(res, target.dtype)
+    return cts
+
+
+def _einsum_batch(args, batched, spec):
+    ins, out = _parse(spec)
+    b = next(c for c in _LETTERS if c not in spec)
+    new_ins = [b + s if bt else s for s, bt in zip(ins, batched)]
+    return _einsum_impl(",".join(new_ins) + "->" + b + out, *args)
+
+
+def _einsum_jvp(primals, tangents, spec):
+    ans = einsum(spec, *primals)
+    out = None
+    for i, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        ops = list(primals)
+        ops[i] = t
+        c = einsum(spec, *ops)
+        out = c if out is None else add(out, c)
+    if out is None:
+        return ans, Zero.like(ans)
+    return ans, fit_dtype(out, dtype_of(ans))
+
+
+deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
+          transpose_rule=_einsum_transpose, batch_rule=_einsum_batch, jvp=_einsum_jvp)
+
+
+# ============================================================================ sum, broadcast_to
+
+def _sum_impl(x, *, axes, keepdims):
+    return np.sum(x, axis=axes, keepdims=keepdims)
+
+
+sum_p = Primitive("sum", _sum_impl)
+
+
+def reduce_sum(x: Any, axes: tuple, keepdims: bool = False) -> Any:
+    """Sum over ``axes`` (a tuple of non-negative ints)."""
+    return bind(sum_p, x, axes=tuple(axes), keepdims=bool(keepdims))
+
+
+def _sum_shape(x, *, axes, keepdims):
+    shape, dtype = x
+    if keepdims:
+        out = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    else:
+        out = tuple(n for i, n in enumerate(shape) if i not in axes)
+    dtype = np.result_type(dtype)
+    if dtype.kind == "b":
+        dtype = np.dtype(int)
+    return out, dtype
+
+
+def _sum_transpose(ct, x, *, axes, keepdims):
+    if not keepdims:
+        ct = reshape(ct, tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
+    return [broadcast_to(ct, x.shape)]
+
+
+def _sum_batch(args, batched, *, axes, keepdims):
+    return np.sum(args[0], axis=tuple(a + 1 for a in axes), keepdims=keepdims)
+
+
+deflinear(sum_p, linear_in=(0,), shape_rule=_sum_shape, transpose_rule=_sum_transpose,
+          batch_rule=_sum_batch)
+
+broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+
+
+def broadcast_to(x: Any, shape: tuple) -> Any:
+    """Broadcast ``x`` to ``shape`` (NumPy rules)."""
+    shape = tuple(shape)
+    if tuple(shape_of(x)) == shape:
+        return x
+    return bind(broadcast_to_p, x, shape=shape)
+
+
+def _broadcast_batch(args, batched, *, shape):
+    x = args[0]
+    core = x.shape[1:]
+    x = x.reshape((x.shape[0],) + (1,) * (len(shape) - len(core)) + core)
+    return np.broadcast_to(x, (x.shape[0],) + tuple(shape))
+
+
+deflinear(broadcast_to_p, linear_in=(0,),
+          shape_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
+          transpose_rule=lambda ct, x, *, shape: [unbroadcast(ct, x)],
+          batch_rule=_broadcast_batch)
+
+
+# ============================================================================ reshape, transpose
+
+reshape_p = Primitive("reshape", lambda x, *, shape: np.reshape(x, shape))
+
+
+def reshape(x: Any, shape: tuple) -> Any:
+    """Reshape ``x`` to ``shape`` (no -1; see linad.numpy.reshape)."""
+    return bind(reshape_p, x, shape=tuple(shape))
+
+
+deflinear(reshape_p, linear_in=(0,),
+          shape_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
+          transpose_rule=lambda ct, x, *, shape: [reshape(ct, x.shape)],
+          batch_rule=lambda args, b, *, shape: np.reshape(args[0], (args[0].shape[0],) + tuple(shape)))
+
+transpose_p = Primitive("transpose", lambda x, *, axes: np.transpose(x, axes))
+
+
+def transpose(x: Any, axes: tuple) -> Any:
+    """Permute the axes of ``x``."""
+    return bind(transpose_p, x, axes=tuple(axes))
+
+
+deflinear(transpose_p, linear_in=(0,),
+          shape_rule=lambda x, *, axes: (tuple(x[0][a] for a in axes), np.result_type(x[1])),
+          transpose_rule=lambda ct, x, *, axes: [transpose(ct, tuple(int(i) for i in np.argsort(axes)))],
+          batch_rule=lambda args, b, *, axes: np.transpose(args[0], (0,) + tuple(a + 1 for a in axes)))
+
+
+# ============================================================================ getitem, scatter_add
+
+def _has_array(idx: tuple) -> bool:
+    return any(isinstance(i, np.ndarray) for i in idx)
+
+
+def _advanced_layout(idx: tuple) -> tuple[bool, int]:
+    """(advanced dims move to the front?, number of advanced result dims)."""
+    if not _has_array(idx):
+        return False, 0
+    pos = [k for k, i in enumerate(idx) if isinstance(i, (np.ndarray, int, np.integer))]
+    contiguous = pos == list(range(pos[0], pos[-1] + 1))
+    nd = len(np.broadcast_shapes(*[np.shape(i) for i in idx if isinstance(i, np.ndarray)]))
+    return (not contiguous), nd
+
+
+getitem_p = Primitive("getitem", lambda x, *, idx: np.asarray(x)[idx])
+
+
+def getitem(x: Any, idx: tuple) -> Any:
+    """``x[idx]`` for a normalised index tuple (ints, slices, None, Ellipsis, int arrays)."""
+    return bind(getitem_p, x, idx=idx)
+
+
+def _getitem_shape(x, *, idx):
+    shape, dtype = x
+    dummy = np.broadcast_to(np.empty((), np.int8), shape)
+    return dummy[idx].shape, np.result_type(dtype)
+
+
+def _getitem_batch(args, batched, *, idx):
+    r = args[0][(slice(None),) + idx]
+    front, nd = _advanced_layout(idx)
+    return np.moveaxis(r, nd, 0) if front else r
+
+
+deflinear(getitem_p, linear_in=(0,), shape_rule=_getitem_shape,
+          transpose_rule=lambda ct, x, *, idx: [scatter_add(ct, idx, x.shape)],
+          batch_rule=_getitem_batch)
+
+
+def _scatter_impl(t, *, idx, shape):
+    t = np.asarray(t)
+    z = np.zeros(shape, t.dtype)
+    if _has_array(idx):
+        np.add.at(z, idx, t)
+    else:
+        z[idx] = t
+    return z
+
+
+scatter_add_p = Primitive("scatter_add", _scatter_impl)
+
+
+def scatter_add(t: Any, idx: tuple, shape: tuple) -> Any:
+    """Zeros of ``shape`` with ``t`` added at ``idx`` (duplicates accumulate)."""
+    return bind(scatter_add_p, t, idx=idx, shape=tuple(shape))
+
+
+def _scatter_batch(args, batched, *, idx, shape):
+    t = np.asarray(args[0])
+    front, nd = _advanced_layout(idx)
+    if front:
+        t = np.moveaxis(t, 0, nd)
+    z = np.zeros((t.shape[0] if not front else t.shape[nd],) + tuple(shape), t.dtype)
+    full = (slice(None),) + idx
+    if _has_array(idx):
+        np.add.at(z, full, t)
+    else:
+        z[full] = t
+    return z
+
+
+deflinear(scatter_add_p, linear_in=(0,),
+          shape_rule=lambda t, *, idx, shape: (tuple(shape), np.result_type(t[1])),
+          transpose_rule=lambda ct, t, *, idx, shape: [getitem(ct, idx)],
+          batch_rule=_scatter_batch)
+
+
+# ============================================================================ concatenate
+
+concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+
+
+def concatenate(xs: Sequence, axis: int) -> Any:
+    """Join arrays of equal rank along an existing (non-negative) ``axis``."""
+    return bind(concatenate_p, *xs, axis=axis)
+
+
+def _concat_shape(*avals, axis):
+    shape = list(avals[0][0])
+    shape[axis] = sum(s[axis] for s, _ in avals)
+    return tuple(shape), _result_dtype(*avals)
+
+
+def _concat_transpose(ct, *xs, axis):
+    out = []
+    start = 0
+    for x in xs:
+        n = shape_of(x)[axis]
+        if is_linear_arg(x):
+            idx = (slice(None),) * axis + (slice(start, start + n),)
+            out.append(fit_dtype(getitem(ct, idx), x.dtype))
+        else:
+            out.append(None)
+        start += n
+    return out
+
+
+def _concat_batch(args, batched, *, axis):
+    n = next(a.shape[0] for a, b in zip(args, batched) if b)
+    full = [a if b else np.broadcast_to(a, (n,) + np.shape(a)) for a, b in zip(args, batched)]
+    return np.concatenate(full, axis=axis + 1)
+
+
+def _concat_jvp(primals, tangents, axis):
+    ans = concatenate(primals, axis)
+    if all(type(t) is Zero for t in tangents):
+        return ans, Zero.like(ans)
+    ts = [t.instantiate() if type(t) is Zero else t for t in tangents]
+    return ans, fit_dtype(concatenate(ts, axis), dtype_of(ans))
+
+
+deflinear(concatenate_p, linear_in=range(1 << 16), shape_rule=_concat_shape,
+          transpose_rule=_concat_transpose, batch_rule=_concat_batch, jvp=_concat_jvp)
+
+
+# ============================================================================ where
+
+where_p = Primitive("where", np.where)
+
+
+def where(cond: Any, x: Any, y: Any) -> Any:
+    """Elementwise ``x`` where ``cond`` else ``y`` (``cond`` is a constant boolean array)."""
+    return bind(where_p, cond, x, y)
+
+
+def _where_transpose(ct, cond, x, y):
+    zero = np.zeros((), dtype_of(ct))
+    return [None,
+            unbroadcast(where(cond, ct, zero), x) if is_linear_arg(x) else None,
+            unbroadcast(where(cond, zero, ct), y) if is_linear_arg(y) else None]
+
+
+def _where_shape(c, x, y):
+    return _bshape(c, x, y), _result_dtype(x, y)
+
+
+def _where_jvp(primals, tangents):
+    cond, x, y = primals
+    ans = where(cond, x, y)
+    _, tx, ty = tangents
+    if type(tx) is Zero and type(ty) is Zero:
+        return ans, Zero.like(ans)
+    zero = np.zeros((), dtype_of(ans))
+    tx = zero if type(tx) is Zero else tx
+    ty = zero if type(ty) is Zero else ty
+    t = where(cond, tx, ty)
+    from .rules import fit_aval
+    return ans, fit_aval(t, shape_of(ans), dtype_of(ans))
+
+
+deflinear(where_p, linear_in=(1, 2), shape_rule=_where_shape, transpose_rule=_where_transpose,
+          batch_rule=elementwise_batch(np.where), jvp=_where_jvp)
+
+
+# ============================================================================ dtypes: convert, real, imag, conj
+
+convert_p = Primitive("convert", lambda x, *, dtype: np.asarray(x).astype(dtype))
+
+
+def convert(x: Any, dtype: Any) -> Any:
+    """Cast to an inexact ``dtype`` (real -> real, real -> complex, complex -> complex)."""
+    dtype = np.dtype(dtype)
+    if dtype_of(x) == dtype:
+        return x
+    if dtype_of(x).kind == "c" and dtype.kind != "c":
+        raise TypeError("convert: use real() to go from complex to real")
+    return bind(convert_p, x, dtype=dtype)
+
+
+deflinear(convert_p, linear_in=(0,),
+          shape_rule=lambda x, *, dtype: (x[0], np.dtype(dtype)),
+          transpose_rule=lambda ct, x, *, dtype: [fit_dtype(ct, x.dtype)],
+          batch_rule=lambda args, b, *, dtype: np.asarray(args[0]).astype(dtype))
+
+real_p = Primitive("real", np.real)
+imag_p = Primitive("imag", np.imag)
+conj_p = Primitive("conj", np.conj)
+complex_p = Primitive("complex", lambda x, y: np.asarray(x) + 1j * np.asarray(y))
+
+
+def real(x: Any) -> Any:
+    """Real part (identity-like for real input)."""
+    if dtype_of(x).kind != "c":
+        return x
+    return bind(real_p, x)
+
+
+def imag(x: Any) -> Any:
+    """Imaginary part of a complex array."""
+    return bind(imag_p, x)
+
+
+def conj(x: Any) -> Any:
+    """Complex conjugate (identity for real input)."""
+    if dtype_of(x).kind != "c":
+        return x
+    return bind(conj_p, x)
+
+
+def _real_dtype(x):
+    return np.empty((), np.result_type(x[1])).real.dtype
+
+
+def _complex_dtype(dt) -> np.dtype:
+    return np.result_type(dt, np.complex64)
+
+
+deflinear(real_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
+          transpose_rule=lambda ct, x: [convert(ct, x.dtype)], batch_rule=np.real)
+deflinear(imag_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
+          transpose_rule=lambda ct, x: [mul(convert(ct, x.dtype), np.asarray(-1j, x.dtype))],
+          batch_rule=np.imag)
+deflinear(conj_p, linear_in=(0,), shape_rule=lambda x: (x[0], np.result_type(x[1])),
+          transpose_rule=lambda ct, x: [conj(ct)], batch_rule=np.conj)
+
+
+def _complex_shape(x, y):
+    shape, dt = _elementwise_shape(x, y)
+    return shape, _complex_dtype(dt)
+
+
+def _complex_transpose(ct, x, y):
+    return [unbroadcast(real(ct), x) if is_linear_arg(x) else None,
+            unbroadcast(neg(imag(ct)), y) if is_linear_arg(y) else None]
+
+
+deflinear(complex_p, linear_in=(0, 1), shape_rule=_complex_shape,
+          transpose_rule=_complex_transpose,
+          batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)), jvp=None)
+defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(t))),
+       lambda t, ans, x, y: bind(complex_p, np.zeros((), dtype_of(t)), t))

@@ -1,0 +1,116 @@
+"""Helpers to define a primitive's rules.
+
+- :func:`defjvp` builds a JVP rule from one linear "tangent contribution" per
+  operand, skipping symbolic-zero tangents and summing the rest.
+- :func:`defjvp_full` takes a whole rule ``(primals, tangents) -> (out, t_out)``.
+- :func:`defnondiff` marks a primitive whose output has a zero derivative.
+- :func:`deflinear` declares a linear primitive (shape, transpose and batch rules).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..core import Primitive, Zero, dtype_of, is_inexact, shape_of
+
+__all__ = ["defjvp", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "instantiate",
+           "elementwise_batch"]
+
+
+def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
+    """Define ``prim``'s JVP from one tangent contribution per operand.
+
+    Each ``arg_rules[i](t, ans, *primals, **params)`` returns the contribution of
+    the tangent ``t`` of operand ``i`` to the output tangent; it must be linear
+    in ``t``.  ``None`` marks an operand with no derivative (an index, a
+    condition).  Contributions are summed, then broadcast and cast to the
+    output's shape and dtype.
+    """
+    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
+        ans = prim.bind(*primals, **params)
+        out = None
+        for rule, t in zip(arg_rules, tangents):
+            if type(t) is Zero:
+                continue
+            if rule is None:
+                continue
+            c = rule(t, ans, *primals, **params)
+            out = c if out is None else add_any_broadcast(out, c)
+        if out is None:
+            return ans, Zero.like(ans)
+        return ans, fit_aval(out, shape_of(ans), dtype_of(ans))
+
+    prim.jvp_rule = jvp_rule
+
+
+def defjvp_full(prim: Primitive, rule: Callable) -> None:
+    """Define ``prim``'s JVP by a whole rule ``rule(primals, tangents, **params)``."""
+    prim.jvp_rule = rule
+
+
+def defnondiff(prim: Primitive) -> None:
+    """``prim`` has derivative zero everywhere it is defined (floor, sign, comparisons)."""
+    def jvp_rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        if prim.multiple_results:
+            return ans, [Zero.like(a) for a in ans]
+        return ans, Zero.like(ans)
+    prim.jvp_rule = jvp_rule
+
+
+def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable,
+              transpose_rule: Callable, batch_rule: Callable, multilinear: bool = False,
+              jvp: str | Callable = "unary") -> None:
+    """Declare ``prim`` linear in the operands ``linear_in``.
+
+    ``jvp="unary"`` (a primitive linear in its first operand only, the others
+    static): the tangent is the primitive applied to the tangent.  Otherwise pass
+    a list of per-operand contributions via :func:`defjvp` yourself, or a full rule.
+    """
+    prim.linear_in = linear_in if isinstance(linear_in, range) else tuple(linear_in)
+    prim.multilinear = multilinear
+    prim.shape_rule = shape_rule
+    prim.transpose_rule = transpose_rule
+    prim.batch_rule = batch_rule
+    if jvp == "unary":
+        defjvp(prim, lambda t, ans, x, *rest, **params: prim.bind(t, *rest, **params))
+    elif callable(jvp):
+        prim.jvp_rule = jvp
+
+
+def instantiate(t: Any) -> Any:
+    """A concrete array for a symbolic zero; anything else unchanged."""
+    return t.instantiate() if type(t) is Zero else t
+
+
+def fit_aval(x: Any, shape: tuple, dtype: Any) -> Any:
+    """Broadcast ``x`` to ``shape`` and cast it to ``dtype`` (both linear)."""
+    from .linear import broadcast_to, convert
+    if tuple(shape_of(x)) != tuple(shape):
+        x = broadcast_to(x, shape)
+    if dtype_of(x) != dtype:
+        x = convert(x, dtype)
+    return x
+
+
+def add_any_broadcast(x: Any, y: Any) -> Any:
+    from .linear import add
+    return add(x, y)
+
+
+def elementwise_batch(impl: Callable) -> Callable:
+    """Batch rule for a broadcasting elementwise op: align batched operands' batch axis."""
+    def batch_rule(args, batched, **params):
+        nd = max((np.ndim(a) - b for a, b in zip(args, batched)), default=0)
+        aligned = []
+        for a, b in zip(args, batched):
+            if b and np.ndim(a) - 1 < nd:
+                a = a.reshape((a.shape[0],) + (1,) * (nd - a.ndim + 1) + a.shape[1:])
+            aligned.append(a)
+        return impl(*aligned, **params)
+    return batch_rule
+
+
+def is_float_dtype(x: Any) -> bool:
+    return is_inexact(dtype_of(x))
