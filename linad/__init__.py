@@ -19,6 +19,10 @@ from .numpy._core import stop_gradient
 from .program import LinearProgram
 from .tree import register_pytree_node, tree_map
 from . import testing  # noqa: F401
+from . import scipy  # noqa: F401
+from .jacobians import *  # noqa: F401,F403
+from .custom import *  # noqa: F401,F403
+from . import jacobians as _jacobians, custom as _custom
 
 __version__ = "0.1.0"
 
@@ -26,5 +30,5 @@ __all__ = [
     "jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose",
     "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
     "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
-    "testing",
-]
+    "testing", "scipy",
+] + _jacobians.__all__ + _custom.__all__

@@ -8,6 +8,11 @@ from ._core import *  # noqa: F401,F403
 from ._core import __all__ as _core_all
 from ._creation import stack  # noqa: F401
 from ._indexing import index_add, index_set, index_multiply  # noqa: F401
+from ._elementwise import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._products import *  # noqa: F401,F403
+from . import _elementwise, _reductions, _shape, _products
 from . import _methods  # noqa: F401  (operators on Tracer)
 from . import linalg  # noqa: F401
 from ._dispatch import supported_numpy_names  # noqa: F401
@@ -17,4 +22,5 @@ from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, comple
                    int32, int64, bool_, ndarray)
 from numpy import zeros, ones, eye, empty, arange, zeros_like, ones_like, full_like  # noqa: F401
 
-__all__ = list(_core_all) + ["stack", "linalg", "index_add", "index_set", "index_multiply"]
+__all__ = (list(_core_all) + ["stack", "linalg", "index_add", "index_set", "index_multiply"]
+           + _elementwise.__all__ + _reductions.__all__ + _shape.__all__ + _products.__all__)

@@ -1,0 +1,2 @@
+"""linad.numpy family module (see linad/numpy/__init__.py)."""
+__all__: list = []

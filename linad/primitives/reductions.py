@@ -1,0 +1,1 @@
+"""Reductions: JVP rules (linear reductions live in linear.py)."""

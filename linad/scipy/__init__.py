@@ -1,0 +1,2 @@
+"""``linad.scipy``: SciPy-compatible namespaces (``special``, ``linalg``)."""
+from . import special, linalg  # noqa: F401

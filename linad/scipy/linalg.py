@@ -1,0 +1,2 @@
+"""linad.scipy.linalg."""
+__all__: list = []

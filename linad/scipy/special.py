@@ -1,0 +1,2 @@
+"""linad.scipy.special."""
+__all__: list = []
