@@ -57,7 +57,7 @@ class StagingTrace(Trace):
             pos = next(i for i, a in enumerate(args) if isinstance(a, StagingTracer) and a._trace is self)
             raise LinearityError(
                 f"{prim.name} is not a linear operation, but its operand {pos} is a linear "
-                f"(tangent) value of shape {format_aval(*args[pos].aval)}. In "
+                f"(tangent) value {format_aval(*args[pos].aval)}. In "
                 f"linad.{self.name} only linear operations may be applied to tangents.")
         inputs = []
         avals = []
@@ -67,7 +67,7 @@ class StagingTrace(Trace):
                 if i not in prim.linear_in:
                     raise LinearityError(
                         f"{prim.name} is not linear in its operand {i}, but that operand is a "
-                        f"linear (tangent) value of shape {format_aval(*a.aval)}.")
+                        f"linear (tangent) value {format_aval(*a.aval)}.")
                 nvars += 1
                 inputs.append(a.var)
                 avals.append((a.var.shape, a.var.dtype))
