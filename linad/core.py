@@ -46,7 +46,10 @@ class TracerConversionError(TypeError):
 
 def is_inexact(dtype: Any) -> bool:
     """True for floating and complex dtypes (those that carry tangents)."""
-    return np.issubdtype(dtype, np.inexact)
+    kind = getattr(dtype, "kind", None)
+    if kind is None:
+        kind = np.dtype(dtype).kind
+    return kind == "f" or kind == "c"
 
 
 def shape_of(x: Any) -> tuple:
@@ -95,7 +98,13 @@ class Zero:
 
     @staticmethod
     def like(x: Any) -> "Zero":
-        return Zero(shape_of(x), dtype_of(x))
+        z = object.__new__(Zero)
+        dt = getattr(x, "dtype", None)
+        if dt is None:
+            z.shape, z.dtype = (), np.result_type(x)
+        else:
+            z.shape, z.dtype = x.shape, dt
+        return z
 
 
 # ----------------------------------------------------------------------------- primitives

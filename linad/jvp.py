@@ -27,6 +27,14 @@ class JVPTracer(Tracer):
     def aval(self) -> tuple:
         return aval_of(self.primal)
 
+    @property
+    def shape(self) -> tuple:
+        return getattr(self.primal, "shape", ())
+
+    @property
+    def dtype(self):
+        return dtype_of(self.primal)
+
 
 class JVPTrace(Trace):
     """Applies each primitive's JVP rule to (primals, tangents)."""
@@ -43,7 +51,7 @@ class JVPTrace(Trace):
         primals = []
         tangents = []
         for a in args:
-            if isinstance(a, JVPTracer) and a._trace is self:
+            if type(a) is JVPTracer and a._trace is self:
                 primals.append(a.primal)
                 tangents.append(a.tangent)
             else:
@@ -51,7 +59,8 @@ class JVPTrace(Trace):
                     a._trace.check_alive()
                 primals.append(a)
                 tangents.append(Zero.like(a))
-        self.check_alive()
+        if not self.alive:
+            self.check_alive()
         rule = prim.jvp_rule
         if rule is None:
             raise NotImplementedError(
@@ -65,7 +74,10 @@ class JVPTrace(Trace):
         return self._wrap(out, t_out)
 
     def _wrap(self, primal: Any, tangent: Any) -> Any:
-        if type(tangent) is Zero or not is_inexact(dtype_of(primal)):
+        if type(tangent) is Zero:
+            return primal
+        kind = dtype_of(primal).kind
+        if kind != "f" and kind != "c":
             return primal
         return JVPTracer(self, primal, tangent)
 

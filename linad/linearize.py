@@ -35,6 +35,14 @@ class StagingTracer(Tracer):
     def aval(self) -> tuple:
         return self.var.shape, self.var.dtype
 
+    @property
+    def shape(self) -> tuple:
+        return self.var.shape
+
+    @property
+    def dtype(self):
+        return self.var.dtype
+
 
 class StagingTrace(Trace):
     """Records linear primitives into a linear program."""
@@ -52,7 +60,8 @@ class StagingTrace(Trace):
         return value
 
     def process_primitive(self, prim, args, params):
-        self.check_alive()
+        if not self.alive:
+            self.check_alive()
         if prim.linear_in is None:
             pos = next(i for i, a in enumerate(args) if isinstance(a, StagingTracer) and a._trace is self)
             raise LinearityError(
@@ -63,7 +72,7 @@ class StagingTrace(Trace):
         avals = []
         nvars = 0
         for i, a in enumerate(args):
-            if isinstance(a, StagingTracer) and a._trace is self:
+            if type(a) is StagingTracer and a._trace is self:
                 if i not in prim.linear_in:
                     raise LinearityError(
                         f"{prim.name} is not linear in its operand {i}, but that operand is a "

@@ -6,6 +6,7 @@ linad primitives.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import string
 from typing import Any, Sequence
@@ -308,39 +309,43 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = False, **kwargs: Any
     if not isinstance(subscripts, str):
         raise TypeError("einsum: only the subscripts-string form is supported on traced values")
     operands = [o if isinstance(o, (Tracer, np.ndarray)) else np.asarray(o) for o in operands]
-    spec, operands = normalize_einsum(subscripts, operands)
-    out = L.einsum(spec, *operands)
-    return out
+    spec, reshapes = normalize_einsum(subscripts, tuple(tuple(shape_of(o)) for o in operands))
+    operands = [o if r is None else L.reshape(o, r) for o, r in zip(operands, reshapes)]
+    return L.einsum(spec, *operands)
 
 
-def normalize_einsum(subscripts: str, operands: list) -> tuple[str, list]:
-    """Canonical spec: explicit output, no ellipsis, no size-1 broadcasting."""
+@functools.lru_cache(maxsize=2048)
+def normalize_einsum(subscripts: str, shapes: tuple) -> tuple[str, tuple]:
+    """Canonical spec (explicit output, no ellipsis, no size-1 broadcasting) for ``shapes``.
+
+    Returns the spec and, per operand, the shape to reshape it to (dropping size-1
+    axes that broadcast against a larger size) or None.
+    """
     spec = subscripts.replace(" ", "")
     if "->" in spec:
         lhs, out = spec.split("->")
     else:
         lhs, out = spec, None
     ins = lhs.split(",")
-    if len(ins) != len(operands):
-        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(operands)} operands")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(shapes)} operands")
     used = set(spec) - set(".,->")
     fresh = [c for c in _LETTERS if c not in used]
     nd_ell = 0
-    for s, op in zip(ins, operands):
+    for s, shp in zip(ins, shapes):
         if "..." in s:
-            nd_ell = max(nd_ell, len(shape_of(op)) - (len(s) - 3))
+            nd_ell = max(nd_ell, len(shp) - (len(s) - 3))
     ell = "".join(fresh[:nd_ell])
     new_ins = []
-    for s, op in zip(ins, operands):
+    for s, shp in zip(ins, shapes):
         if "..." in s:
-            k = len(shape_of(op)) - (len(s) - 3)
+            k = len(shp) - (len(s) - 3)
             s = s.replace("...", ell[nd_ell - k:] if k else "")
-        if len(s) != len(shape_of(op)):
-            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of shape "
-                             f"{tuple(shape_of(op))}")
+        if len(s) != len(shp):
+            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of shape {shp}")
         new_ins.append(s)
     if out is None:
-        counts = {}
+        counts: dict[str, int] = {}
         for s in new_ins:
             for c in s:
                 counts[c] = counts.get(c, 0) + 1
@@ -349,22 +354,23 @@ def normalize_einsum(subscripts: str, operands: list) -> tuple[str, list]:
         out = out.replace("...", ell)
     # size-1 broadcasting: drop a size-1 axis whose letter has a larger size elsewhere
     size: dict[str, int] = {}
-    for s, op in zip(new_ins, operands):
-        for c, n in zip(s, shape_of(op)):
+    for s, shp in zip(new_ins, shapes):
+        for c, n in zip(s, shp):
             if n != 1:
                 if size.get(c, n) != n:
                     raise ValueError(f"einsum: index {c!r} has sizes {size[c]} and {n}")
                 size[c] = n
-    final_ins, final_ops = [], []
-    for s, op in zip(new_ins, operands):
-        drop = [i for i, (c, n) in enumerate(zip(s, shape_of(op))) if n == 1 and size.get(c, 1) != 1]
+    final_ins, reshapes = [], []
+    for s, shp in zip(new_ins, shapes):
+        drop = [i for i, (c, n) in enumerate(zip(s, shp)) if n == 1 and size.get(c, 1) != 1]
         if drop:
             keep = [i for i in range(len(s)) if i not in drop]
-            op = L.reshape(op, tuple(shape_of(op)[i] for i in keep))
+            reshapes.append(tuple(shp[i] for i in keep))
             s = "".join(s[i] for i in keep)
+        else:
+            reshapes.append(None)
         final_ins.append(s)
-        final_ops.append(op)
-    return ",".join(final_ins) + "->" + out, final_ops
+    return ",".join(final_ins) + "->" + out, tuple(reshapes)
 
 
 @implements(np.matmul)

@@ -39,11 +39,26 @@ __all__ = [
 # ============================================================================ helpers
 
 def _result_dtype(*avals) -> np.dtype:
-    return np.result_type(*[dt for _, dt in avals])
+    return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)(0)
+                                     for _, dt in avals))
+
+
+@functools.lru_cache(maxsize=1024)
+def _result_type_cached(dts: tuple) -> np.dtype:
+    return np.result_type(*dts)
 
 
 def _bshape(*avals) -> tuple:
-    return np.broadcast_shapes(*[s for s, _ in avals])
+    first = avals[0][0]
+    for s, _ in avals:
+        if s != first:
+            return _broadcast_shapes_cached(tuple(s for s, _ in avals))
+    return first
+
+
+@functools.lru_cache(maxsize=1024)
+def _broadcast_shapes_cached(shapes: tuple) -> tuple:
+    return np.broadcast_shapes(*shapes)
 
 
 def _elementwise_shape(*avals, **_):

@@ -39,7 +39,10 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
             out = c if out is None else add_any_broadcast(out, c)
         if out is None:
             return ans, Zero.like(ans)
-        return ans, fit_aval(out, shape_of(ans), dtype_of(ans))
+        shape, dtype = shape_of(ans), dtype_of(ans)
+        if shape_of(out) != shape or dtype_of(out) != dtype:
+            out = fit_aval(out, shape, dtype)
+        return ans, out
 
     prim.jvp_rule = jvp_rule
 
