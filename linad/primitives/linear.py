@@ -212,8 +212,55 @@ def _parse(spec: str) -> tuple[list[str], str]:
 def _einsum_impl(spec: str, *ops):
     if len(ops) == 2:
         a, b = ops
+        if _is_broadcast_view(a) or _is_broadcast_view(b):
+            return _einsum_broadcast_aware(spec, a, b)
         return _pair_plan(spec, np.shape(a), np.shape(b))(a, b)
     return np.einsum(spec, *ops, optimize=len(ops) > 2)
+
+
+def _is_broadcast_view(x) -> bool:
+    """True for an array that repeats along some axis (a zero stride, e.g. broadcast_to)."""
+    return type(x) is np.ndarray and x.size > 1 and 0 in x.strides
+
+
+def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Contract without expanding operands that are constant along some axes.
+
+    The cotangent of ``sum`` is a broadcast of a scalar; a tape would multiply
+    that full matrix by the other operand (an n^3 product).  Here an axis along
+    which an operand is constant is dropped from it: if the other operand
+    carries the index, the contraction sums that operand instead; if only the
+    output carries it, the result is broadcast along it; if no other place
+    does, the result is scaled by its length.
+    """
+    (ia, ib), out = _parse(spec)
+    subs = [ia, ib]
+    ops = [np.asarray(a), np.asarray(b)]
+    scale = 1
+    for k in range(2):
+        x, s = ops[k], subs[k]
+        if len(set(s)) < len(s):
+            continue  # repeated indices (diagonals): keep the plain path
+        drop = [i for i, (n, st) in enumerate(zip(x.shape, x.strides)) if st == 0 and n > 1]
+        if not drop:
+            continue
+        other = subs[1 - k]
+        for i in drop:
+            if s[i] not in other and s[i] not in out:
+                scale *= x.shape[i]
+        ops[k] = x[tuple(0 if i in drop else slice(None) for i in range(x.ndim))]
+        subs[k] = "".join(c for i, c in enumerate(s) if i not in drop)
+    present = set(subs[0]) | set(subs[1])
+    size = dict(zip(ia, a.shape))
+    size.update(zip(ib, b.shape))
+    reduced_out = "".join(c for c in out if c in present)
+    r = _pair_plan(f"{subs[0]},{subs[1]}->{reduced_out}", ops[0].shape, ops[1].shape)(*ops)
+    if scale != 1:
+        r = r * scale
+    if reduced_out != out:
+        r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
+        r = np.broadcast_to(r, tuple(size[c] for c in out))
+    return r
 
 
 @functools.lru_cache(maxsize=4096)
