@@ -39,8 +39,11 @@ __all__ = [
 # ============================================================================ helpers
 
 def _result_dtype(*avals) -> np.dtype:
-    return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)(0)
-                                     for _, dt in avals))
+    first = avals[0][1]
+    if not isinstance(first, np.dtype) or any(dt is not first for _, dt in avals):
+        return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)(0)
+                                         for _, dt in avals))
+    return first
 
 
 @functools.lru_cache(maxsize=1024)
@@ -710,3 +713,38 @@ deflinear(complex_p, linear_in=(0, 1), shape_rule=_complex_shape,
           batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)), jvp=None)
 defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(t))),
        lambda t, ans, x, y: bind(complex_p, np.zeros((), dtype_of(t)), t))
+
+
+# ============================================================================ reductions family
+
+def _cumsum_impl(x, *, axis, reverse):
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+    return np.cumsum(x, axis)
+
+
+cumsum_p = Primitive("cumsum", _cumsum_impl)
+
+
+def cumsum(x: Any, axis: int, reverse: bool = False) -> Any:
+    """Inclusive cumulative sum along a non-negative ``axis`` (from the end if ``reverse``).
+
+    Linear; its transpose is the cumulative sum in the opposite direction.
+
+    Examples
+    --------
+    >>> cumsum(np.array([1.0, 2.0, 3.0]), 0, reverse=True)
+    array([6., 5., 3.])
+    """
+    return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))
+
+
+def _cumsum_shape(x, *, axis, reverse):
+    dtype = np.result_type(x[1])
+    return tuple(x[0]), np.dtype(int) if dtype.kind == "b" else dtype
+
+
+deflinear(cumsum_p, linear_in=(0,), shape_rule=_cumsum_shape,
+          transpose_rule=lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)],
+          batch_rule=lambda args, b, *, axis, reverse: _cumsum_impl(args[0], axis=axis + 1,
+                                                                    reverse=reverse))
