@@ -1,0 +1,294 @@
+"""Issue 5: jacfwd, jacrev, hessian, hvp — against each other, finite differences, closed forms."""
+import collections
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import linad
+from linad.program import LinearProgram
+
+rng = np.random.default_rng(5)
+
+
+def fd_jacobian(f, x, eps=1e-6):
+    """Central-difference Jacobian of f at x, shape out.shape + x.shape."""
+    x = np.asarray(x, float)
+    cols = []
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = eps
+        e = e.reshape(x.shape)
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
+    out_shape = np.shape(f(x))
+    return np.stack(cols, axis=-1).reshape(out_shape + x.shape)
+
+
+FUNCTIONS = {
+    "tanh_matmul": lambda X: np.tanh(X @ X.T),
+    "XtX": lambda X: X.T @ X,
+    "sum_sin": lambda X: np.sin(X).sum(axis=0) * X[0],
+    "scalar": lambda X: (X ** 3).sum(),
+    "exp_reversed": lambda X: np.exp(X) * X[::-1] - X,
+}
+
+small_shapes = hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4)
+
+
+@settings(max_examples=15)
+@given(name=st.sampled_from(sorted(FUNCTIONS)), shape=small_shapes, seed=st.integers(0, 2**16))
+def test_jacfwd_jacrev_finite_differences(name, shape, seed):
+    f = FUNCTIONS[name]
+    X = np.random.default_rng(seed).uniform(-1.5, 1.5, shape)
+    Jf, Jr = linad.jacfwd(f)(X), linad.jacrev(f)(X)
+    assert Jf.shape == np.shape(f(X)) + X.shape
+    np.testing.assert_allclose(Jf, Jr, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Jf, fd_jacobian(f, X), rtol=1e-6, atol=1e-7)
+
+
+@settings(max_examples=10)
+@given(k=st.integers(1, 5), l=st.integers(1, 5))
+def test_jacobian_of_XtX_closed_form(k, l):
+    X = rng.standard_normal((k, l))
+    # d(X^T X)[i, j] / dX[p, q] = delta_jq X[p, i] + delta_iq X[p, j]
+    eye = np.eye(l)
+    expected = np.einsum("jq,pi->ijpq", eye, X) + np.einsum("iq,pj->ijpq", eye, X)
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(lambda X: X.T @ X)(X)
+        assert J.shape == (l, l, k, l)
+        np.testing.assert_allclose(J, expected, rtol=1e-13, atol=1e-13)
+
+
+def test_jacobian_of_linear_map_is_its_matrix():
+    A = rng.standard_normal((3, 5))
+    for jac in (linad.jacfwd, linad.jacrev):
+        np.testing.assert_allclose(jac(lambda x: A @ x)(np.zeros(5)), A, rtol=1e-15)
+
+
+def test_scalar_input_and_output():
+    assert linad.jacfwd(np.sin)(0.5) == pytest.approx(np.cos(0.5))
+    assert linad.jacrev(np.sin)(0.5) == pytest.approx(np.cos(0.5))
+    J = linad.jacfwd(lambda x: np.stack([x, x ** 2]))(3.0)
+    np.testing.assert_allclose(J, [1.0, 6.0])
+    J = linad.jacrev(lambda x: x.sum())(np.ones((2, 3)))
+    np.testing.assert_allclose(J, np.ones((2, 3)))
+
+
+def test_output_independent_of_input_gives_zeros():
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(lambda x, y: (x * 2.0, y), argnums=0)(np.ones(2), np.ones(3))
+        np.testing.assert_allclose(J[0], 2 * np.eye(2))
+        np.testing.assert_allclose(J[1], np.zeros((3, 2)))
+
+
+# ------------------------------------------------------------------ pytrees, argnums, aux
+
+def test_pytree_inputs_and_outputs_follow_jax_layout():
+    def f(p):
+        return {"u": p["a"] * p["b"][0], "v": (p["b"][1].sum(),)}
+    p = {"a": rng.standard_normal(2), "b": (rng.standard_normal(2), rng.standard_normal(3))}
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(f)(p)
+        assert set(J) == {"u", "v"} and isinstance(J["v"], tuple)
+        assert J["u"]["a"].shape == (2, 2) and J["u"]["b"][1].shape == (2, 3)
+        np.testing.assert_allclose(J["u"]["a"], np.diag(p["b"][0]))
+        np.testing.assert_allclose(J["u"]["b"][0], np.diag(p["a"]))
+        np.testing.assert_allclose(J["u"]["b"][1], np.zeros((2, 3)))
+        np.testing.assert_allclose(J["v"][0]["b"][1], np.ones(3))
+        np.testing.assert_allclose(J["v"][0]["a"], np.zeros(2))
+
+
+def test_argnums_tuple_and_namedtuple_output():
+    Out = collections.namedtuple("Out", "s p")
+    f = lambda x, y, z: Out(x + y, x * y * z)
+    x, y, z = rng.standard_normal(2), rng.standard_normal(2), 3.0
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(f, argnums=(0, 1))(x, y, z)
+        assert isinstance(J, Out) and isinstance(J.s, tuple) and len(J.s) == 2
+        np.testing.assert_allclose(J.s[1], np.eye(2))
+        np.testing.assert_allclose(J.p[0], np.diag(y * z))
+        np.testing.assert_allclose(J.p[1], np.diag(x * z))
+        J1 = jac(f, argnums=1)(x, y, z)
+        np.testing.assert_allclose(J1.p, np.diag(x * z))
+
+
+def test_kwargs_pass_through():
+    f = lambda x, scale=1.0: x * scale
+    np.testing.assert_allclose(linad.jacfwd(f)(np.ones(2), scale=3.0), 3 * np.eye(2))
+    np.testing.assert_allclose(linad.jacrev(f)(np.ones(2), scale=3.0), 3 * np.eye(2))
+
+
+def test_has_aux():
+    f = lambda x: (np.sin(x), {"norm": (x ** 2).sum()})
+    x = rng.standard_normal(3)
+    for jac in (linad.jacfwd, linad.jacrev):
+        J, aux = jac(f, has_aux=True)(x)
+        np.testing.assert_allclose(J, np.diag(np.cos(x)))
+        assert not isinstance(aux["norm"], linad.core.Tracer)
+        assert aux["norm"] == pytest.approx(x @ x)
+    H, aux = linad.hessian(lambda x: ((x ** 3).sum(), x * 2), has_aux=True)(x)
+    np.testing.assert_allclose(H, np.diag(6 * x))
+    np.testing.assert_allclose(aux, 2 * x)
+
+
+def test_float32_is_preserved():
+    x = np.ones(3, np.float32)
+    assert linad.jacfwd(lambda x: x * 2)(x).dtype == np.float32
+    assert linad.jacrev(lambda x: x * 2)(x).dtype == np.float32
+
+
+# ------------------------------------------------------------------ complex numbers
+
+def test_complex_requires_holomorphic_flag():
+    z = np.array([1.0 + 2.0j, -0.5j])
+    with pytest.raises(TypeError, match="jacfwd requires real floating-point inputs"):
+        linad.jacfwd(lambda z: z ** 2)(z)
+    with pytest.raises(TypeError, match="jacrev requires real floating-point outputs"):
+        linad.jacrev(lambda x: x * (1 + 1j))(np.ones(2))
+    with pytest.raises(TypeError, match="holomorphic=True requires complex inputs"):
+        linad.jacfwd(lambda x: x * (1 + 1j), holomorphic=True)(np.ones(2))
+    with pytest.raises(TypeError, match="holomorphic=True requires complex outputs"):
+        linad.jacfwd(lambda z: (z * z.conj()).real, holomorphic=True)(z)
+
+
+def test_holomorphic_jacobians():
+    z = np.array([1.0 + 2.0j, -0.5j, 0.3])
+    A = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
+    f = lambda z: A @ (z * z)
+    expected = A * (2 * z)[None, :]
+    for jac in (linad.jacfwd, linad.jacrev):
+        np.testing.assert_allclose(jac(f, holomorphic=True)(z), expected, rtol=1e-13)
+
+
+def test_real_input_complex_output_forward():
+    x = rng.standard_normal(2)
+    J = linad.jacfwd(lambda x: x * (1 + 2j) + x ** 2)(x)
+    np.testing.assert_allclose(J, np.diag(1 + 2j + 2 * x))
+
+
+# ------------------------------------------------------------------ Hessians and HVPs
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_hessian_of_quadratic_form(n, seed):
+    r = np.random.default_rng(seed)
+    A, x = r.standard_normal((n, n)), r.standard_normal(n)
+    H = linad.hessian(lambda x: x @ A @ x / 2)(x)
+    np.testing.assert_allclose(H, (A + A.T) / 2, rtol=1e-13, atol=1e-13)
+
+
+def test_hessian_against_finite_differences_of_gradient():
+    f = lambda X: np.sum(np.tanh(X.T @ X)) + (X ** 3).sum()
+    X = rng.standard_normal((3, 2))
+    H = linad.hessian(f)(X)
+    assert H.shape == (3, 2, 3, 2)
+    np.testing.assert_allclose(H, fd_jacobian(linad.grad(f), X), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H.reshape(6, 6), H.reshape(6, 6).T, atol=1e-13)
+
+
+def test_hessian_of_vector_function_and_argnums():
+    f = lambda x: np.stack([(x ** 2).sum(), x[0] * x[1]])
+    H = linad.hessian(f)(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(H, [2 * np.eye(2), [[0.0, 1.0], [1.0, 0.0]]])
+    g = lambda x, y: (x * y ** 2).sum()
+    (Hxx, Hxy), (Hyx, Hyy) = linad.hessian(g, argnums=(0, 1))(np.ones(2), np.full(2, 3.0))
+    np.testing.assert_allclose(Hxx, np.zeros((2, 2)))
+    np.testing.assert_allclose(Hxy, 6 * np.eye(2))
+    np.testing.assert_allclose(Hyx, 6 * np.eye(2))
+    np.testing.assert_allclose(Hyy, 2 * np.eye(2))
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_hvp_equals_hessian_times_vector(n, seed):
+    r = np.random.default_rng(seed)
+    f = lambda x: np.sum(np.sin(x) * x[::-1]) + (x ** 4).sum()
+    x, v = r.standard_normal(n), r.standard_normal(n)
+    np.testing.assert_allclose(linad.hvp(f, (x,), (v,)), linad.hessian(f)(x) @ v,
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_hvp_several_primals_and_integer_tangents():
+    f = lambda x, y: (x ** 2 * y).sum()
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    hx, hy = linad.hvp(f, (x, y), (np.array([1, 0]), np.array([0, 1])))
+    # H = [[2 diag(y), 2 diag(x)], [2 diag(x), 0]]
+    np.testing.assert_allclose(hx, [6.0, 4.0])
+    np.testing.assert_allclose(hy, [2.0, 0.0])
+    with pytest.raises(TypeError, match="dtype complex128"):
+        linad.hvp(f, (x, y), (np.ones(2) * 1j, np.ones(2)))
+
+
+# ------------------------------------------------------------------ nesting
+
+def test_jacobians_inside_other_transformations():
+    f = lambda x: np.sin(x) * x.sum()
+    x = rng.standard_normal(3)
+    loss = lambda x: (linad.jacrev(f)(x) ** 2).sum() + linad.jacfwd(f)(x).sum()
+    g = linad.grad(loss)(x)
+    fd = fd_jacobian(loss, x)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
+    J2 = linad.jacfwd(linad.jacfwd(f))(x)
+    np.testing.assert_allclose(J2, linad.jacrev(linad.jacrev(f))(x), atol=1e-13)
+    np.testing.assert_allclose(J2, linad.hessian(f)(x), atol=1e-13)
+
+
+# ------------------------------------------------------------------ one batched pass
+
+@pytest.fixture
+def count_program_runs(monkeypatch):
+    counts = {"batched": 0, "single": 0}
+    batched, single = LinearProgram.apply_batched, LinearProgram.__call__
+
+    def counting_batched(self, *args):
+        counts["batched"] += 1
+        return batched(self, *args)
+
+    def counting_single(self, *args):
+        counts["single"] += 1
+        return single(self, *args)
+
+    monkeypatch.setattr(LinearProgram, "apply_batched", counting_batched)
+    monkeypatch.setattr(LinearProgram, "__call__", counting_single)
+    return counts
+
+
+@pytest.mark.parametrize("jac", [linad.jacfwd, linad.jacrev], ids=["jacfwd", "jacrev"])
+def test_jacobian_is_one_batched_pass(count_program_runs, jac):
+    f = lambda X, y: (np.tanh(X @ X.T) * y.sum(), X[0] - y)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    J = jac(f, argnums=(0, 1))(X, y)                     # 15 inputs, 19 outputs
+    assert count_program_runs == {"batched": 1, "single": 0}
+    np.testing.assert_allclose(J[0][0], fd_jacobian(lambda X: f(X, y)[0], X), atol=1e-7)
+
+
+def test_hessian_is_one_batched_pass_of_the_linearized_gradient(count_program_runs):
+    H = linad.hessian(lambda x: (np.sin(x) * x[::-1]).sum())(rng.standard_normal(20))
+    assert H.shape == (20, 20)
+    # one batched forward pass; the inner reverse pass (one cotangent) is a single application
+    assert count_program_runs["batched"] == 1
+    assert count_program_runs["single"] <= 1
+
+
+def test_batched_pass_is_not_a_loop_over_basis_vectors(monkeypatch):
+    """Each linear primitive's batch rule runs once per jacobian, whatever the width."""
+    from linad.primitives import linear as L
+    calls = []
+    rule = L.einsum_p.batch_rule
+    monkeypatch.setattr(L.einsum_p, "batch_rule", lambda *a, **k: calls.append(1) or rule(*a, **k))
+    A = rng.standard_normal((30, 40))
+    J = linad.jacfwd(lambda x: A @ np.sin(x))(rng.standard_normal(40))
+    assert J.shape == (30, 40) and len(calls) == 1
+
+
+# ------------------------------------------------------------------ errors
+
+def test_errors():
+    with pytest.raises(ValueError, match="argnums 2 is out of range"):
+        linad.jacfwd(lambda x: x, argnums=2)(np.ones(2))
+    with pytest.raises(TypeError, match="has dtype int64"):
+        linad.jacrev(lambda x: x * 1.0)(np.arange(3))
+    with pytest.raises(TypeError, match="with has_aux=True the function must return a pair"):
+        linad.jacfwd(lambda x: x, has_aux=True)(np.ones(2))
+    assert linad.jacfwd(np.sin).__name__ == "jacfwd(sin)"
