@@ -62,20 +62,6 @@ def _basis(avals: list) -> list:
     return leaves
 
 
-def _workaround_unary_batch_rules() -> None:
-    """Workaround (reported, core change pending): neg/real/imag/conj were declared with a
-    bare NumPy ufunc as ``batch_rule``, which is called as ``batch_rule(args, batched)`` and
-    so fails.  Wrap them, only while they are still the bare ufuncs (a no-op once fixed)."""
-    from .primitives import linear as L
-    for prim, fn in ((L.neg_p, np.negative), (L.real_p, np.real), (L.imag_p, np.imag),
-                     (L.conj_p, np.conj)):
-        if prim.batch_rule is fn:
-            prim.batch_rule = (lambda f: lambda args, batched, **params: f(args[0]))(fn)
-
-
-_workaround_unary_batch_rules()
-
-
 def _has_traced_residuals(lmap: LinearMap) -> bool:
     return any(isinstance(r, Tracer) for r in lmap.program.residuals())
 

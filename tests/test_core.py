@@ -380,3 +380,23 @@ def test_float32_preserved():
     _, f_lin = linad.linearize(lambda x: lnp.exp(x) * 3.0, x)
     assert f_lin(x).dtype == np.float32
     assert f_lin.T(x)[0].dtype == np.float32
+
+
+def test_weak_scalar_dtypes_are_not_confused():
+    # regression: a cache keyed by 0 == 0.0 == 0j mixed up float and complex scalars
+    _, l1 = linad.linearize(lambda x: x * (1 + 2j), np.ones(2))
+    assert l1.out_avals[0][1] == np.complex128
+    _, l2 = linad.linearize(lambda x: x * 2.0, np.ones(3))
+    assert l2.out_avals[0][1] == np.float64
+    _, l3 = linad.linearize(lambda x: x * 2, np.ones(3, np.float32))
+    assert l3.out_avals[0][1] == np.float32
+
+
+def test_unary_linear_primitives_run_batched():
+    # regression: neg/real/imag/conj had bare ufuncs as batch rules
+    z = np.ones(2) + 1j
+    _, f_lin = linad.linearize(lambda z: -lnp.conj(z) + lnp.real(z) * lnp.imag(z), z)
+    U = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    out = f_lin.matmat(U)
+    for k in range(3):
+        np.testing.assert_allclose(out[k], f_lin(U[k]))

@@ -41,14 +41,15 @@ __all__ = [
 def _result_dtype(*avals) -> np.dtype:
     first = avals[0][1]
     if not isinstance(first, np.dtype) or any(dt is not first for _, dt in avals):
-        return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)(0)
+        return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)
                                          for _, dt in avals))
     return first
 
 
 @functools.lru_cache(maxsize=1024)
 def _result_type_cached(dts: tuple) -> np.dtype:
-    return np.result_type(*dts)
+    """``np.result_type`` keyed by dtypes and, for Python scalars, their *type* (weak typing)."""
+    return np.result_type(*[d if isinstance(d, np.dtype) else d(0) for d in dts])
 
 
 def _bshape(*avals) -> tuple:
@@ -108,6 +109,11 @@ def zeros_like_aval(shape: tuple, dtype: Any) -> np.ndarray:
     return np.zeros(shape, dtype)
 
 
+def _unary_batch(fn):
+    """Batch rule of an elementwise unary primitive: the batch axis needs no care."""
+    return lambda args, batched, **params: fn(args[0], **params)
+
+
 # ============================================================================ add, sub, neg
 
 add_p = Primitive("add", np.add)
@@ -147,7 +153,7 @@ deflinear(sub_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule
           batch_rule=elementwise_batch(np.subtract), jvp=None)
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
 deflinear(neg_p, linear_in=(0,), shape_rule=_elementwise_shape,
-          transpose_rule=lambda ct, x: [neg(ct)], batch_rule=np.negative)
+          transpose_rule=lambda ct, x: [neg(ct)], batch_rule=_unary_batch(np.negative))
 
 
 # ============================================================================ mul, div
@@ -718,12 +724,12 @@ def _complex_dtype(dt) -> np.dtype:
 
 
 deflinear(real_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
-          transpose_rule=lambda ct, x: [convert(ct, x.dtype)], batch_rule=np.real)
+          transpose_rule=lambda ct, x: [convert(ct, x.dtype)], batch_rule=_unary_batch(np.real))
 deflinear(imag_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
           transpose_rule=lambda ct, x: [mul(convert(ct, x.dtype), np.asarray(-1j, x.dtype))],
-          batch_rule=np.imag)
+          batch_rule=_unary_batch(np.imag))
 deflinear(conj_p, linear_in=(0,), shape_rule=lambda x: (x[0], np.result_type(x[1])),
-          transpose_rule=lambda ct, x: [conj(ct)], batch_rule=np.conj)
+          transpose_rule=lambda ct, x: [conj(ct)], batch_rule=_unary_batch(np.conj))
 
 
 def _complex_shape(x, y):
