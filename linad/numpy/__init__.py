@@ -6,13 +6,13 @@ NumPy's ``__array_ufunc__`` / ``__array_function__`` protocols.
 from . import _dispatch  # noqa: F401  (installs the protocols on Tracer)
 from ._core import *  # noqa: F401,F403
 from ._core import __all__ as _core_all
-from ._creation import stack  # noqa: F401
-from ._indexing import index_add, index_set, index_multiply  # noqa: F401
+from ._creation import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
-from . import _elementwise, _reductions, _shape, _products
+from . import _elementwise, _reductions, _shape, _products, _creation, _indexing
 from . import _methods  # noqa: F401  (operators on Tracer)
 from . import linalg  # noqa: F401
 from ._dispatch import supported_numpy_names  # noqa: F401
@@ -20,7 +20,7 @@ from ._dispatch import supported_numpy_names  # noqa: F401
 # NumPy constants and dtypes, so that lnp reads like np
 from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, complex128,  # noqa: F401
                    int32, int64, bool_, ndarray)
-from numpy import zeros, ones, eye, empty, arange, zeros_like, ones_like, full_like  # noqa: F401
+from numpy import zeros, ones, eye, empty, arange  # noqa: F401
 
-__all__ = (list(_core_all) + ["stack", "linalg", "index_add", "index_set", "index_multiply"]
+__all__ = (list(_core_all) + ["linalg"] + _creation.__all__ + _indexing.__all__
            + _elementwise.__all__ + _reductions.__all__ + _shape.__all__ + _products.__all__)

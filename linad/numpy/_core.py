@@ -22,10 +22,10 @@ from ._dispatch import implements
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "negative", "positive", "power",
     "exp", "log", "sin", "cos", "tanh", "sqrt", "matmul", "dot", "tensordot", "trace",
-    "einsum", "sum", "mean", "reshape", "transpose", "broadcast_to", "concatenate", "where",
-    "real", "imag", "conj", "conjugate", "asarray", "array", "astype", "ndim", "shape", "size",
+    "einsum", "sum", "mean", "where",
+    "real", "imag", "conj", "conjugate", "asarray", "astype", "ndim", "shape", "size",
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-    "normalize_axes", "normalize_index", "stop_gradient",
+    "normalize_axes", "stop_gradient",
 ]
 
 
@@ -301,17 +301,23 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = False, **kwargs: Any
     Examples
     --------
     >>> import numpy as np, linad.numpy as lnp
-    >>> lnp.einsum("ii", np.eye(3))
+    >>> float(lnp.einsum("ii", np.eye(3)))
     3.0
     """
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("order", None)
+    kwargs.pop("casting", None)
     if kwargs:
-        raise TypeError(f"einsum: unsupported keyword arguments {sorted(kwargs)}")
-    if not isinstance(subscripts, str):
-        raise TypeError("einsum: only the subscripts-string form is supported on traced values")
-    operands = [o if isinstance(o, (Tracer, np.ndarray)) else np.asarray(o) for o in operands]
+        raise TypeError(f"einsum: unsupported keyword arguments {sorted(kwargs)} (out= would "
+                        "write in place; use the returned array)")
+    if not isinstance(subscripts, str):  # interleaved form einsum(a, [0, 1], b, [1], [0])
+        from ._products import einsum_subscripts
+        subscripts, operands = einsum_subscripts(subscripts, operands)
+    operands = [o if isinstance(o, (Tracer, np.ndarray)) else asarray(o) for o in operands]
     spec, reshapes = normalize_einsum(subscripts, tuple(tuple(shape_of(o)) for o in operands))
     operands = [o if r is None else L.reshape(o, r) for o, r in zip(operands, reshapes)]
-    return L.einsum(spec, *operands)
+    res = L.einsum(spec, *operands)
+    return astype(res, dtype) if dtype is not None else res
 
 
 @functools.lru_cache(maxsize=2048)
@@ -351,7 +357,15 @@ def normalize_einsum(subscripts: str, shapes: tuple) -> tuple[str, tuple]:
                 counts[c] = counts.get(c, 0) + 1
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     else:
+        if "..." not in out and nd_ell:
+            raise ValueError("einsum: the output has no '...' for the dimensions that '...' "
+                             "covers in the inputs")
         out = out.replace("...", ell)
+    for c in out:
+        if out.count(c) > 1:
+            raise ValueError(f"einsum: output subscript {c!r} appears more than once")
+        if not any(c in s for s in new_ins):
+            raise ValueError(f"einsum: output subscript {c!r} never appears in an input")
     # size-1 broadcasting: drop a size-1 axis whose letter has a larger size elsewhere
     size: dict[str, int] = {}
     for s, shp in zip(new_ins, shapes):
@@ -503,68 +517,6 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     return L.div(L.reduce_sum(a, axes, keepdims), n) if n else L.mul(L.reduce_sum(a, axes, keepdims), np.nan)
 
 
-# ============================================================================ shape
-
-@implements(np.reshape)
-def reshape(a: Any, *shape: Any, order: str = "C", newshape: Any = None) -> Any:
-    """Reshape (C order); one dimension may be -1."""
-    if order != "C":
-        raise NotImplementedError("reshape: only order='C' is supported")
-    if newshape is not None:
-        shape = (newshape,)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(operator.index(s) for s in shape)
-    a = _asarray_if_needed(a)
-    size_ = int(np.prod(shape_of(a), dtype=np.int64))
-    if -1 in shape:
-        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-        shape = tuple(size_ // known if s == -1 and known else (0 if s == -1 else s) for s in shape)
-    if int(np.prod(shape, dtype=np.int64)) != size_:
-        raise ValueError(f"cannot reshape array of size {size_} into shape {shape}")
-    if tuple(shape) == tuple(shape_of(a)):
-        return a
-    return L.reshape(a, shape)
-
-
-@implements(np.transpose)
-def transpose(a: Any, axes: Any = None) -> Any:
-    """Permute axes (reverse them by default)."""
-    a = _asarray_if_needed(a)
-    nd = len(shape_of(a))
-    axes = tuple(range(nd))[::-1] if axes is None else tuple(operator.index(x) % nd for x in axes)
-    if axes == tuple(range(nd)):
-        return a
-    return L.transpose(a, axes)
-
-
-@implements(np.broadcast_to)
-def broadcast_to(a: Any, shape: Any) -> Any:
-    """Broadcast to ``shape``."""
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    a = _asarray_if_needed(a)
-    if not isinstance(a, Tracer):
-        a = np.asarray(a)
-    np.broadcast_shapes(tuple(shape_of(a)), shape)  # raises NumPy's error if incompatible
-    return L.broadcast_to(a, shape)
-
-
-@implements(np.concatenate)
-def concatenate(arrays: Sequence, axis: int | None = 0, out: Any = None, dtype: Any = None) -> Any:
-    """Join arrays along an existing axis (``axis=None`` ravels first)."""
-    if out is not None:
-        raise TypeError("concatenate: out= is not supported on traced values")
-    arrays = [a if isinstance(a, Tracer) else np.asarray(a) for a in arrays]
-    if axis is None:
-        arrays = [reshape(a, -1) for a in arrays]
-        axis = 0
-    nd = len(shape_of(arrays[0]))
-    if nd == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
-    res = L.concatenate(arrays, operator.index(axis) % nd)
-    return astype(res, dtype) if dtype is not None else res
-
-
 @implements(np.where)
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """Elementwise selection; ``condition`` must be concrete (comparisons on traced values are)."""
@@ -576,33 +528,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return L.where(cond, _asarray_if_needed(x), _asarray_if_needed(y))
 
 
-# ============================================================================ indexing
-
-def normalize_index(idx: Any, shape: tuple) -> tuple:
-    """An index as a tuple of ints, slices, None, Ellipsis and integer arrays.
-
-    Boolean masks become integer arrays (``np.nonzero``); traced indices are refused.
-    """
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    out = []
-    for i in idx:
-        if isinstance(i, Tracer):
-            raise TypeError("an index into a traced array must be concrete (ints, slices or "
-                            "integer/boolean arrays), not a traced value")
-        if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == bool):
-            arr = np.asarray(i)
-            if arr.dtype == bool:
-                out.extend(np.nonzero(arr))
-                continue
-            if not np.issubdtype(arr.dtype, np.integer):
-                if arr.size == 0:
-                    arr = arr.astype(np.intp)
-                else:
-                    raise IndexError("arrays used as indices must be of integer or boolean type")
-            out.append(arr)
-        elif isinstance(i, (np.integer,)):
-            out.append(int(i))
-        else:
-            out.append(i)
-    return tuple(out)
+# The shape functions and index normalisation live in _shape.py and _indexing.py (issue 3);
+# re-exported here for modules that import them from _core.
+from ._shape import reshape, transpose, broadcast_to, concatenate  # noqa: E402,F401
+from ._indexing import normalize_index  # noqa: E402,F401

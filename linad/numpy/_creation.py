@@ -1,27 +1,241 @@
-"""Building arrays from traced values."""
+r"""Building arrays from traced values: ``array`` of nested lists, ``full``, ``linspace``,
+``meshgrid``, and the ``*_like`` constructors.
+
+``array([x, y])`` stacks its entries (a reshape of each and one ``concatenate``),
+so the JVP is the array of the entries' tangents.  ``zeros_like``, ``ones_like``
+and ``empty_like`` only read the shape and dtype of a traced value: their result
+is a constant.  ``full(shape, v)`` and ``full_like(a, v)`` broadcast ``v``, which
+may be traced (the tangent is ``dv`` broadcast).  ``linspace`` with traced end
+points is ``start + k * step``: its tangent is
+:math:`d\,\mathrm{start} + \tfrac{k}{\mathrm{div}}(d\,\mathrm{stop} - d\,\mathrm{start})`.
+"""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, shape_of
-from ..primitives import linear as L
+from ..core import Tracer, dtype_of, shape_of
+from ._core import add, astype, divide, equal, multiply, subtract
+from ._dispatch import implements
+from ._shape import _arr, broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
 
-__all__ = ["array_from_nested", "stack"]
-
-
-def stack(arrays: list, axis: int = 0) -> Any:
-    """Join arrays of equal shape along a new ``axis`` (``np.stack``)."""
-    arrays = [a if isinstance(a, Tracer) else np.asarray(a) for a in arrays]
-    shape = tuple(shape_of(arrays[0]))
-    axis = axis % (len(shape) + 1)
-    new = shape[:axis] + (1,) + shape[axis:]
-    return L.concatenate([L.reshape(a, new) for a in arrays], axis)
+__all__ = ["array", "zeros_like", "ones_like", "empty_like", "full_like",
+           "full", "linspace", "meshgrid"]
 
 
 def array_from_nested(x: Any) -> Any:
-    """An array from (nested) lists or tuples that contain traced values."""
-    if isinstance(x, (list, tuple)):
-        return stack([array_from_nested(e) for e in x], 0)
-    return x
+    """An array from (nested) lists or tuples that may contain traced values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> array_from_nested([[1.0, 2.0], np.array([3.0, 4.0])])
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    if not isinstance(x, (list, tuple)):
+        return x if isinstance(x, Tracer) else np.asarray(x)
+    parts = [array_from_nested(e) for e in x]
+    if not any(isinstance(p, Tracer) for p in parts):
+        return np.array(parts)
+    return stack(parts)
+
+
+def array(object: Any, dtype: Any = None, *, copy: bool = True, order: str = "K",
+          subok: bool = False, ndmin: int = 0, like: Any = None) -> Any:
+    """Like ``np.array``; traced values, and (nested) lists containing them, stay traced.
+
+    ``lnp.array([x, y])`` of traced scalars is a traced vector whose derivative is
+    the vector of their derivatives.  (Plain ``np.array([x, y])`` cannot be
+    intercepted by NumPy's protocols, so it raises ``TracerConversionError``.)
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda x: lnp.array([[x, 2 * x], [0.0, x ** 2]]), (3.0,), (1.0,))[1]
+    array([[1., 2.],
+           [0., 6.]])
+    """
+    if isinstance(object, Tracer):
+        out = object
+    elif isinstance(object, (list, tuple)):
+        out = array_from_nested(object)
+    else:
+        return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+    if dtype is not None:
+        out = astype(out, dtype)
+    nd = len(shape_of(out))
+    if ndmin > nd:
+        out = reshape(out, (1,) * (ndmin - nd) + tuple(shape_of(out)))
+    return out
+
+
+# ============================================================================ *_like, full
+
+def _like_shape(a: Any, shape: Any) -> tuple:
+    if shape is None:
+        return tuple(shape_of(a))
+    return (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
+def _like_dtype(a: Any, dtype: Any) -> np.dtype:
+    return np.dtype(dtype) if dtype is not None else np.dtype(dtype_of(_arr(a)))
+
+
+@implements(np.zeros_like)
+def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+               shape: Any = None, **kwargs: Any) -> np.ndarray:
+    """A constant array of zeros with the shape and dtype of ``a`` (``np.zeros_like``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.zeros_like(np.ones((2, 1), np.float32))
+    array([[0.],
+           [0.]], dtype=float32)
+    """
+    return np.zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+
+
+@implements(np.ones_like)
+def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, **kwargs: Any) -> np.ndarray:
+    """A constant array of ones with the shape and dtype of ``a`` (``np.ones_like``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.ones_like(np.zeros(2), dtype=int)
+    array([1, 1])
+    """
+    return np.ones(_like_shape(a, shape), _like_dtype(a, dtype))
+
+
+@implements(np.empty_like)
+def empty_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+               shape: Any = None, **kwargs: Any) -> np.ndarray:
+    """A constant array with the shape and dtype of ``a`` (``np.empty_like``; zero-filled).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.empty_like(np.ones(2))
+    array([0., 0.])
+    """
+    return np.zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+
+
+@implements(np.full_like)
+def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, **kwargs: Any) -> Any:
+    """An array with the shape and dtype of ``a`` filled with ``fill_value`` (``np.full_like``).
+
+    No tangent flows from ``a``; a traced ``fill_value`` is broadcast (with its tangent).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.full_like(np.zeros(3), 2.5)
+    array([2.5, 2.5, 2.5])
+    """
+    return _fill(_like_shape(a, shape), fill_value, _like_dtype(a, dtype))
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
+    """An array of ``shape`` filled with ``fill_value``, which may be traced (``np.full``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> float(linad.grad(lambda v: lnp.full((2, 3), v).sum())(1.5))
+    6.0
+    """
+    shape = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not isinstance(fill_value, Tracer) and not _has_tracer(fill_value):
+        return np.full(shape, fill_value, dtype=dtype, order=order)
+    return _fill(shape, fill_value, dtype)
+
+
+def _has_tracer(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) or _has_tracer(e) for e in x)
+
+
+def _fill(shape: tuple, value: Any, dtype: Any) -> Any:
+    if not isinstance(value, Tracer) and not _has_tracer(value):
+        return np.full(shape, value, dtype=dtype)
+    value = _arr(value)
+    if dtype is not None:
+        value = astype(value, dtype)
+    return broadcast_to(value, shape)
+
+
+# ============================================================================ linspace, meshgrid
+
+@implements(np.linspace)
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0, **kwargs: Any) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop``, which may be traced
+    (``np.linspace``; array end points add axes as in NumPy).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda a: lnp.linspace(0.0, a, 3), (2.0,), (1.0,))
+    (array([0., 1., 2.]), array([0. , 0.5, 1. ]))
+    """
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    start, stop = _arr(start), _arr(stop)
+    dt = np.result_type(dtype_of(start), dtype_of(stop), 1.0)
+    start, stop = astype(start, dt), astype(stop, dt)
+    delta = subtract(stop, start)
+    nd = len(shape_of(delta))
+    ramp = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * nd)
+    step = None
+    if div > 0:
+        step = divide(delta, div)
+        if np.any(equal(step, 0)):
+            y = multiply(ramp / div, delta)
+        else:
+            y = multiply(ramp, step)
+    else:
+        y = multiply(ramp, delta)
+    y = add(y, start)
+    if endpoint and num > 1:
+        last = broadcast_to(stop, (1,) + tuple(shape_of(y))[1:])
+        y = concatenate([y[:-1], last], 0)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        out_dt = np.dtype(dtype)
+        if np.issubdtype(out_dt, np.integer):
+            y = np.floor(y)
+        y = astype(y, out_dt)
+    if retstep:
+        return y, (step if step is not None else np.nan)
+    return y
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple:
+    """Coordinate arrays from coordinate vectors (``np.meshgrid``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> [g.shape for g in lnp.meshgrid(np.ones(2), np.ones(3))]
+    [(3, 2), (3, 2)]
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    nd = len(xi)
+    shapes = [(1,) * k + (-1,) + (1,) * (nd - k - 1) for k in range(nd)]
+    if indexing == "xy" and nd > 1:
+        shapes[0] = (1, -1) + (1,) * (nd - 2)
+        shapes[1] = (-1, 1) + (1,) * (nd - 2)
+    grids = [reshape(_arr(x), s) for x, s in zip(xi, shapes)]
+    return tuple(grids) if sparse else broadcast_arrays(*grids)

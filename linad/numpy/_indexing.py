@@ -1,59 +1,456 @@
-"""Indexing: functional updates ``x.at[idx].set/add/multiply``."""
+r"""Indexing: ``x[idx]``, gathers (take, take_along_axis, compress, extract, choose, select),
+sorting, and functional updates ``x.at[idx].set/add/multiply``.
+
+An index is *static*: ints, slices (any step), ``None``, ``Ellipsis``, integer
+arrays and boolean masks, which must be concrete values (a mask computed from a
+traced value, such as ``x > 0``, is concrete: comparisons carry no tangent).
+Every gather is the linear primitive ``getitem``, whose transpose ``scatter_add``
+accumulates repeated indices; its JVP is the same gather of the tangent.
+
+Functional updates (a traced array cannot be assigned into in place):
+
+* ``index_add(x, idx, v)`` = ``x.at[idx].add(v)``: ``x`` plus ``v`` scattered at
+  ``idx``; repeated indices accumulate, as in ``np.add.at``.
+* ``index_set(x, idx, v)`` = ``x.at[idx].set(v)``: ``x`` with ``x[idx] = v``; where an
+  index repeats, the last write wins, as in NumPy's assignment.  It is
+  ``where(untouched, x, scatter(v))``, linear in ``(x, v)`` jointly.
+* ``index_multiply(x, idx, v)`` = ``x.at[idx].multiply(v)``: ``x`` times the
+  product of the factors scattered to each position; repeated indices multiply
+  repeatedly, as in ``np.multiply.at``.
+
+``sort`` gathers the values in the order computed by ``argsort`` (which carries no
+tangent): :math:`d\,\mathrm{sort}(x) = dx[\mathrm{argsort}(x)]`.  Where values
+tie, the derivative is not defined; the rule passes each tangent to the position
+``argsort`` placed its element at.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import Tracer, dtype_of, shape_of
+from ..core import Primitive, Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
-from ._core import normalize_index, multiply, subtract, add
+from ..primitives.rules import defnondiff
+from ._core import astype, multiply
+from ._dispatch import implements
+from ._shape import _along, _arr, _ndim, broadcast_to, normalize_axis_index, ravel, reshape, \
+    stack
 
-__all__ = ["index_add", "index_set", "index_multiply"]
-
-
-def _prep(x: Any, idx: Any, v: Any):
-    x = x if isinstance(x, Tracer) else np.asarray(x)
-    idx = normalize_index(idx, tuple(shape_of(x)))
-    target = tuple(shape_of(np.broadcast_to(np.empty((), np.int8), shape_of(x))[idx]))
-    v = v if isinstance(v, Tracer) else np.asarray(v, dtype=dtype_of(x))
-    v = L.broadcast_to(v, target)
-    return x, idx, v
+__all__ = ["normalize_index", "take", "take_along_axis", "compress", "extract", "choose",
+           "select", "sort", "argsort", "index_add", "index_set", "index_multiply"]
 
 
-def index_add(x: Any, idx: Any, v: Any) -> Any:
-    """``x`` with ``v`` added at ``idx`` (repeated indices accumulate), as a new array.
+# ============================================================================ x[idx]
+
+def normalize_index(idx: Any, shape: tuple) -> tuple:
+    """An index as a tuple of ints, slices, None, Ellipsis and integer arrays.
+
+    Boolean masks become integer arrays (``np.nonzero``); traced indices are refused.
+
+    Examples
+    --------
+    >>> normalize_index((0, [True, False, True]), (2, 3))
+    (0, array([0, 2]))
+    """
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out = []
+    for i in idx:
+        if isinstance(i, Tracer):
+            raise TypeError("an index into a traced array must be concrete (ints, slices or "
+                            "integer/boolean arrays), not a traced value")
+        if isinstance(i, (bool, np.bool_)):
+            raise IndexError("a boolean scalar index (x[True]) is not supported on traced "
+                             "arrays; use x[None] to add an axis")
+        if isinstance(i, (list, np.ndarray)):
+            arr = np.asarray(i)
+            if arr.dtype == bool:
+                if arr.ndim == 0:
+                    raise IndexError("a boolean scalar index (x[np.True_]) is not supported on "
+                                     "traced arrays; use x[None] to add an axis")
+                out.extend(np.nonzero(arr))
+                continue
+            if not np.issubdtype(arr.dtype, np.integer):
+                if arr.size == 0:
+                    arr = arr.astype(np.intp)
+                else:
+                    raise IndexError("arrays used as indices must be of integer or boolean type")
+            out.append(arr)
+        elif isinstance(i, np.integer):
+            out.append(int(i))
+        else:
+            out.append(i)
+    return tuple(out)
+
+
+def index(x: Any, idx: Any) -> Any:
+    """``x[idx]`` for any NumPy index (the ``__getitem__`` of traced values).
 
     Examples
     --------
     >>> import numpy as np
-    >>> index_add(np.zeros(3), [0, 0], 1.0)
-    array([2., 0., 0.])
+    >>> index(np.arange(6.0).reshape(2, 3), (Ellipsis, [2, 0]))
+    array([[2., 0.],
+           [5., 3.]])
+    """
+    x = _arr(x)
+    idx = normalize_index(idx, tuple(shape_of(x)))
+    if _is_identity(idx):
+        return x
+    return L.getitem(x, idx)
+
+
+def _is_identity(idx: tuple) -> bool:
+    """True for ``()``, ``(...)``, ``(:, :)``: indices that return the whole array."""
+    full = [i is Ellipsis or (isinstance(i, slice) and i == slice(None)) for i in idx]
+    return all(full) and sum(i is Ellipsis for i in idx) <= 1
+
+
+def _target_shape(shape: tuple, idx: tuple) -> tuple:
+    """The shape of ``x[idx]`` for ``x`` of ``shape`` (no data touched)."""
+    return np.broadcast_to(np.empty((), np.int8), shape)[idx].shape
+
+
+# ============================================================================ gathers
+
+@implements(np.take)
+def take(a: Any, indices: Any, axis: int | None = None, out: Any = None,
+         mode: str = "raise") -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (the flattened array by default)
+    (``np.take``; ``mode`` ``"raise"``, ``"wrap"`` or ``"clip"``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.take(np.array([[1.0, 2.0], [3.0, 4.0]]), [1, 1, 0], axis=1)
+    array([[2., 2., 1.],
+           [4., 4., 3.]])
+    """
+    if out is not None:
+        raise TypeError("take: out= is not supported on traced values; use the returned array")
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, _ndim(a))
+    n = shape_of(a)[axis]
+    ind = np.asarray(indices)
+    if not np.issubdtype(ind.dtype, np.integer):
+        if ind.size:
+            raise TypeError("take: indices must be integers")
+        ind = ind.astype(np.intp)
+    if mode == "wrap":
+        ind = np.mod(ind, n) if n else ind
+    elif mode == "clip":
+        ind = np.clip(ind, 0, max(n - 1, 0))
+    elif mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+
+
+@implements(np.take_along_axis)
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
+    """Gather ``arr`` at ``indices`` along ``axis``, the other axes matched by broadcasting
+    (``np.take_along_axis``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> x = np.array([[3.0, 1.0], [2.0, 5.0]])
+    >>> lnp.take_along_axis(x, np.argsort(x, axis=1), axis=1)
+    array([[1., 3.],
+           [2., 5.]])
+    """
+    arr = _arr(arr)
+    ind = np.asarray(indices)
+    if not np.issubdtype(ind.dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        arr, axis = ravel(arr), 0
+    nd = _ndim(arr)
+    if ind.ndim != nd:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    axis = normalize_axis_index(axis, nd)
+    full = []
+    for k, n in enumerate(shape_of(arr)):
+        if k == axis:
+            full.append(ind)
+        else:
+            full.append(np.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1)))
+    return L.getitem(arr, tuple(full))
+
+
+@implements(np.compress)
+def compress(condition: Any, a: Any, axis: int | None = None, out: Any = None) -> Any:
+    """The slices of ``a`` along ``axis`` where ``condition`` is true (``np.compress``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.compress([False, True], np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    array([[3., 4.]])
+    """
+    if out is not None:
+        raise TypeError("compress: out= is not supported on traced values")
+    cond = _concrete(condition, "compress")
+    if cond.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    return take(a, np.nonzero(cond)[0], axis=axis)
+
+
+@implements(np.extract)
+def extract(condition: Any, arr: Any) -> Any:
+    """The elements of ``arr`` where ``condition`` is true, flattened (``np.extract``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> x = np.array([[1.0, -2.0], [-3.0, 4.0]])
+    >>> lnp.extract(x > 0, x)
+    array([1., 4.])
+    """
+    cond = _concrete(condition, "extract")
+    return take(ravel(arr), np.nonzero(cond.ravel())[0])
+
+
+def _concrete(x: Any, where: str) -> np.ndarray:
+    if isinstance(x, Tracer):
+        raise TypeError(f"{where}: the condition/index argument must be concrete, not a traced "
+                        "value (comparisons of traced values, such as x > 0, are concrete)")
+    return np.asarray(x)
+
+
+@implements(np.choose)
+def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
+    """``choices[a[i]][i]`` elementwise, with broadcasting (``np.choose``).
+
+    ``a`` is a concrete integer array; ``mode`` is ``"raise"``, ``"wrap"`` or ``"clip"``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.choose([1, 0], [np.array([1.0, 2.0]), np.array([10.0, 20.0])])
+    array([10.,  2.])
+    """
+    if out is not None:
+        raise TypeError("choose: out= is not supported on traced values")
+    a = _concrete(a, "choose")
+    if isinstance(choices, Tracer) or isinstance(choices, np.ndarray):
+        choices = [choices[k] for k in range(shape_of(choices)[0])]
+    choices = [_arr(c) for c in choices]
+    n = len(choices)
+    if mode == "wrap":
+        a = np.mod(a, n)
+    elif mode == "clip":
+        a = np.clip(a, 0, n - 1)
+    elif mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    elif a.size and (a.min() < 0 or a.max() >= n):
+        raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(a.shape, *[tuple(shape_of(c)) for c in choices])
+    dtype = np.result_type(*[dtype_of(c) for c in choices])
+    stacked = stack([broadcast_to(astype(c, dtype), shape) for c in choices])
+    grid = np.indices(shape, sparse=True)
+    return L.getitem(stacked, (np.broadcast_to(a, shape),) + tuple(grid))
+
+
+@implements(np.select)
+def select(condlist: Sequence, choicelist: Sequence, default: Any = 0) -> Any:
+    """The entry of the first choice whose condition holds, else ``default`` (``np.select``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> x = np.array([-1.0, 0.5, 3.0])
+    >>> lnp.select([x < 0, x > 1], [-x, 2 * x], default=x)
+    array([1. , 0.5, 6. ])
+    """
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if not condlist:
+        raise ValueError("select with an empty condition list is not possible")
+    conds = [_concrete(c, "select") for c in condlist]
+    for k, c in enumerate(conds):
+        if c.dtype != bool:
+            raise TypeError(f"invalid entry {k} in condlist: should be boolean ndarray")
+    raw = list(choicelist) + [default]
+    # Python scalars take part in the type promotion weakly, as in NumPy
+    dtype = np.result_type(*[c if type(c) in (int, float, complex) else dtype_of(_arr(c))
+                             for c in raw])
+    choices = [_arr(c) for c in raw]
+    shape = np.broadcast_shapes(*[c.shape for c in conds], *[tuple(shape_of(c)) for c in choices])
+    result = astype(choices[-1], dtype)
+    for cond, choice in zip(conds[::-1], choices[-2::-1]):
+        result = L.where(cond, astype(choice, dtype), result)
+    return broadcast_to(result, shape)
+
+
+# ============================================================================ sorting
+
+def _argsort_impl(x, *, axis, kind):
+    return np.argsort(x, axis=axis, kind=kind)
+
+
+argsort_p = Primitive("argsort", _argsort_impl)
+defnondiff(argsort_p)
+
+
+@implements(np.argsort)
+def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
+            stable: bool | None = None) -> np.ndarray:
+    """Indices that sort ``a`` along ``axis`` (``np.argsort``): a concrete integer array,
+    no tangent.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.argsort(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    a, axis = _sort_operand(a, axis, order, "argsort")
+    return bind(argsort_p, a, axis=axis, kind="stable" if stable else kind)
+
+
+def _sort_operand(a: Any, axis: int | None, order: Any, name: str) -> tuple[Any, int]:
+    """(the array to sort, the normalised axis); ``axis=None`` sorts the flattened array."""
+    if order is not None:
+        raise TypeError(f"{name}: order= (structured arrays) is not supported on traced values")
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if _ndim(a) == 0:
+        if name == "sort":
+            raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of "
+                                          "dimension 0")
+        return a, axis
+    return a, normalize_axis_index(axis, _ndim(a))
+
+
+@implements(np.sort)
+def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
+         stable: bool | None = None) -> Any:
+    """Sorted copy of ``a`` along ``axis`` (``np.sort``); differentiable in the values.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.grad(lambda x: linad.numpy.sort(x)[0] * 10 + linad.numpy.sort(x)[2])(
+    ...     np.array([3.0, 1.0, 2.0]))
+    array([ 1., 10.,  0.])
+    """
+    a, axis = _sort_operand(a, axis, order, "sort")
+    return take_along_axis(a, argsort(a, axis, kind, stable=stable), axis)
+
+
+# ============================================================================ functional updates
+
+def _prep(x: Any, idx: Any, v: Any) -> tuple:
+    """(x, normalised idx, v broadcast to the shape of ``x[idx]`` with ``x``'s dtype)."""
+    x = _arr(x)
+    shape = tuple(shape_of(x))
+    idx = normalize_index(idx, shape)
+    target = _target_shape(shape, idx)
+    dt = dtype_of(x)
+    if isinstance(v, Tracer):
+        v = astype(v, dt) if is_inexact(dt) or not is_inexact(dtype_of(v)) else v
+    else:
+        v = np.asarray(v, dtype=dt)
+    vs = tuple(shape_of(v))
+    while len(vs) > len(target) and vs[0] == 1:  # NumPy drops leading size-1 axes of v
+        vs = vs[1:]
+    v = reshape(v, vs) if vs != tuple(shape_of(v)) else v
+    return x, idx, broadcast_to(v, target)
+
+
+def _positions(shape: tuple, idx: tuple) -> np.ndarray:
+    """The flat positions in an array of ``shape`` of the elements of ``x[idx]``, raveled."""
+    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[idx].ravel()
+
+
+def _untouched(shape: tuple, idx: tuple) -> np.ndarray:
+    mask = np.ones(shape, dtype=bool)
+    mask[idx] = False
+    return mask
+
+
+def index_add(x: Any, idx: Any, v: Any) -> Any:
+    """``x`` with ``v`` added at ``idx``, as a new array (``x.at[idx].add(v)``).
+
+    Repeated indices accumulate, as in ``np.add.at``.  Linear in ``(x, v)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.index_add(np.zeros(3), [0, 0, 2], 1.0)
+    array([2., 0., 1.])
     """
     x, idx, v = _prep(x, idx, v)
-    return add(x, L.scatter_add(v, idx, tuple(shape_of(x))))
+    return L.add(x, L.scatter_add(v, idx, tuple(shape_of(x))))
 
 
 def index_set(x: Any, idx: Any, v: Any) -> Any:
-    """``x`` with ``x[idx] = v``, as a new array (linear in ``x`` and ``v`` jointly)."""
+    """``x`` with ``x[idx] = v``, as a new array (``x.at[idx].set(v)``).
+
+    Where an index repeats, the last write wins, as in NumPy's assignment.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.index_set(np.zeros(3), [0, 2, 0], np.array([1.0, 2.0, 3.0]))
+    array([3., 0., 2.])
+    """
     x, idx, v = _prep(x, idx, v)
     shape = tuple(shape_of(x))
-    mask = np.ones(shape, dtype=bool)
-    mask[idx] = False
-    # positions written several times keep one value, as NumPy's assignment does: take the
-    # last write of v by scattering a selector of ones and dividing out duplicates
-    count = np.zeros(shape)
-    np.add.at(count, idx, 1.0)
-    keep = L.where(mask, x, np.zeros((), dtype_of(x)))
-    scattered = L.scatter_add(v, idx, shape)
-    if count.max(initial=0) > 1:
-        scattered = L.div(scattered, np.where(count > 0, count, 1.0))
-    return add(keep, scattered)
+    keep = _untouched(shape, idx)
+    pos = _positions(shape, idx)
+    if np.unique(pos).size == pos.size:
+        return L.where(keep, x, L.scatter_add(v, idx, shape))
+    # keep, for every written position, the last element of v written to it
+    rev_first = np.unique(pos[::-1], return_index=True)[1]
+    last = pos.size - 1 - rev_first
+    vals = L.getitem(reshape(v, (-1,)), (last,))
+    written = reshape(L.scatter_add(vals, (pos[last],), (keep.size,)), shape)
+    return L.where(keep, x, written)
 
 
 def index_multiply(x: Any, idx: Any, v: Any) -> Any:
-    """``x`` with ``x[idx] *= v``, as a new array."""
-    x = x if isinstance(x, Tracer) else np.asarray(x)
-    idx_n = normalize_index(idx, tuple(shape_of(x)))
-    sub = L.getitem(x, idx_n) if isinstance(x, Tracer) else x[idx_n]
-    return index_add(x, idx, subtract(multiply(sub, v), sub))
+    """``x`` with ``x[idx]`` multiplied by ``v``, as a new array (``x.at[idx].multiply(v)``).
+
+    Repeated indices multiply repeatedly, as in ``np.multiply.at``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.index_multiply(np.full(3, 2.0), [0, 0, 1], np.array([3.0, 5.0, 7.0]))
+    array([30., 14.,  2.])
+    """
+    x, idx, v = _prep(x, idx, v)
+    shape = tuple(shape_of(x))
+    size = int(np.prod(shape, dtype=np.int64))
+    pos = _positions(shape, idx)
+    flat_v = reshape(v, (-1,))
+    one = np.ones((), dtype_of(x))
+    factor = None
+    for layer in _occurrence_layers(pos):  # each position is written at most once per layer
+        spread = L.scatter_add(L.getitem(flat_v, (layer,)), (pos[layer],), (size,))
+        untouched = np.ones(size, dtype=bool)
+        untouched[pos[layer]] = False
+        f = L.where(untouched, one, spread)
+        factor = f if factor is None else multiply(factor, f)
+    if factor is None:
+        return x
+    return multiply(x, reshape(factor, shape))
+
+
+def _occurrence_layers(pos: np.ndarray) -> list[np.ndarray]:
+    """Split the positions' indices into layers: layer k holds each position's k-th write."""
+    order = np.argsort(pos, kind="stable")
+    sorted_pos = pos[order]
+    starts = np.r_[True, sorted_pos[1:] != sorted_pos[:-1]] if pos.size else np.zeros(0, bool)
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(pos.size), 0)) \
+        if pos.size else np.zeros(0, int)
+    occurrence = np.empty(pos.size, dtype=np.intp)
+    occurrence[order] = np.arange(pos.size) - run_start
+    return [np.nonzero(occurrence == k)[0] for k in range(int(occurrence.max(initial=-1)) + 1)]

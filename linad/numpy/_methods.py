@@ -51,8 +51,8 @@ class _AtUpdate:
 
 
 def _getitem(self, idx):
-    from ..primitives.linear import getitem
-    return getitem(self, C.normalize_index(idx, self.shape))
+    from ._indexing import index
+    return index(self, idx)
 
 
 _METHODS = {
@@ -72,8 +72,9 @@ _METHODS = {
         self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) or axes == (None,)
         else (axes or None)),
 }
-for _op in ("+", "-", "*", "/", "**", "@"):
-    _name = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul"}[_op]
+for _op in ("+", "-", "*", "/", "**", "@", "//", "%"):
+    _name = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul",
+             "//": "floordiv", "%": "mod"}[_op]
     _METHODS[f"__i{_name}__"] = _in_place(_op)
 
 for _name, _fn in _METHODS.items():
@@ -85,3 +86,42 @@ Tracer.mT = property(lambda self: C.transpose(self, tuple(range(self.ndim - 2)) 
 Tracer.real = property(C.real)
 Tracer.imag = property(C.imag)
 Tracer.at = property(_AtIndexer)
+
+
+# ------------------------------------------------------------------ shape and indexing methods
+
+def _in_place_method(name: str, instead: str):
+    def method(self, *args, **kwargs):
+        raise TypeError(f"x.{name}(...) modifies the array in place, which a traced array "
+                        f"cannot do (linad traces values, not memory). Use {instead} instead.")
+    method.__name__ = name
+    return method
+
+
+def _attach_shape_methods() -> None:
+    from . import _indexing as I, _shape as S
+    methods = {
+        "flatten": lambda self, order="C": S.ravel(self, order),
+        "ravel": lambda self, order="C": S.ravel(self, order),
+        "squeeze": lambda self, axis=None: S.squeeze(self, axis),
+        "swapaxes": S.swapaxes,
+        "repeat": lambda self, repeats, axis=None: S.repeat(self, repeats, axis),
+        "diagonal": S.diagonal,
+        "take": lambda self, indices, axis=None, out=None, mode="raise": I.take(
+            self, indices, axis, out, mode),
+        "compress": lambda self, condition, axis=None, out=None: I.compress(
+            condition, self, axis, out),
+        "argsort": I.argsort,
+        "copy": lambda self, order="C": self,
+        "sort": _in_place_method("sort", "x = np.sort(x, axis) (or lnp.sort)"),
+        "partition": _in_place_method("partition", "x = np.sort(x, axis)"),
+        "fill": _in_place_method("fill", "lnp.full_like(x, value)"),
+        "put": _in_place_method("put", "x = x.at[idx].set(v)"),
+        "itemset": _in_place_method("itemset", "x = x.at[idx].set(v)"),
+        "resize": _in_place_method("resize", "x = x.reshape(shape)"),
+    }
+    for name, fn in methods.items():
+        setattr(Tracer, name, fn)
+
+
+_attach_shape_methods()
