@@ -239,3 +239,29 @@ def test_float32_stays_float32(name):
     assert out.dtype == np.float32 and t.dtype == np.float32, (out.dtype, t.dtype)
     g = linad.grad(lambda v: lnp.sum(f(v)))(x)
     assert g.dtype == np.float32
+
+
+COMPLEX = {
+    "pad": lambda z: np.pad(z, ((1, 0), (0, 2)), constant_values=1j) + 0.0,
+    "pad_reflect": lambda z: np.pad(z, 2, mode="symmetric"),
+    "roll_flip": lambda z: np.roll(np.flip(z), 1, axis=0),
+    "diag": lambda z: np.diag(np.diagonal(z)) * (1 - 2j),
+    "tile_kron": lambda z: np.kron(np.tile(z[:2, :2], 2), z[:1, :2]),
+    "at": lambda z: lnp.index_multiply(lnp.index_set(z, ([0, 0], 1), z[1, 1] * 1j), 2, z[0, 0]),
+    "sort": lambda z: np.sort(z, axis=1),
+    "cross_einsum": lambda z: np.einsum("ij,jk->ik", np.cross(z[:, :3], z[:, 1:]), z),
+    "select_choose": lambda z: np.select([np.eye(3, 4) > 0], [z * z], default=z)
+    + np.choose(np.eye(3, 4, dtype=int), [z, 2j * z]),
+    "linspace": lambda z: np.linspace(z[0], z[1], 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX))
+def test_complex_inputs(name):
+    from linad.testing import check_grads, check_transpose
+    f = COMPLEX[name]
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    check_grads(f, (z,), order=2)
+    _, f_lin = linad.linearize(f, z)
+    check_transpose(f_lin)
