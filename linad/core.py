@@ -274,8 +274,7 @@ class Tracer:
             f"linad.{self._trace.name}. Converting it to a concrete NumPy array or Python number "
             "would cut it out of the derivative (a silent wrong derivative). Keep it an array: use "
             "linad.numpy (lnp) functions or NumPy functions on it; to use its value as a "
-            "non-differentiated constant, call linad.stop_gradient(x) or "
-            "linad.concrete_value(x).")
+            "non-differentiated constant, call linad.stop_gradient(x).")
 
     def __array__(self, dtype=None, copy=None):
         raise self._conversion_error("np.asarray / np.array")

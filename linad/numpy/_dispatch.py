@@ -66,10 +66,13 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
     fn = HANDLED_UFUNCS.get(ufunc)
     if fn is None:
         raise TypeError(f"linad does not implement np.{ufunc.__name__} for traced values; {_DOCS}")
-    if kwargs:
-        raise TypeError(f"np.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not "
-                        f"supported on traced values")
-    return fn(*inputs)
+    try:
+        return fn(*inputs, **kwargs)
+    except TypeError as err:
+        if kwargs and "unexpected keyword" in str(err):
+            raise TypeError(f"np.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not "
+                            "supported on traced values") from None
+        raise
 
 
 def array_function(self: Tracer, func: Callable, types: Any, args: tuple, kwargs: dict) -> Any:
