@@ -66,8 +66,8 @@ def multiply(x: Any, y: Any) -> Any:
 def divide(x: Any, y: Any) -> Any:
     """``x / y`` with broadcasting (true division)."""
     x, y = _asarray_if_needed(x), _asarray_if_needed(y)
-    if isinstance(y, Tracer):
-        return L.mul(x, _reciprocal(y)) if not _is_one(x) else _reciprocal(y)
+    if isinstance(y, Tracer) and _is_one(x):
+        return _reciprocal(y)
     return L.div(x, y)
 
 
@@ -82,8 +82,7 @@ def _reciprocal(y: Any) -> Any:
     return L.div(1.0, y) if not isinstance(y, Tracer) else bind(reciprocal_p, y)
 
 
-reciprocal_p = E.unary_primitive(
-    "reciprocal", np.reciprocal, lambda t, ans, x: L.neg(L.mul(t, L.mul(ans, ans))))
+reciprocal_p = E.reciprocal_p
 
 
 @implements(np.negative)
@@ -170,8 +169,7 @@ less_equal = _cmp("less_equal")
 equal = _cmp("equal")
 not_equal = _cmp("not_equal")
 
-stop_gradient_p = Primitive("stop_gradient", lambda x: x)
-defnondiff(stop_gradient_p)
+stop_gradient_p = E.stop_gradient_p
 
 
 def stop_gradient(x: Any) -> Any:

@@ -125,3 +125,23 @@ def _attach_shape_methods() -> None:
 
 
 _attach_shape_methods()
+
+
+# ------------------------------------------------------------------ elementwise and reduction methods
+
+def _attach_elementwise_reduction_methods() -> None:
+    from . import _elementwise as EW, _reductions as RD
+    methods = {
+        "__abs__": EW.absolute,
+        "__mod__": EW.mod, "__rmod__": _swap(EW.mod),
+        "__floordiv__": EW.floor_divide, "__rfloordiv__": _swap(EW.floor_divide),
+        "max": RD.max, "min": RD.min, "prod": RD.prod, "var": RD.var, "std": RD.std,
+        "cumsum": RD.cumsum, "cumprod": RD.cumprod, "ptp": RD.ptp,
+        "argmax": RD.argmax, "argmin": RD.argmin, "any": RD.any, "all": RD.all,
+        "clip": EW.clip, "round": EW.round,
+    }
+    for name, fn in methods.items():
+        setattr(Tracer, name, fn)
+
+
+_attach_elementwise_reduction_methods()

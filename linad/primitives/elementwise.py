@@ -1,18 +1,54 @@
 r"""Nonlinear elementwise primitives: JVP rules only.
 
 Each rule gives the tangent of the output as a linear function of the operand
-tangents, with the primal values as residuals:
+tangents (:math:`\dot x`, :math:`\dot y`), with primal values (the operands
+``x``, ``y`` and the output ``y = f(x)`` or ``r``) as residuals.
 
-=========  ==============================================
-exp        :math:`\dot y = \dot x\, e^{x}`
-log        :math:`\dot y = \dot x / x`
-sin, cos   :math:`\dot x\cos x`, :math:`-\dot x \sin x`
-tanh       :math:`\dot x\,(1 - y^2)`
-sqrt       :math:`\dot x / (2 y)`
-pow        :math:`\dot x\, b\, a^{b-1} + \dot b\, \log(a)\, a^b`
-=========  ==============================================
+Unary functions
+===============
 
-Complex inputs follow the holomorphic convention (no conjugation).
+=================  =============================================================
+exp, exp2, expm1   :math:`\dot x\,e^x`, :math:`\dot x\,2^x\ln 2`, :math:`\dot x\,(r+1)`
+log, log2, log10   :math:`\dot x/x`, :math:`\dot x/(x\ln 2)`, :math:`\dot x/(x\ln 10)`
+log1p              :math:`\dot x/(1+x)`
+sqrt, cbrt         :math:`\dot x/(2r)`, :math:`\dot x/(3r^2)`
+reciprocal         :math:`-\dot x\,r^2`
+sin, cos, tan      :math:`\dot x\cos x`, :math:`-\dot x\sin x`, :math:`\dot x\,(1+r^2)`
+arcsin, arccos     :math:`\pm\dot x/\sqrt{1-x^2}`
+arctan             :math:`\dot x/(1+x^2)`
+sinh, cosh, tanh   :math:`\dot x\cosh x`, :math:`\dot x\sinh x`, :math:`\dot x\,(1-r^2)`
+arcsinh            :math:`\dot x/\sqrt{x^2+1}`
+arccosh            :math:`\dot x/(\sqrt{x-1}\sqrt{x+1})`
+arctanh            :math:`\dot x/(1-x^2)`
+sinc               :math:`\dot x\,(\cos\pi x - r)/x`, and 0 at :math:`x = 0`
+abs (real)         :math:`\dot x\,\mathrm{sign}(x)`: **0 at x = 0**
+abs (complex)      :math:`\mathrm{Re}(\bar x\,\dot x)/|x|` (an R-linear map), 0 at 0
+=================  =============================================================
+
+Binary functions (broadcasting)
+===============================
+
+=====================  =========================================================
+pow :math:`x^y`        :math:`\dot x\,y\,x^{y-1} + \dot y\,\log(x)\,x^y`
+                       (the first term is 0 where ``x == y == 0``, the second where ``x == 0``)
+arctan2(y, x)          :math:`(x\,\dot y - y\,\dot x)/(x^2+y^2)`
+hypot                  :math:`(x\,\dot x + y\,\dot y)/r`, and 0 at the origin
+logaddexp              :math:`\dot x\,e^{x-r} + \dot y\,e^{y-r}`
+logaddexp2             :math:`\dot x\,2^{x-r} + \dot y\,2^{y-r}`
+mod, fmod              :math:`\dot x - q\,\dot y` with the integer quotient
+                       :math:`q = (x - r)/y` (floored for mod, truncated for fmod)
+maximum, minimum,      :math:`w\,\dot x + (1-w)\,\dot y`, with ``w`` = 1 where ``x`` is
+fmax, fmin             selected, 0 where ``y`` is, and **0.5 at ties** (the gradient is
+                       shared equally)
+=====================  =========================================================
+
+Complex inputs follow the holomorphic convention: the tangent is
+:math:`f'(z)\,\dot z`, with no conjugation.  Non-holomorphic functions (``abs``)
+state their derivative as an R-linear map of :math:`\dot z`.
+
+Masks and selection weights (where ``x`` is zero, which operand ``maximum``
+picked) are computed on concrete values with :func:`detached_value`: they are
+constants of the tangent map, whose derivative is zero almost everywhere.
 """
 from __future__ import annotations
 
@@ -20,12 +56,59 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, bind
-from .linear import div, mul, neg, sub
-from .rules import defjvp
+from ..core import Primitive, Zero, bind, dtype_of, shape_of
+from .linear import add, conj, div, mul, neg, real, sub, where
+from .rules import defjvp, defjvp_full, defnondiff, fit_aval
 
-__all__ = ["unary_primitive", "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p",
-           "exp", "log", "sin", "cos", "tanh", "sqrt", "power"]
+__all__ = [
+    "unary_primitive", "stop_gradient_p", "detached_value", "real_dtype",
+    "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
+    "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
+    "arccos_p", "arctan_p", "sinh_p", "cosh_p", "arcsinh_p", "arccosh_p", "arctanh_p",
+    "abs_p", "sinc_p", "arctan2_p", "hypot_p", "logaddexp_p", "logaddexp2_p", "mod_p",
+    "fmod_p", "maximum_p", "minimum_p", "fmax_p", "fmin_p",
+    "exp", "log", "sin", "cos", "tanh", "sqrt", "power", "sinh", "cosh", "exp2",
+]
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+_PI = float(np.pi)
+
+
+# ============================================================================ helpers
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x)
+defnondiff(stop_gradient_p)
+
+
+def detached_value(x: Any) -> np.ndarray:
+    """The concrete value of ``x`` (traced or not) as a NumPy array, with no derivative.
+
+    A primitive whose tangent is a symbolic zero returns its plain primal value
+    from every trace, so binding ``stop_gradient`` yields a concrete array even
+    for values traced by nested transformations.  Use it only for constants of
+    a tangent map (masks, selection weights, integer quotients).
+
+    Examples
+    --------
+    >>> detached_value(2.0)
+    array(2.)
+    """
+    return np.asarray(bind(stop_gradient_p, x))
+
+
+def real_dtype(x: Any) -> np.dtype:
+    """The real dtype matching ``x``'s dtype (float32 for complex64, ...).
+
+    Examples
+    --------
+    >>> real_dtype(np.zeros(2, np.complex64))
+    dtype('float32')
+    """
+    dt = np.dtype(dtype_of(x))
+    if dt.kind not in "fc":
+        return np.dtype(np.float64)
+    return np.empty((), dt).real.dtype
 
 
 def unary_primitive(name: str, impl: Callable, tangent: Callable) -> Primitive:
@@ -35,51 +118,232 @@ def unary_primitive(name: str, impl: Callable, tangent: Callable) -> Primitive:
     return prim
 
 
+def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
+    """``x`` with ``fill`` at the (concrete) ``mask`` positions (to divide safely)."""
+    if not mask.any():
+        return x
+    return where(mask, np.asarray(fill, dtype_of(x)), x)
+
+
+# ============================================================================ unary
+
 exp_p = unary_primitive("exp", np.exp, lambda t, ans, x: mul(t, ans))
 log_p = unary_primitive("log", np.log, lambda t, ans, x: div(t, x))
 sin_p = unary_primitive("sin", np.sin, lambda t, ans, x: mul(t, cos(x)))
 cos_p = unary_primitive("cos", np.cos, lambda t, ans, x: neg(mul(t, sin(x))))
 tanh_p = unary_primitive("tanh", np.tanh, lambda t, ans, x: mul(t, sub(1, mul(ans, ans))))
 sqrt_p = unary_primitive("sqrt", np.sqrt, lambda t, ans, x: div(t, mul(2, ans)))
+reciprocal_p = unary_primitive("reciprocal", np.reciprocal,
+                               lambda t, ans, x: neg(mul(t, mul(ans, ans))))
+exp2_p = unary_primitive("exp2", np.exp2, lambda t, ans, x: mul(t, mul(ans, _LN2)))
+expm1_p = unary_primitive("expm1", np.expm1, lambda t, ans, x: mul(t, add(ans, 1.0)))
+log2_p = unary_primitive("log2", np.log2, lambda t, ans, x: div(t, mul(x, _LN2)))
+log10_p = unary_primitive("log10", np.log10, lambda t, ans, x: div(t, mul(x, _LN10)))
+log1p_p = unary_primitive("log1p", np.log1p, lambda t, ans, x: div(t, add(x, 1.0)))
+cbrt_p = unary_primitive("cbrt", np.cbrt, lambda t, ans, x: div(t, mul(3.0, mul(ans, ans))))
+tan_p = unary_primitive("tan", np.tan, lambda t, ans, x: mul(t, add(1.0, mul(ans, ans))))
+arcsin_p = unary_primitive("arcsin", np.arcsin,
+                           lambda t, ans, x: div(t, sqrt(sub(1.0, mul(x, x)))))
+arccos_p = unary_primitive("arccos", np.arccos,
+                           lambda t, ans, x: neg(div(t, sqrt(sub(1.0, mul(x, x))))))
+arctan_p = unary_primitive("arctan", np.arctan, lambda t, ans, x: div(t, add(1.0, mul(x, x))))
+sinh_p = unary_primitive("sinh", np.sinh, lambda t, ans, x: mul(t, cosh(x)))
+cosh_p = unary_primitive("cosh", np.cosh, lambda t, ans, x: mul(t, sinh(x)))
+arcsinh_p = unary_primitive("arcsinh", np.arcsinh,
+                            lambda t, ans, x: div(t, sqrt(add(mul(x, x), 1.0))))
+arccosh_p = unary_primitive("arccosh", np.arccosh,
+                            lambda t, ans, x: div(t, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))))
+arctanh_p = unary_primitive("arctanh", np.arctanh, lambda t, ans, x: div(t, sub(1.0, mul(x, x))))
 
 
 def exp(x: Any) -> Any:
+    """``exp_p`` applied to ``x``."""
     return bind(exp_p, x)
 
 
+def exp2(x: Any) -> Any:
+    """``exp2_p`` applied to ``x``."""
+    return bind(exp2_p, x)
+
+
 def log(x: Any) -> Any:
+    """``log_p`` applied to ``x``."""
     return bind(log_p, x)
 
 
 def sin(x: Any) -> Any:
+    """``sin_p`` applied to ``x``."""
     return bind(sin_p, x)
 
 
 def cos(x: Any) -> Any:
+    """``cos_p`` applied to ``x``."""
     return bind(cos_p, x)
 
 
+def sinh(x: Any) -> Any:
+    """``sinh_p`` applied to ``x``."""
+    return bind(sinh_p, x)
+
+
+def cosh(x: Any) -> Any:
+    """``cosh_p`` applied to ``x``."""
+    return bind(cosh_p, x)
+
+
 def tanh(x: Any) -> Any:
+    """``tanh_p`` applied to ``x``."""
     return bind(tanh_p, x)
 
 
 def sqrt(x: Any) -> Any:
+    """``sqrt_p`` applied to ``x``."""
     return bind(sqrt_p, x)
 
+
+# ---------------------------------------------------------------------------- abs, sinc
+
+abs_p = Primitive("abs", np.abs)
+
+
+def _abs_tangent(t, ans, x):
+    if np.dtype(dtype_of(x)).kind != "c":
+        return mul(t, np.sign(detached_value(x)).astype(real_dtype(x), copy=False))
+    zero = detached_value(ans) == 0
+    unit = div(conj(x), _zeros_where(zero, ans))  # conj(x)/|x|, 0 where x == 0
+    return real(mul(t, unit))
+
+
+defjvp(abs_p, _abs_tangent)
+
+sinc_p = Primitive("sinc", np.sinc)
+
+
+def _sinc_tangent(t, ans, x):
+    zero = detached_value(x) == 0
+    slope = div(sub(cos(mul(x, _PI)), ans), _zeros_where(zero, x))
+    if zero.any():
+        slope = where(zero, np.zeros((), dtype_of(slope)), slope)
+    return mul(t, slope)
+
+
+defjvp(sinc_p, _sinc_tangent)
+
+
+# ============================================================================ binary
 
 pow_p = Primitive("pow", np.power)
 
 
 def power(x: Any, y: Any) -> Any:
+    """``pow_p`` applied to ``x`` and ``y``."""
     return bind(pow_p, x, y)
 
 
 def _pow_dbase(t, ans, x, y):
-    return mul(t, mul(y, power(x, sub(y, 1))))
+    both_zero = (detached_value(x) == 0) & (detached_value(y) == 0)
+    y_minus_1 = y - 1 if isinstance(y, (int, float, complex)) else sub(y, 1)  # keep y weak
+    slope = mul(y, power(_zeros_where(both_zero, x), y_minus_1))
+    if both_zero.any():  # d/dx x**0 = 0 also at x = 0 (not 0 * 0**-1)
+        slope = where(both_zero, np.zeros((), dtype_of(slope)), slope)
+    return mul(t, slope)
 
 
 def _pow_dexp(t, ans, x, y):
-    return mul(t, mul(log(x), ans))
+    x_zero = detached_value(x) == 0
+    slope = mul(log(_zeros_where(x_zero, x)), ans)
+    if x_zero.any():  # d/dy 0**y = 0 (y > 0)
+        slope = where(x_zero, np.zeros((), dtype_of(slope)), slope)
+    return mul(t, slope)
 
 
 defjvp(pow_p, _pow_dbase, _pow_dexp)
+
+arctan2_p = Primitive("arctan2", np.arctan2)
+
+
+def _arctan2_dy(t, ans, y, x):
+    return mul(t, div(x, add(mul(x, x), mul(y, y))))
+
+
+def _arctan2_dx(t, ans, y, x):
+    return neg(mul(t, div(y, add(mul(x, x), mul(y, y)))))
+
+
+defjvp(arctan2_p, _arctan2_dy, _arctan2_dx)
+
+hypot_p = Primitive("hypot", np.hypot)
+
+
+def _hypot_tangent(t, ans, u):
+    """``t * u / r`` (``u`` the operand of ``t``), 0 at the origin ``r == 0``."""
+    return mul(t, div(u, _zeros_where(detached_value(ans) == 0, ans)))
+
+
+defjvp(hypot_p, lambda t, ans, x, y: _hypot_tangent(t, ans, x),
+       lambda t, ans, x, y: _hypot_tangent(t, ans, y))
+
+logaddexp_p = Primitive("logaddexp", np.logaddexp)
+defjvp(logaddexp_p, lambda t, ans, x, y: mul(t, exp(sub(x, ans))),
+       lambda t, ans, x, y: mul(t, exp(sub(y, ans))))
+
+logaddexp2_p = Primitive("logaddexp2", np.logaddexp2)
+defjvp(logaddexp2_p, lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
+       lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
+
+
+def _quotient(ans, x, y) -> np.ndarray:
+    """The integer quotient ``q`` with ``x = q*y + r`` (concrete)."""
+    cx, cy, r = detached_value(x), detached_value(y), detached_value(ans)
+    return np.round((cx - r) / cy).astype(dtype_of(ans), copy=False)
+
+
+mod_p = Primitive("mod", np.mod)
+fmod_p = Primitive("fmod", np.fmod)
+for _p in (mod_p, fmod_p):
+    defjvp(_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, _quotient(ans, x, y))))
+
+
+def _selection_weights(pick_x: Callable, skip_nan: bool) -> Callable:
+    """Weights (w, 1 - w) of ``x`` and ``y`` in a selecting binary function.
+
+    ``w`` is 1 where ``pick_x(x, y)``, 0.5 where ``x == y`` and 0 elsewhere.  NaN
+    operands are propagated by maximum/minimum (the NaN operand gets weight 1)
+    and skipped by fmax/fmin (the other operand gets weight 1).
+    """
+    def weights(ans, x, y):
+        cx, cy = detached_value(x), detached_value(y)
+        w = np.where(pick_x(cx, cy), 1.0, np.where(cx == cy, 0.5, 0.0))
+        nan_x, nan_y = np.isnan(cx), np.isnan(cy)
+        if skip_nan:
+            w = np.where(nan_y, 1.0, np.where(nan_x, 0.0, w))
+        else:
+            w = np.where(nan_x, 1.0, w)
+        w = w.astype(real_dtype(ans), copy=False)
+        return w, (1 - w).astype(w.dtype, copy=False)
+    return weights
+
+
+def _defjvp_weighted(prim: Primitive, weights: Callable) -> None:
+    """JVP ``sum_i w_i * t_i`` with concrete weights ``weights(ans, *primals)``."""
+    def rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        if all(type(t) is Zero for t in tangents):
+            return ans, Zero.like(ans)
+        out = None
+        for t, w in zip(tangents, weights(ans, *primals)):
+            if type(t) is not Zero:
+                c = mul(t, w)
+                out = c if out is None else add(out, c)
+        return ans, fit_aval(out, shape_of(ans), dtype_of(ans))
+    defjvp_full(prim, rule)
+
+
+maximum_p = Primitive("maximum", np.maximum)
+minimum_p = Primitive("minimum", np.minimum)
+fmax_p = Primitive("fmax", np.fmax)
+fmin_p = Primitive("fmin", np.fmin)
+_defjvp_weighted(maximum_p, _selection_weights(np.greater, skip_nan=False))
+_defjvp_weighted(minimum_p, _selection_weights(np.less, skip_nan=False))
+_defjvp_weighted(fmax_p, _selection_weights(np.greater, skip_nan=True))
+_defjvp_weighted(fmin_p, _selection_weights(np.less, skip_nan=True))

@@ -751,10 +751,15 @@ defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(
 
 # ============================================================================ reductions family
 
-def _cumsum_impl(x, *, axis, reverse):
+def scan_impl(np_scan, x, axis: int, reverse: bool):
+    """``np_scan`` (``np.cumsum``, ``np.cumprod``) along ``axis``, from the end if ``reverse``."""
     if reverse:
-        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
-    return np.cumsum(x, axis)
+        return np.flip(np_scan(np.flip(x, axis), axis), axis)
+    return np_scan(x, axis)
+
+
+def _cumsum_impl(x, *, axis, reverse):
+    return scan_impl(np.cumsum, x, axis, reverse)
 
 
 cumsum_p = Primitive("cumsum", _cumsum_impl)
