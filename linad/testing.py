@@ -146,14 +146,14 @@ def check_transpose(f_lin, seed: int = 0, rtol: float | None = None) -> None:
     rtol = (1e-4 if single else 1e-10) if rtol is None else rtol
     u = [random_like(np.empty(s, d), rng) for s, d in f_lin.in_avals]
     v = [random_like(np.empty(s, d), rng) for s, d in f_lin.out_avals]
-    lu = f_lin.program(*u)
-    ltv = f_lin.T.program(*v)
+    lu = [_mat(x) for x in f_lin.program(*u)]
+    ltv = [_mat(x) for x in f_lin.T.program(*v)]
     lhs, rhs = inner(lu, v), inner(u, ltv)
     scale = max(1.0, abs(lhs), abs(rhs),
                 np.sqrt(inner(_abs2(lu), _ones(lu))) * np.sqrt(inner(_abs2(v), _ones(v))))
     if abs(lhs - rhs) > rtol * scale:
         raise AssertionError(f"dot-product test failed: <L u, v> = {lhs!r}, <u, L.T v> = {rhs!r}")
-    ltt = f_lin.T.T.program(*u)
+    ltt = [_mat(x) for x in f_lin.T.T.program(*u)]
     _assert_close([np.asarray(_mat(x)) for x in ltt], [np.asarray(_mat(x)) for x in lu],
                   rtol * 10, rtol * 10, "f_lin.T.T vs f_lin")
     op = f_lin.to_scipy()

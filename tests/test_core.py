@@ -400,3 +400,9 @@ def test_unary_linear_primitives_run_batched():
     out = f_lin.matmat(U)
     for k in range(3):
         np.testing.assert_allclose(out[k], f_lin(U[k]))
+
+
+def test_check_transpose_with_unused_input():
+    _, f_lin = linad.linearize(lambda x, y: x * 2.0, np.ones(2), np.ones(2))
+    check_transpose(f_lin)
+    np.testing.assert_array_equal(f_lin.T(np.ones(2))[1], np.zeros(2))
