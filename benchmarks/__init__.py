@@ -1,0 +1,8 @@
+"""linad's benchmark suite (issue 6): ``python -m benchmarks`` or ``python benchmarks/run.py``.
+
+Workloads W1-W6 and MEM (see each ``w*_*.py`` module and ``memory.py``) are
+measured for hand-written NumPy derivatives, linad and the installed peers,
+on one thread; ``profile_linad.py`` profiles linad on W1, W2 and W4.  Nothing
+here is imported by linad, and this package imports only the standard library
+until a run starts, so the thread-count variables can be set first.
+"""

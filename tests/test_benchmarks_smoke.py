@@ -1,0 +1,177 @@
+"""Smoke test of the benchmark suite (benchmarks/): runs in-process at tiny sizes.
+
+Checks that every workload produces rows, ``linad / backend`` ratios, targets
+and agreeing derivatives, and that the JSON is serialisable.  There are no
+timing assertions: the numbers themselves are meaningless at these sizes.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+# benchmarks/ is not part of the installed package: import it from the checkout
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from benchmarks import run as bench_run  # noqa: E402
+from benchmarks.harness import (Config, Row, Target, WorkloadResult,  # noqa: E402
+                                format_targets, format_workload, rel_err)
+from benchmarks.peers import load_peers  # noqa: E402
+from benchmarks.w1_overhead import hand_jvp, hand_value_and_grad, make_ops  # noqa: E402
+from benchmarks.w5_jacobian import closed_form, closed_form_scatter  # noqa: E402
+
+TINY = Config.tiny()
+
+
+@pytest.fixture(scope="module")
+def results():
+    peers = load_peers(enabled=False)
+    return {wr.name: wr for wr in bench_run.run_suite(TINY, list(bench_run.WORKLOADS), peers,
+                                                       log=lambda s: None)}
+
+
+def test_every_workload_runs(results):
+    assert list(results) == list(bench_run.WORKLOADS)
+    for wr in results.values():
+        assert wr.title != "FAILED", wr.notes
+        assert wr.rows, wr.name
+        assert wr.targets, wr.name
+
+
+@pytest.mark.parametrize("name", ["W1", "W2", "W4", "W6"])
+def test_time_rows_give_linad_ratios(results, name):
+    wr = results[name]
+    time_rows = [r for r in wr.rows if r.kind == "time" and "hand" in r.values]
+    assert time_rows
+    for r in time_rows:
+        ratios = r.linad_over()
+        assert "hand" in ratios, r.label
+        assert all(math.isfinite(v) and v > 0 for v in ratios.values()), r.label
+    assert any(t.value is not None for t in wr.targets)
+    assert {t.status for t in wr.targets} <= {"PASS", "FAIL", "n/a"}
+
+
+def test_memory_workload_measures_both(results):
+    row = results["MEM"].rows[0]
+    assert row.values["hand"] > 0 and row.values["linad"] > 0
+    assert results["MEM"].targets[0].value == pytest.approx(row.values["linad"] / row.values["hand"])
+
+
+@pytest.mark.parametrize("name", bench_run.WORKLOADS)
+def test_derivatives_agree_with_hand_written(results, name):
+    wr = results[name]
+    assert wr.disagreements() == {}
+    linad_measured = any("linad" in r.values for r in wr.rows)
+    assert linad_measured or any(k.startswith("linad") for k in wr.skipped)
+    if linad_measured:
+        assert "linad" in wr.agreement
+
+
+def test_missing_linad_features_are_skipped_with_a_reason(results):
+    import linad
+    import linad.numpy as lnp
+    if not hasattr(lnp.linalg, "slogdet"):
+        assert "slogdet" in results["W3"].skipped["linad"]
+    for mode in ("jacfwd", "jacrev"):
+        if not hasattr(linad, mode):
+            assert mode in results["W5"].skipped[f"linad ({mode})"]
+
+
+def test_table_and_json(results):
+    text = "\n".join(format_workload(wr) for wr in results.values())
+    assert "linad / ·" in text and "agreement with hand-written" in text
+    summary = format_targets(list(results.values()))
+    assert "PASS" in summary or "FAIL" in summary
+    meta = bench_run.machine_info(load_peers(enabled=False), None)
+    payload = bench_run.results_json(list(results.values()), meta, TINY)
+    back = json.loads(json.dumps(payload, default=bench_run._json_default))
+    assert set(back["workloads"]) == set(bench_run.WORKLOADS)
+    assert back["workloads"]["W2"]["rows"][1]["linad_over"]["hand"] > 0
+    from benchmarks.report import render
+    md = render(back)
+    assert "#### Targets" in md and "### W2" in md and "*linad / ·*" in md
+    assert md.count("| W1 |") == len(results["W1"].targets)
+
+
+def test_select_and_options():
+    assert bench_run.select(None) == list(bench_run.WORKLOADS)
+    assert bench_run.select("w2, W1,memory") == ["W1", "W2", "MEM"]
+    with pytest.raises(SystemExit, match="unknown workload 'W9'"):
+        bench_run.select("W1,W9")
+    args = bench_run.parse_args(["--quick", "--only", "W5", "--no-peers"])
+    assert args.quick and args.no_peers and args.only == "W5"
+
+
+def test_target_status():
+    assert Target("W", "t", 1.0, 1.2).status == "PASS"
+    assert Target("W", "t", 1.3, 1.2).status == "FAIL"
+    assert Target("W", "t", None, 1.2).status == "n/a"
+
+
+def test_disagreement_is_reported():
+    wr = WorkloadResult("X", "x", rtol=1e-8)
+    wr.agree("out", np.ones(3), {"linad": np.ones(3) * (1 + 1e-6), "torch": np.ones(3)})
+    assert set(wr.disagreements()) == {"linad"}
+    assert "DISAGREE: linad" in format_workload(wr)
+    wr.agree("shape", np.ones(3), {"torch": np.ones(4)})
+    assert wr.agreement["torch"]["max_rel_err"] == math.inf
+
+
+def test_rel_err_of_zero_reference_is_absolute():
+    assert rel_err(np.full(2, 1e-3), np.zeros(2)) == pytest.approx(1e-3)
+
+
+def test_row_ratios():
+    r = Row("grad", "ms", {"hand": 2.0, "linad": 3.0, "torch": 6.0})
+    assert r.linad_over() == {"hand": 1.5, "torch": 0.5}
+    assert Row("grad", "ms", {"hand": 2.0}).linad_over() == {}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8),
+       st.floats(1e-3, 1e3))
+def test_rel_err_is_scale_invariant(xs, scale):
+    x = np.array(xs)
+    y = x + 1e-3
+    assert rel_err(x, x) == 0.0
+    assume(np.max(np.abs(x)) > 1e-6)  # an all-zero reference gives the absolute error
+    assert rel_err(scale * y, scale * x) == pytest.approx(rel_err(y, x), rel=1e-6, abs=1e-300)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 25), st.integers(0, 2**16))
+def test_hand_written_chain_matches_linad(n_ops, seed):
+    import linad
+    import linad.numpy as lnp
+    from benchmarks.w1_overhead import chain
+    rng = np.random.default_rng(seed)
+    ops = make_ops(n_ops, rng)
+    x, v = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    f = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
+    value, g = hand_value_and_grad(ops, x)
+    assert rel_err(linad.grad(f)(x), g) < 1e-10
+    assert rel_err(linad.jvp(f, (x,), (v,))[1], hand_jvp(ops, x, v)[1]) < 1e-10
+    assert value == pytest.approx(f(x))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**16))
+def test_closed_form_jacobian_matches_finite_differences(m, k, seed):
+    X = np.random.default_rng(seed).standard_normal((m, k))
+    J = closed_form(X)
+    assert J.shape == (k, k, m, k)
+    np.testing.assert_array_equal(closed_form_scatter(X), J)
+    eps = 1e-6
+    for p in range(m):
+        for q in range(k):
+            E = np.zeros_like(X)
+            E[p, q] = eps
+            fd = ((X + E).T @ (X + E) - (X - E).T @ (X - E)) / (2 * eps)
+            np.testing.assert_allclose(J[:, :, p, q], fd, atol=1e-7)
