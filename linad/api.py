@@ -74,7 +74,12 @@ def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False) -> Calla
 
 
 def _zeros_if_symbolic(x: Any) -> Any:
-    return x.instantiate() if type(x) is Zero else x
+    return x.instantiate() if type(x) is Zero else _as_array(x)
+
+
+def _as_array(x: Any) -> Any:
+    """Outputs are arrays (0-d ones too), not NumPy scalars, as JAX returns arrays."""
+    return np.asarray(x) if isinstance(x, np.generic) else x
 
 
 # ----------------------------------------------------------------------------- forward mode
@@ -125,7 +130,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
             tangents_out.append(np.zeros(shape_of(o), np.result_type(o)) if not isinstance(o, Tracer)
                                 else Zero.like(o).instantiate())
     td = store["out_tree"]
-    return tree.unflatten(td, primals_out), tree.unflatten(td, tangents_out)
+    return (tree.unflatten(td, [_as_array(p) for p in primals_out]),
+            tree.unflatten(td, [_as_array(t) for t in tangents_out]))
 
 
 # ----------------------------------------------------------------------------- linearize
@@ -168,7 +174,7 @@ def _linearize(f: Callable, primals: Sequence, has_aux: bool, where: str):
     aux = None
     if has_aux:
         aux = tree.tree_map(_strip, store["aux"])
-    return tree.unflatten(out_tree, out_leaves), lmap, aux
+    return tree.unflatten(out_tree, [_as_array(o) for o in out_leaves]), lmap, aux
 
 
 def _strip(x: Any) -> Any:

@@ -157,7 +157,9 @@ def _single(args: tuple) -> Any:
 
 
 def _materialize(o: Any) -> Any:
-    return o.instantiate() if type(o) is Zero else o
+    if type(o) is Zero:
+        return o.instantiate()
+    return np.asarray(o) if isinstance(o, np.generic) else o
 
 
 def _check_leaf(leaf: Any, shape: tuple, dtype: np.dtype, k: int, batched: bool) -> Any:

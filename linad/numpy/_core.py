@@ -45,7 +45,7 @@ def add(x: Any, y: Any) -> Any:
     --------
     >>> import linad.numpy as lnp
     >>> lnp.add(1.0, 2.0)
-    3.0
+    np.float64(3.0)
     """
     return L.add(_asarray_if_needed(x), _asarray_if_needed(y))
 
