@@ -389,7 +389,10 @@ def normalize_einsum(subscripts: str, shapes: tuple) -> tuple[str, tuple]:
 def matmul(a: Any, b: Any) -> Any:
     """Matrix product with NumPy's ``@`` rules (1-D operands, stacked broadcasting)."""
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
-    na, nb = len(shape_of(a)), len(shape_of(b))
+    sha, shb = shape_of(a), shape_of(b)
+    na, nb = len(sha), len(shb)
+    if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common case: no normalisation needed
+        return L.einsum("ij,jk->ik", a, b)
     if na == 0 or nb == 0:
         raise ValueError("matmul: input operand does not have enough dimensions")
     sa = "...ij" if na > 1 else "j"

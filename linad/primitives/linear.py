@@ -326,36 +326,48 @@ def _einsum_shape(*avals, spec):
 
 
 def _einsum_transpose(ct, *operands, spec):
-    ins, out = _parse(spec)
     k = next(i for i, x in enumerate(operands) if is_linear_arg(x))
     target = operands[k]
-    subs_k = ins[k]
+    new_spec, extras = _transpose_plan(spec, k, tuple(target.shape))
     new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
+    if extras:
+        real_dt = np.empty((), dtype_of(ct)).real.dtype
+        new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else np.ones(n, dtype=real_dt)
+                    for kind, n in extras]
+    cts = [None] * len(operands)
+    cts[k] = fit_dtype(einsum(new_spec, *new_ops), target.dtype)
+    return cts
+
+
+@functools.lru_cache(maxsize=4096)
+def _transpose_plan(spec: str, k: int, shape: tuple) -> tuple[str, tuple]:
+    """The einsum that transposes ``spec`` w.r.t. operand ``k``, and the constant operands
+    it needs: identities for indices repeated in the operand (diagonals), ones for indices
+    summed only in the operand (broadcast back)."""
+    ins, out = _parse(spec)
+    subs_k = ins[k]
     new_subs = [s for i, s in enumerate(ins) if i != k] + [out]
     used = set("".join(ins) + out)
     fresh = (c for c in _LETTERS if c not in used)
-    size = dict(zip(subs_k, target.shape))
-    real_dt = np.empty((), dtype_of(ct)).real.dtype
+    size = dict(zip(subs_k, shape))
     out_subs = []
+    extras = []
     seen = set()
     present = set("".join(new_subs))
     for c in subs_k:
-        if c in seen:  # a repeated index (a diagonal): embed with an identity
+        if c in seen:
             f = next(fresh)
-            new_ops.append(np.eye(size[c], dtype=real_dt))
+            extras.append(("eye", size[c]))
             new_subs.append(c + f)
             out_subs.append(f)
             continue
         seen.add(c)
         out_subs.append(c)
-        if c not in present:  # summed only in this operand: broadcast back with ones
-            new_ops.append(np.ones(size[c], dtype=real_dt))
+        if c not in present:
+            extras.append(("ones", size[c]))
             new_subs.append(c)
             present.add(c)
-    res = einsum(",".join(new_subs) + "->" + "".join(out_subs), *new_ops)
-    cts = [None] * len(operands)
-    cts[k] = fit_dtype(res, target.dtype)
-    return cts
+    return ",".join(new_subs) + "->" + "".join(out_subs), tuple(extras)
 
 
 def _einsum_batch(args, batched, spec):

@@ -142,7 +142,12 @@ def eigh_targets(a, UPLO="L"):
 
 
 def eig_targets(a):
+    # eig returns eigenvalues in no particular order, and a perturbation (finite
+    # differences) may reorder them: sort, so the targets are functions of `a`
     w, v = np.linalg.eig(a)
+    order = np.argsort(np.real(w) + 1e-3 * np.imag(w), axis=-1)
+    w = np.take_along_axis(w, order, -1)
+    v = np.take_along_axis(v, order[..., None, :], -1)
     return w, abs2(v)
 
 
