@@ -18,6 +18,7 @@ import numpy as np
 from .core import LinearityError, Trace, Tracer, Zero, format_aval, shape_of
 from .jvp import JVPTrace, JVPTracer
 from .program import Equation, LinearProgram, Var, backward_pass
+from .simplify import simplify
 
 __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "transpose_program", "stage"]
 
@@ -116,7 +117,7 @@ class StagingTrace(Trace):
                     f"linad.{self.name}: an output of shape {shape} does not depend linearly on "
                     "the inputs (it is a nonzero constant), so the function is not linear.")
         prog = LinearProgram([t.var for t in in_tracers], self.eqns, out_atoms)
-        return prog.dce()
+        return simplify(prog.dce())
 
 
 def _weak_dtype(x: Any) -> Any:

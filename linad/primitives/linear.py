@@ -410,8 +410,10 @@ def _fused_primal_tangent(primals, tangents, spec):
     other = primals[1 - k]
     if not (type(p) is np.ndarray and type(t) is np.ndarray and type(other) is np.ndarray):
         return None
-    if p.dtype != t.dtype or p.size * 8 > other.size:
-        return None  # only worth it when the shared operand dominates
+    if p.ndim < 2 or p.dtype != t.dtype or p.size * 8 > other.size:
+        # only worth it when the shared operand dominates; with a vector, a two-column
+        # matrix product is slower than two matrix-vector products on common BLAS builds
+        return None
     stacked = np.stack([p, t])
     args = [other, other]
     args[k] = stacked
