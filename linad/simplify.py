@@ -9,17 +9,21 @@ still reads as the math).
     summed indices.  The contraction then sums each operand over indices that
     only it carries *before* multiplying: ``sum(T @ B)`` costs a row-sum of
     ``B`` and a dot product instead of a full matrix product.
+``compose_unary_einsum``
+    A one-operand einsum (a trace, a diagonal, a transpose) applied to the
+    result of another einsum becomes one einsum: ``trace(T @ C)`` is
+    ``einsum('ij,ji->', T, C)``, an O(n²) contraction instead of a product.
 """
 from __future__ import annotations
 
 from .program import Equation, LinearProgram, Var
 
-__all__ = ["simplify", "fuse_sum_into_einsum"]
+__all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum"]
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
     """Apply every simplification pass (in place); return the program."""
-    return fuse_sum_into_einsum(program)
+    return compose_unary_einsum(fuse_sum_into_einsum(program))
 
 
 def _use_counts(program: LinearProgram) -> dict[int, int]:
@@ -54,6 +58,55 @@ def fuse_sum_into_einsum(program: LinearProgram) -> LinearProgram:
                 produced_at[id(eqn.out)] = k
                 changed = True
                 continue
+        produced_at[id(eqn.out)] = len(new_eqns)
+        new_eqns.append(eqn)
+    if changed:
+        program.eqns = new_eqns
+        program._compiled = None
+    return program
+
+
+def _compose_specs(inner: str, outer: str) -> str | None:
+    """The spec of ``einsum(outer, einsum(inner, *ops))`` as one einsum over ``ops``."""
+    import string
+    ins, out = inner.split("->")
+    (o_in,), o_out = [outer.split("->")[0]], outer.split("->")[1]
+    if "," in o_in or len(o_in) != len(out):
+        return None
+    # letters of the inner spec that are not outputs must not clash with the outer letters
+    taken = set(o_in) | set(o_out)
+    fresh = iter(c for c in string.ascii_letters if c not in taken and c not in inner)
+    rename = {}
+    for pos, c in enumerate(out):
+        rename[c] = o_in[pos]  # an output index takes the outer letter at its position
+    for c in ins.replace(",", ""):
+        if c not in rename:
+            try:
+                rename[c] = next(fresh)
+            except StopIteration:  # pragma: no cover - more than 52 indices
+                return None
+    new_ins = ",".join("".join(rename[c] for c in sub) for sub in ins.split(","))
+    return f"{new_ins}->{o_out}"
+
+
+def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
+    """Fold a one-operand einsum into the einsum that feeds only it."""
+    from .primitives.linear import einsum_p
+    uses = _use_counts(program)
+    new_eqns: list[Equation] = []
+    produced_at: dict[int, int] = {}
+    changed = False
+    for eqn in program.eqns:
+        if eqn.prim is einsum_p and len(eqn.inputs) == 1 and type(eqn.inputs[0]) is Var:
+            src = eqn.inputs[0]
+            k = produced_at.get(id(src))
+            if k is not None and new_eqns[k].prim is einsum_p and uses.get(id(src)) == 1:
+                spec = _compose_specs(new_eqns[k].params["spec"], eqn.params["spec"])
+                if spec is not None:
+                    new_eqns[k] = Equation(einsum_p, new_eqns[k].inputs, {"spec": spec}, eqn.out)
+                    produced_at[id(eqn.out)] = k
+                    changed = True
+                    continue
         produced_at[id(eqn.out)] = len(new_eqns)
         new_eqns.append(eqn)
     if changed:

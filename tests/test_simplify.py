@@ -64,3 +64,28 @@ def test_pass_is_idempotent():
     before = str(f_lin.program)
     prog = fuse_sum_into_einsum(_copy(f_lin.program))
     assert str(prog) == before
+
+
+def test_trace_of_product_becomes_one_contraction():
+    C = rng.standard_normal((4, 4))
+    f = lambda X: lnp.trace(lnp.tanh(X) @ C)
+    X = rng.standard_normal((4, 4))
+    _, f_lin = linad.linearize(f, X)
+    assert _prims(f_lin.program) == ["mul", "einsum"]
+    T = rng.standard_normal((4, 4))
+    np.testing.assert_allclose(f_lin(T), np.trace(((1 - np.tanh(X) ** 2) * T) @ C), rtol=1e-12)
+    check_transpose(f_lin)
+    linad.testing.check_grads(f, (X,), order=2)
+
+
+@settings(max_examples=25)
+@given(st.sampled_from(["zz->", "ab->ba", "ab->b", "aa->a"]), st.integers(1, 4))
+def test_composed_unary_einsum_equals_two_steps(outer, n):
+    A = rng.standard_normal((n, n))
+    f = lambda X: lnp.einsum(outer, A @ X)
+    X = rng.standard_normal((n, n))
+    _, f_lin = linad.linearize(f, X)
+    assert len(f_lin.program.eqns) == 1
+    T = rng.standard_normal((n, n))
+    np.testing.assert_allclose(f_lin(T), np.einsum(outer, A @ T), rtol=1e-12, atol=1e-12)
+    check_transpose(f_lin)

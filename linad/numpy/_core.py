@@ -450,8 +450,11 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     rest = [i for i in range(nd) if i not in (axis1, axis2)]
     a = transpose(a, rest + [axis1, axis2])
     n1, n2 = shape_of(a)[-2:]
-    if offset >= 0:
-        a = _getitem(a, (Ellipsis, slice(0, max(0, min(n1, n2 - offset))), slice(offset, offset + max(0, min(n1, n2 - offset)))))
+    if offset == 0 and n1 == n2:
+        pass  # already square: no slicing
+    elif offset >= 0:
+        m = max(0, min(n1, n2 - offset))
+        a = _getitem(a, (Ellipsis, slice(0, m), slice(offset, offset + m)))
     else:
         m = max(0, min(n1 + offset, n2))
         a = _getitem(a, (Ellipsis, slice(-offset, -offset + m), slice(0, m)))
