@@ -126,6 +126,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
             primals_out.append(o.primal)
             tangents_out.append(o.tangent)
         else:
+            if isinstance(o, Tracer):
+                o._trace.check_alive()  # a tracer leaked from a finished transformation
             primals_out.append(o)
             tangents_out.append(np.zeros(shape_of(o), np.result_type(o)) if not isinstance(o, Tracer)
                                 else Zero.like(o).instantiate())
@@ -168,7 +170,7 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
 def _linearize(f: Callable, primals: Sequence, has_aux: bool, where: str):
     p_leaves, in_tree = _flat_args(primals, where)
     store: dict = {}
-    out_leaves, program = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_leaves)
+    out_leaves, program = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_leaves, where)
     out_tree = store["out_tree"]
     lmap = LinearMap(program, in_tree, out_tree, in_is_args=True, out_is_args=False)
     aux = None
@@ -207,7 +209,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     array([[4., 4.],
            [6., 6.]])
     """
-    out, lmap, aux = _linearize(f, primals, has_aux, "vjp")
+    return _vjp(f, primals, has_aux, "vjp")
+
+
+def _vjp(f: Callable, primals: Sequence, has_aux: bool, name: str):
+    """``vjp`` under the name of the user-facing transformation (for error messages)."""
+    out, lmap, aux = _linearize(f, primals, has_aux, name)
     program = lmap.program
     out_avals = lmap.out_avals
     out_tree = lmap.out_tree
@@ -275,7 +282,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
                         "linad differentiates only with respect to float or complex inputs. "
                         "Pass it as a float array (np.asarray(x, dtype=float)), or remove it "
                         "from argnums.")
-        res = vjp(g, *[args[i] for i in nums], has_aux=has_aux)
+        res = _vjp(g, [args[i] for i in nums], has_aux, "grad")
         out, f_vjp = res[0], res[1]
         _check_scalar_output(out)
         grads = f_vjp(np.ones((), dtype_of(out)))

@@ -124,7 +124,8 @@ class LinearMap:
             else:
                 from .primitives.linear import conj
                 t_prog = self.T.program
-                prog = stage(lambda *cts: [conj(o) for o in t_prog(*[conj(c) for c in cts])],
+                prog = stage(lambda *cts: [o if type(o) is Zero else conj(o)
+                                           for o in t_prog(*[conj(c) for c in cts])],
                              [(v.shape, v.dtype) for v in t_prog.in_vars], name="adjoint")
                 self._H = LinearMap(prog, self.out_tree, self.in_tree,
                                     in_is_args=self.out_is_args, out_is_args=self.in_is_args)

@@ -137,13 +137,14 @@ def _is_zero_const(x: Any) -> bool:
 
 # ------------------------------------------------------------------------ drivers
 
-def linearize_flat(f_flat: Callable, primals: Sequence) -> tuple[list, LinearProgram]:
+def linearize_flat(f_flat: Callable, primals: Sequence,
+                   name: str = "linearize") -> tuple[list, LinearProgram]:
     """Run ``f_flat(*primals)`` once; return its flat outputs and its linear program.
 
     ``f_flat`` takes and returns flat lists of arrays.
     """
-    jtrace = JVPTrace("linearize")
-    strace = StagingTrace("linearize")
+    jtrace = JVPTrace(name)
+    strace = StagingTrace(name)
     tangents_in = [strace.new_input(shape_of(p), p.dtype) for p in primals]
     tracers = [JVPTracer(jtrace, p, t) for p, t in zip(primals, tangents_in)]
     try:
@@ -157,6 +158,8 @@ def linearize_flat(f_flat: Callable, primals: Sequence) -> tuple[list, LinearPro
             out_primals.append(o.primal)
             out_tangents.append(o.tangent)
         else:
+            if isinstance(o, Tracer):
+                o._trace.check_alive()  # a tracer leaked from a finished transformation
             out_primals.append(o)
             out_tangents.append(Zero.like(o))
     avals = [(shape_of(p), np.result_type(p)) if not isinstance(p, Tracer) else p.aval

@@ -9,6 +9,9 @@ still reads as the math).
     summed indices.  The contraction then sums each operand over indices that
     only it carries *before* multiplying: ``sum(T @ B)`` costs a row-sum of
     ``B`` and a dot product instead of a full matrix product.
+``squeeze_kept_dims``
+    ``reshape(sum(x, axes, keepdims=True))`` that only drops the kept axes is
+    ``sum(x, axes)``: transposing twice then gives back the original program.
 ``compose_unary_einsum``
     A one-operand einsum (a trace, a diagonal, a transpose) applied to the
     result of another einsum becomes one einsum: ``trace(T @ C)`` is
@@ -18,12 +21,12 @@ from __future__ import annotations
 
 from .program import Equation, LinearProgram, Var
 
-__all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum"]
+__all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims"]
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
     """Apply every simplification pass (in place); return the program."""
-    return compose_unary_einsum(fuse_sum_into_einsum(program))
+    return compose_unary_einsum(fuse_sum_into_einsum(squeeze_kept_dims(program)))
 
 
 def _use_counts(program: LinearProgram) -> dict[int, int]:
@@ -107,6 +110,36 @@ def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
                     produced_at[id(eqn.out)] = k
                     changed = True
                     continue
+        produced_at[id(eqn.out)] = len(new_eqns)
+        new_eqns.append(eqn)
+    if changed:
+        program.eqns = new_eqns
+        program._compiled = None
+    return program
+
+
+def squeeze_kept_dims(program: LinearProgram) -> LinearProgram:
+    """Fold a reshape that drops the kept axes of a ``sum(keepdims=True)`` into the sum."""
+    from .primitives.linear import reshape_p, sum_p
+    uses = _use_counts(program)
+    new_eqns: list[Equation] = []
+    produced_at: dict[int, int] = {}
+    changed = False
+    for eqn in program.eqns:
+        if eqn.prim is reshape_p and type(eqn.inputs[0]) is Var:
+            src = eqn.inputs[0]
+            k = produced_at.get(id(src))
+            if k is not None and uses.get(id(src)) == 1:
+                prod = new_eqns[k]
+                if prod.prim is sum_p and prod.params["keepdims"]:
+                    axes = prod.params["axes"]
+                    squeezed = tuple(n for i, n in enumerate(src.shape) if i not in axes)
+                    if squeezed == tuple(eqn.params["shape"]):
+                        new_eqns[k] = Equation(sum_p, prod.inputs,
+                                               {"axes": axes, "keepdims": False}, eqn.out)
+                        produced_at[id(eqn.out)] = k
+                        changed = True
+                        continue
         produced_at[id(eqn.out)] = len(new_eqns)
         new_eqns.append(eqn)
     if changed:

@@ -212,15 +212,9 @@ TRANSFORMS = {
     "grad": lambda f, x: linad.grad(f)(x),
 }
 
-_NAMED_AS_LINEARIZE = pytest.mark.xfail(
-    strict=True, reason="bug: a tracer escaping grad/vjp is reported as escaping 'linearize' "
-    "(api._linearize always creates its JVPTrace with the name 'linearize')")
-
-
 @pytest.mark.parametrize("name", [
     "jvp", "linearize",
-    pytest.param("vjp", marks=_NAMED_AS_LINEARIZE),
-    pytest.param("grad", marks=_NAMED_AS_LINEARIZE),
+    "vjp", "grad",
 ])
 def test_escaped_tracer_error_names_the_transformation(name):
     leaked = _leak(TRANSFORMS[name])
@@ -319,17 +313,11 @@ def test_escaped_tracer_metadata_still_readable():
     assert "jvp" in repr(leaked)
 
 
-_RETURNED = pytest.mark.xfail(
-    strict=True, reason="bug: an escaped tracer returned as the output of another "
-    "transformation is passed through as a (dead) tracer object instead of raising "
-    "EscapedTracerError (api.jvp / linearize_flat do not check non-own output tracers)")
-
-
 @pytest.mark.parametrize("name", [
-    pytest.param("jvp", marks=_RETURNED),
-    pytest.param("linearize", marks=_RETURNED),
-    pytest.param("vjp", marks=_RETURNED),
-    pytest.param("grad", marks=_RETURNED),
+    "jvp",
+    "linearize",
+    "vjp",
+    "grad",
 ])
 def test_escaped_tracer_returned_from_another_transformation(name):
     """``f = lambda y: leaked`` under a new transformation must raise, not return a tracer."""

@@ -382,9 +382,6 @@ def test_clip_at_a_bound(name):
 
 
 @pytest.mark.parametrize("name", _params(["sort"]))
-@pytest.mark.xfail(strict=True, reason="bug: sort at ties gives the derivative of argsort's "
-                   "permutation (one tie broken) instead of sharing between the tied values as "
-                   "max, maximum and clip do; grad(sort(x)[-1]) != grad(max(x)) at ties")
 def test_sort_ties_share(name):
     x = np.array([2.0, 1.0, 2.0])
     g_last = linad.grad(lambda x: lnp.sort(x)[-1])(x)

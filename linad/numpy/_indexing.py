@@ -341,7 +341,49 @@ def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = No
     array([ 1., 10.,  0.])
     """
     a, axis = _sort_operand(a, axis, order, "sort")
-    return take_along_axis(a, argsort(a, axis, kind, stable=stable), axis)
+    out = take_along_axis(a, argsort(a, axis, kind, stable=stable), axis)
+    return _share_ties(out, axis) if isinstance(out, Tracer) else out
+
+
+def _share_ties(s: Any, axis: int) -> Any:
+    """Equal sorted values share their tangent equally (the tie convention of max and clip).
+
+    The value is unchanged exactly: ``stop(s) + (avg(s) - stop(avg(s)))`` adds an exact
+    zero, while the tangent becomes the mean of the tangents of each group of tied values.
+    """
+    from ..primitives.elementwise import detached_value
+    from ._core import stop_gradient
+    v = np.moveaxis(detached_value(s), axis, -1)
+    n = v.shape[-1] if v.ndim else 1
+    if v.ndim == 0 or n < 2 or not np.any(v[..., 1:] == v[..., :-1]):
+        return s
+    new_group = np.concatenate([np.ones(v.shape[:-1] + (1,), bool), v[..., 1:] != v[..., :-1]], -1)
+    rows = np.arange(int(np.prod(v.shape[:-1], dtype=np.int64))).reshape(v.shape[:-1] + (1,))
+    ids = (np.cumsum(new_group, -1) - 1 + rows * n).reshape(-1)
+    counts = np.bincount(ids, minlength=ids.size)[ids]
+    moved = L.reshape(_moveaxis_last(s, axis), (ids.size,))
+    sums = L.scatter_add(moved, (ids,), (ids.size,))
+    real_dt = np.empty((), dtype_of(s)).real.dtype  # keeps float32 float32
+    avg = L.div(L.getitem(sums, (ids,)), counts.astype(real_dt))
+    avg = _move_back(L.reshape(avg, v.shape), axis)
+    return L.add(stop_gradient(s), L.sub(avg, stop_gradient(avg)))
+
+
+def _moveaxis_last(x: Any, axis: int) -> Any:
+    nd = len(shape_of(x))
+    if axis == nd - 1:
+        return x
+    perm = tuple(i for i in range(nd) if i != axis) + (axis,)
+    return L.transpose(x, perm)
+
+
+def _move_back(x: Any, axis: int) -> Any:
+    nd = len(shape_of(x))
+    if axis == nd - 1:
+        return x
+    perm = list(range(nd - 1))
+    perm.insert(axis, nd - 1)
+    return L.transpose(x, tuple(perm))
 
 
 # ============================================================================ functional updates

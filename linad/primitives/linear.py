@@ -94,7 +94,7 @@ def unbroadcast(ct: Any, target: Any) -> Any:
         axes = tuple(range(lead)) + tuple(
             lead + i for i, (s, c) in enumerate(zip(shape, cshape[lead:])) if s == 1 and c != 1)
         if axes:
-            ct = reduce_sum(ct, axes, False)
+            ct = reduce_sum(ct, axes, lead == 0)  # keepdims when no leading axes go
         if tuple(shape_of(ct)) != shape:
             ct = reshape(ct, shape)
     return fit_dtype(ct, dtype_of(target))
@@ -453,7 +453,8 @@ def _sum_shape(x, *, axes, keepdims):
 
 
 def _sum_transpose(ct, x, *, axes, keepdims):
-    if not keepdims:
+    leading = axes == tuple(range(len(axes)))  # broadcast_to adds leading axes by itself
+    if not keepdims and not leading:
         ct = reshape(ct, tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
     return [broadcast_to(ct, x.shape)]
 
@@ -496,7 +497,10 @@ reshape_p = Primitive("reshape", lambda x, *, shape: np.reshape(x, shape))
 
 def reshape(x: Any, shape: tuple) -> Any:
     """Reshape ``x`` to ``shape`` (no -1; see linad.numpy.reshape)."""
-    return bind(reshape_p, x, shape=tuple(shape))
+    shape = tuple(shape)
+    if tuple(shape_of(x)) == shape and isinstance(x, Tracer):
+        return x
+    return bind(reshape_p, x, shape=shape)
 
 
 deflinear(reshape_p, linear_in=(0,),
