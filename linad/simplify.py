@@ -25,8 +25,74 @@ __all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
-    """Apply every simplification pass (in place); return the program."""
-    return compose_unary_einsum(fuse_sum_into_einsum(squeeze_kept_dims(program)))
+    """Apply every simplification pass (in place) in one sweep; return the program.
+
+    All passes fold an equation into the single-use equation that produces its
+    operand, so one forward sweep with one use count serves them all.
+    """
+    from .primitives.linear import einsum_p, reshape_p, sum_p
+    if not any(e.prim is sum_p or e.prim is reshape_p or
+               (e.prim is einsum_p and len(e.inputs) == 1) for e in program.eqns):
+        return program
+    return _fold_into_producers(program, (_fold_sum_into_einsum, _fold_unary_einsum,
+                                          _fold_squeeze_kept_dims))
+
+
+def _fold_into_producers(program: LinearProgram, folds: tuple) -> LinearProgram:
+    uses = _use_counts(program)
+    new_eqns: list[Equation] = []
+    produced_at: dict[int, int] = {}
+    changed = False
+    for eqn in program.eqns:
+        src = eqn.inputs[0] if eqn.inputs else None
+        if type(src) is Var and uses.get(id(src)) == 1:
+            k = produced_at.get(id(src))
+            if k is not None:
+                for fold in folds:
+                    folded = fold(new_eqns[k], eqn)
+                    if folded is not None:
+                        new_eqns[k] = folded
+                        produced_at[id(eqn.out)] = k
+                        changed = True
+                        break
+                else:
+                    k = None
+                if k is not None:
+                    continue
+        produced_at[id(eqn.out)] = len(new_eqns)
+        new_eqns.append(eqn)
+    if changed:
+        program.eqns = new_eqns
+        program._compiled = None
+    return program
+
+
+def _fold_sum_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
+    from .primitives.linear import einsum_p, sum_p
+    if prod.prim is not einsum_p or eqn.prim is not sum_p or eqn.params["keepdims"]:
+        return None
+    ins, out = prod.params["spec"].split("->")
+    kept = "".join(c for i, c in enumerate(out) if i not in eqn.params["axes"])
+    return Equation(einsum_p, prod.inputs, {"spec": f"{ins}->{kept}"}, eqn.out)
+
+
+def _fold_unary_einsum(prod: Equation, eqn: Equation) -> Equation | None:
+    from .primitives.linear import einsum_p
+    if prod.prim is not einsum_p or eqn.prim is not einsum_p or len(eqn.inputs) != 1:
+        return None
+    spec = _compose_specs(prod.params["spec"], eqn.params["spec"])
+    return None if spec is None else Equation(einsum_p, prod.inputs, {"spec": spec}, eqn.out)
+
+
+def _fold_squeeze_kept_dims(prod: Equation, eqn: Equation) -> Equation | None:
+    from .primitives.linear import reshape_p, sum_p
+    if prod.prim is not sum_p or eqn.prim is not reshape_p or not prod.params["keepdims"]:
+        return None
+    axes = prod.params["axes"]
+    squeezed = tuple(n for i, n in enumerate(prod.out.shape) if i not in axes)
+    if squeezed != tuple(eqn.params["shape"]):
+        return None
+    return Equation(sum_p, prod.inputs, {"axes": axes, "keepdims": False}, eqn.out)
 
 
 def _use_counts(program: LinearProgram) -> dict[int, int]:
@@ -43,30 +109,7 @@ def _use_counts(program: LinearProgram) -> dict[int, int]:
 
 def fuse_sum_into_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a ``sum`` (without keepdims) into the ``einsum`` that feeds only it."""
-    from .primitives.linear import einsum_p, sum_p
-    uses = _use_counts(program)
-    new_eqns: list[Equation] = []
-    produced_at: dict[int, int] = {}
-    changed = False
-    for eqn in program.eqns:
-        if eqn.prim is sum_p and not eqn.params["keepdims"] and type(eqn.inputs[0]) is Var:
-            src = eqn.inputs[0]
-            k = produced_at.get(id(src))
-            if k is not None and new_eqns[k].prim is einsum_p and uses.get(id(src)) == 1:
-                prod = new_eqns[k]
-                ins, out = prod.params["spec"].split("->")
-                axes = eqn.params["axes"]
-                kept = "".join(c for i, c in enumerate(out) if i not in axes)
-                new_eqns[k] = Equation(einsum_p, prod.inputs, {"spec": f"{ins}->{kept}"}, eqn.out)
-                produced_at[id(eqn.out)] = k
-                changed = True
-                continue
-        produced_at[id(eqn.out)] = len(new_eqns)
-        new_eqns.append(eqn)
-    if changed:
-        program.eqns = new_eqns
-        program._compiled = None
-    return program
+    return _fold_into_producers(program, (_fold_sum_into_einsum,))
 
 
 def _compose_specs(inner: str, outer: str) -> str | None:
@@ -94,55 +137,9 @@ def _compose_specs(inner: str, outer: str) -> str | None:
 
 def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a one-operand einsum into the einsum that feeds only it."""
-    from .primitives.linear import einsum_p
-    uses = _use_counts(program)
-    new_eqns: list[Equation] = []
-    produced_at: dict[int, int] = {}
-    changed = False
-    for eqn in program.eqns:
-        if eqn.prim is einsum_p and len(eqn.inputs) == 1 and type(eqn.inputs[0]) is Var:
-            src = eqn.inputs[0]
-            k = produced_at.get(id(src))
-            if k is not None and new_eqns[k].prim is einsum_p and uses.get(id(src)) == 1:
-                spec = _compose_specs(new_eqns[k].params["spec"], eqn.params["spec"])
-                if spec is not None:
-                    new_eqns[k] = Equation(einsum_p, new_eqns[k].inputs, {"spec": spec}, eqn.out)
-                    produced_at[id(eqn.out)] = k
-                    changed = True
-                    continue
-        produced_at[id(eqn.out)] = len(new_eqns)
-        new_eqns.append(eqn)
-    if changed:
-        program.eqns = new_eqns
-        program._compiled = None
-    return program
+    return _fold_into_producers(program, (_fold_unary_einsum,))
 
 
 def squeeze_kept_dims(program: LinearProgram) -> LinearProgram:
     """Fold a reshape that drops the kept axes of a ``sum(keepdims=True)`` into the sum."""
-    from .primitives.linear import reshape_p, sum_p
-    uses = _use_counts(program)
-    new_eqns: list[Equation] = []
-    produced_at: dict[int, int] = {}
-    changed = False
-    for eqn in program.eqns:
-        if eqn.prim is reshape_p and type(eqn.inputs[0]) is Var:
-            src = eqn.inputs[0]
-            k = produced_at.get(id(src))
-            if k is not None and uses.get(id(src)) == 1:
-                prod = new_eqns[k]
-                if prod.prim is sum_p and prod.params["keepdims"]:
-                    axes = prod.params["axes"]
-                    squeezed = tuple(n for i, n in enumerate(src.shape) if i not in axes)
-                    if squeezed == tuple(eqn.params["shape"]):
-                        new_eqns[k] = Equation(sum_p, prod.inputs,
-                                               {"axes": axes, "keepdims": False}, eqn.out)
-                        produced_at[id(eqn.out)] = k
-                        changed = True
-                        continue
-        produced_at[id(eqn.out)] = len(new_eqns)
-        new_eqns.append(eqn)
-    if changed:
-        program.eqns = new_eqns
-        program._compiled = None
-    return program
+    return _fold_into_producers(program, (_fold_squeeze_kept_dims,))

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..core import Primitive, Zero, dtype_of, is_inexact, shape_of
+from ..core import Primitive, Zero, bind, dtype_of, is_inexact, shape_of
 
 __all__ = ["defjvp", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "instantiate",
            "elementwise_batch"]
@@ -28,7 +28,7 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
     output's shape and dtype.
     """
     def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
-        ans = prim.bind(*primals, **params)
+        ans = bind(prim, *primals, **params)
         out = None
         for rule, t in zip(arg_rules, tangents):
             if type(t) is Zero:
