@@ -12,7 +12,7 @@ import numpy as np
 
 from . import tree
 from .core import Tracer, Zero, dtype_of, format_aval, is_inexact, shape_of
-from .jvp import JVPTrace, JVPTracer
+from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage
 from .program import backward_pass
@@ -120,17 +120,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         outs = _flat_fun(f, in_tree, store)(*tracers)
     finally:
         trace.alive = False
-    primals_out, tangents_out = [], []
-    for o in outs:
-        if isinstance(o, JVPTracer) and o._trace is trace:
-            primals_out.append(o.primal)
-            tangents_out.append(o.tangent)
-        else:
-            if isinstance(o, Tracer):
-                o._trace.check_alive()  # a tracer leaked from a finished transformation
-            primals_out.append(o)
-            tangents_out.append(np.zeros(shape_of(o), np.result_type(o)) if not isinstance(o, Tracer)
-                                else Zero.like(o).instantiate())
+    primals_out, tangents_out = unzip_outputs(outs, trace)
+    tangents_out = [_zeros_if_symbolic(t) for t in tangents_out]
     td = store["out_tree"]
     return (tree.unflatten(td, [_as_array(p) for p in primals_out]),
             tree.unflatten(td, [_as_array(t) for t in tangents_out]))

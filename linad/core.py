@@ -76,8 +76,8 @@ def format_aval(shape: tuple, dtype: Any) -> str:
     return f"{name}[{','.join(map(str, shape))}]"
 
 
-class Zero:
-    """A symbolic zero tangent or cotangent with a shape and dtype; never allocated."""
+class Aval:
+    """An abstract value: a shape and a dtype (base of :class:`Zero` and program variables)."""
 
     __slots__ = ("shape", "dtype")
 
@@ -88,6 +88,16 @@ class Zero:
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+class Zero(Aval):
+    """A symbolic zero tangent or cotangent with a shape and dtype; never allocated."""
+
+    __slots__ = ()
 
     def instantiate(self) -> np.ndarray:
         """A concrete array of zeros."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from .core import LinearityError, Trace, Tracer, Zero, aval_of, is_inexact, dtype_of
 
-__all__ = ["JVPTrace", "JVPTracer"]
+__all__ = ["JVPTrace", "JVPTracer", "unzip_outputs"]
 
 
 class JVPTracer(Tracer):
@@ -92,3 +92,22 @@ def _in_rule_of(err: LinearityError, prim) -> LinearityError:
         "(residual) values.")
     new.rule_of = prim.name
     return new
+
+
+def unzip_outputs(outs, trace: JVPTrace) -> tuple[list, list]:
+    """Split a transformation's outputs into primals and tangents.
+
+    Outputs that are not tracers of ``trace`` have a symbolic zero tangent; a
+    tracer of another, finished transformation raises ``EscapedTracerError``.
+    """
+    primals, tangents = [], []
+    for o in outs:
+        if isinstance(o, JVPTracer) and o._trace is trace:
+            primals.append(o.primal)
+            tangents.append(o.tangent)
+        else:
+            if isinstance(o, Tracer):
+                o._trace.check_alive()  # a tracer leaked from a finished transformation
+            primals.append(o)
+            tangents.append(Zero.like(o))
+    return primals, tangents

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .core import LinearityError, Trace, Tracer, Zero, format_aval, shape_of
-from .jvp import JVPTrace, JVPTracer
+from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .program import Equation, LinearProgram, Var, backward_pass
 from .simplify import simplify
 
@@ -151,17 +151,7 @@ def linearize_flat(f_flat: Callable, primals: Sequence,
         outs = f_flat(*tracers)
     finally:
         jtrace.alive = False
-    out_primals = []
-    out_tangents = []
-    for o in outs:
-        if isinstance(o, JVPTracer) and o._trace is jtrace:
-            out_primals.append(o.primal)
-            out_tangents.append(o.tangent)
-        else:
-            if isinstance(o, Tracer):
-                o._trace.check_alive()  # a tracer leaked from a finished transformation
-            out_primals.append(o)
-            out_tangents.append(Zero.like(o))
+    out_primals, out_tangents = unzip_outputs(outs, jtrace)
     avals = [(shape_of(p), np.result_type(p)) if not isinstance(p, Tracer) else p.aval
              for p in out_primals]
     program = strace.finish(tangents_in, out_tangents, avals)

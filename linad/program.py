@@ -20,27 +20,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .core import Tracer, Zero, bind, format_aval
+from .core import Aval, Tracer, Zero, bind, format_aval
 
 __all__ = ["Var", "Equation", "LinearProgram", "is_linear_arg", "backward_pass"]
 
 
-class Var:
+class Var(Aval):
     """A linear variable: the value of a tangent (or cotangent) with a shape and dtype."""
 
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape: tuple, dtype: Any):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Var({format_aval(self.shape, self.dtype)})"
