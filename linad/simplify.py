@@ -19,6 +19,8 @@ still reads as the math).
 """
 from __future__ import annotations
 
+import functools
+
 from .program import Equation, LinearProgram, Var
 
 __all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims"]
@@ -30,25 +32,32 @@ def simplify(program: LinearProgram) -> LinearProgram:
     All passes fold an equation into the single-use equation that produces its
     operand, so one forward sweep with one use count serves them all.
     """
+    return _fold_into_producers(program, _folds())
+
+
+@functools.lru_cache(maxsize=1)
+def _folds() -> dict:
+    """Consumer primitive -> fold rules (resolved once; primitives import this module)."""
     from .primitives.linear import einsum_p, reshape_p, sum_p
-    if not any(e.prim is sum_p or e.prim is reshape_p or
-               (e.prim is einsum_p and len(e.inputs) == 1) for e in program.eqns):
+    return {sum_p: (_fold_sum_into_einsum,), einsum_p: (_fold_unary_einsum,),
+            reshape_p: (_fold_squeeze_kept_dims,)}
+
+
+def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
+    """One sweep: fold each equation into the single-use producer of its first operand."""
+    if not any(e.prim in folds for e in program.eqns):
         return program
-    return _fold_into_producers(program, (_fold_sum_into_einsum, _fold_unary_einsum,
-                                          _fold_squeeze_kept_dims))
-
-
-def _fold_into_producers(program: LinearProgram, folds: tuple) -> LinearProgram:
     uses = _use_counts(program)
     new_eqns: list[Equation] = []
     produced_at: dict[int, int] = {}
     changed = False
     for eqn in program.eqns:
-        src = eqn.inputs[0] if eqn.inputs else None
-        if type(src) is Var and uses.get(id(src)) == 1:
-            k = produced_at.get(id(src))
+        rules = folds.get(eqn.prim)
+        if rules is not None:
+            src = eqn.inputs[0]
+            k = produced_at.get(id(src)) if type(src) is Var and uses.get(id(src)) == 1 else None
             if k is not None:
-                for fold in folds:
+                for fold in rules:
                     folded = fold(new_eqns[k], eqn)
                     if folded is not None:
                         new_eqns[k] = folded
@@ -68,8 +77,8 @@ def _fold_into_producers(program: LinearProgram, folds: tuple) -> LinearProgram:
 
 
 def _fold_sum_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
-    from .primitives.linear import einsum_p, sum_p
-    if prod.prim is not einsum_p or eqn.prim is not sum_p or eqn.params["keepdims"]:
+    einsum_p = prod.prim
+    if einsum_p.name != "einsum" or eqn.params["keepdims"]:
         return None
     ins, out = prod.params["spec"].split("->")
     kept = "".join(c for i, c in enumerate(out) if i not in eqn.params["axes"])
@@ -77,22 +86,20 @@ def _fold_sum_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
 
 
 def _fold_unary_einsum(prod: Equation, eqn: Equation) -> Equation | None:
-    from .primitives.linear import einsum_p
-    if prod.prim is not einsum_p or eqn.prim is not einsum_p or len(eqn.inputs) != 1:
+    if prod.prim is not eqn.prim or len(eqn.inputs) != 1:
         return None
     spec = _compose_specs(prod.params["spec"], eqn.params["spec"])
-    return None if spec is None else Equation(einsum_p, prod.inputs, {"spec": spec}, eqn.out)
+    return None if spec is None else Equation(eqn.prim, prod.inputs, {"spec": spec}, eqn.out)
 
 
 def _fold_squeeze_kept_dims(prod: Equation, eqn: Equation) -> Equation | None:
-    from .primitives.linear import reshape_p, sum_p
-    if prod.prim is not sum_p or eqn.prim is not reshape_p or not prod.params["keepdims"]:
+    if prod.prim.name != "sum" or not prod.params["keepdims"]:
         return None
     axes = prod.params["axes"]
     squeezed = tuple(n for i, n in enumerate(prod.out.shape) if i not in axes)
     if squeezed != tuple(eqn.params["shape"]):
         return None
-    return Equation(sum_p, prod.inputs, {"axes": axes, "keepdims": False}, eqn.out)
+    return Equation(prod.prim, prod.inputs, {"axes": axes, "keepdims": False}, eqn.out)
 
 
 def _use_counts(program: LinearProgram) -> dict[int, int]:
@@ -109,7 +116,8 @@ def _use_counts(program: LinearProgram) -> dict[int, int]:
 
 def fuse_sum_into_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a ``sum`` (without keepdims) into the ``einsum`` that feeds only it."""
-    return _fold_into_producers(program, (_fold_sum_into_einsum,))
+    return _fold_into_producers(program, {k: v for k, v in _folds().items()
+                                          if v == (_fold_sum_into_einsum,)})
 
 
 def _compose_specs(inner: str, outer: str) -> str | None:
@@ -137,9 +145,11 @@ def _compose_specs(inner: str, outer: str) -> str | None:
 
 def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a one-operand einsum into the einsum that feeds only it."""
-    return _fold_into_producers(program, (_fold_unary_einsum,))
+    return _fold_into_producers(program, {k: v for k, v in _folds().items()
+                                          if v == (_fold_unary_einsum,)})
 
 
 def squeeze_kept_dims(program: LinearProgram) -> LinearProgram:
     """Fold a reshape that drops the kept axes of a ``sum(keepdims=True)`` into the sum."""
-    return _fold_into_producers(program, (_fold_squeeze_kept_dims,))
+    return _fold_into_producers(program, {k: v for k, v in _folds().items()
+                                          if v == (_fold_squeeze_kept_dims,)})
