@@ -82,8 +82,8 @@ class Aval:
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape: tuple, dtype: Any):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.shape = shape if type(shape) is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
 
     @property
     def ndim(self) -> int:

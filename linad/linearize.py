@@ -72,35 +72,43 @@ class StagingTrace(Trace):
         inputs = []
         avals = []
         nvars = 0
+        linear_in = prim.linear_in
         for i, a in enumerate(args):
             if type(a) is StagingTracer and a._trace is self:
-                if i not in prim.linear_in:
+                if i not in linear_in:
                     raise LinearityError(
                         f"{prim.name} is not linear in its operand {i}, but that operand is a "
                         f"linear (tangent) value {format_aval(*a.aval)}.")
                 nvars += 1
-                inputs.append(a.var)
-                avals.append((a.var.shape, a.var.dtype))
+                v = a.var
+                inputs.append(v)
+                avals.append((v.shape, v.dtype))
             else:
                 if isinstance(a, Tracer):
                     a._trace.check_alive()
                 inputs.append(a)
-                avals.append((shape_of(a), _weak_dtype(a)))
+                dt = getattr(a, "dtype", None)
+                avals.append((getattr(a, "shape", ()), a if dt is None else dt))
         if prim.multilinear:
             if nvars > 1:
                 raise LinearityError(
                     f"{prim.name} was applied to {nvars} linear (tangent) operands; it is linear "
                     "in one operand at a time, so this product of tangents is not linear.")
-        else:
-            for i in range(len(args)):
-                if i in prim.linear_in and type(inputs[i]) is not Var and not _is_zero_const(inputs[i]):
-                    raise LinearityError(
-                        f"{prim.name} combined a linear (tangent) value with a nonzero constant "
-                        f"as its operand {i}: the function is affine, not linear.")
+        elif nvars < len(args):
+            self._check_affine(prim, inputs)
         shape, dtype = prim.shape_rule(*avals, **params)
         out = Var(shape, dtype)
         self.eqns.append(Equation(prim, inputs, params, out))
         return StagingTracer(self, out)
+
+    @staticmethod
+    def _check_affine(prim, inputs: list) -> None:
+        """A linear operand that is a nonzero constant makes the map affine: refuse it."""
+        for i, x in enumerate(inputs):
+            if i in prim.linear_in and type(x) is not Var and not _is_zero_const(x):
+                raise LinearityError(
+                    f"{prim.name} combined a linear (tangent) value with a nonzero constant "
+                    f"as its operand {i}: the function is affine, not linear.")
 
     def finish(self, in_tracers: Sequence[StagingTracer], outs: Sequence[Any],
                out_avals: Sequence[tuple]) -> LinearProgram:
