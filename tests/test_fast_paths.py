@@ -42,3 +42,22 @@ def test_fused_primal_tangent_matvec_matches_separate():
     f = lambda x: lnp.sum(lnp.exp(A @ x) * 0.5)
     _, hv = linad.jvp(linad.grad(f), (x,), (v,))
     np.testing.assert_allclose(hv, A.T @ (0.5 * np.exp(A @ x) * (A @ v)), rtol=1e-12)
+
+
+@settings(max_examples=20)
+@given(st.sampled_from(["jk,,i->ij", "jk,i->ijk", "i,jk,l->lij", "ab,b,c->ca"]), st.data())
+def test_ones_vectors_are_broadcast_not_multiplied(spec, data):
+    from linad.primitives.linear import _ones_vector
+    ins = spec.split("->")[0].split(",")
+    size = {c: data.draw(st.integers(1, 4)) for c in set("".join(ins))}
+    rng = np.random.default_rng(0)
+    ops, ref = [], []
+    for k, sub in enumerate(ins):
+        if len(sub) == 1 and k == len(ins) - 1:  # the last 1-index operand is a ones vector
+            ops.append(_ones_vector(size[sub], np.dtype(np.float64)))
+            ref.append(np.ones(size[sub]))
+        else:
+            x = rng.standard_normal(tuple(size[c] for c in sub))
+            ops.append(x)
+            ref.append(x)
+    np.testing.assert_allclose(_einsum_impl(spec, *ops), np.einsum(spec, *ref), rtol=1e-12)

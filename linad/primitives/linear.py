@@ -224,7 +224,37 @@ def _einsum_impl(spec: str, *ops):
         if _is_broadcast_view(a) or _is_broadcast_view(b):
             return _einsum_broadcast_aware(spec, a, b)
         return _pair_plan(spec, np.shape(a), np.shape(b))(a, b)
+    if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
+        return _einsum_without_ones(spec, ops)
     return np.einsum(spec, *ops, optimize=len(ops) > 2)
+
+
+_ONES_IDS: set = set()
+
+
+@functools.lru_cache(maxsize=256)
+def _ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only ones vector, recognised by identity so contractions can skip it."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    _ONES_IDS.add(id(ones))
+    return ones
+
+
+def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
+    """A ones vector only broadcasts its index: contract without it, then broadcast (a view)."""
+    ins, out = _parse(spec)
+    keep = [k for k, x in enumerate(ops) if id(x) not in _ONES_IDS]
+    present = set("".join(ins[k] for k in keep))
+    reduced_out = "".join(c for c in out if c in present)
+    r = _einsum_impl(",".join(ins[k] for k in keep) + "->" + reduced_out, *[ops[k] for k in keep])
+    if reduced_out == out:
+        return r
+    size = {}
+    for sub, x in zip(ins, ops):
+        size.update(zip(sub, np.shape(x)))
+    r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
+    return np.broadcast_to(r, tuple(size[c] for c in out))
 
 
 def _is_broadcast_view(x) -> bool:
@@ -332,7 +362,7 @@ def _einsum_transpose(ct, *operands, spec):
     new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
     if extras:
         real_dt = np.empty((), dtype_of(ct)).real.dtype
-        new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else np.ones(n, dtype=real_dt)
+        new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else _ones_vector(n, real_dt)
                     for kind, n in extras]
     cts = [None] * len(operands)
     cts[k] = fit_dtype(einsum(new_spec, *new_ops), target.dtype)
