@@ -28,6 +28,7 @@ through the outer transformation (the outer one still runs batched).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -51,6 +52,9 @@ def _size(shape: tuple) -> int:
 def _basis(avals: list) -> list:
     """Identity basis split over leaves: leaf i gets shape (N,) + shape_i, N the total size."""
     total = sum(_size(s) for s, _ in avals)
+    if len(avals) == 1:  # the common case: the identity itself, no copy
+        shape, dtype = avals[0]
+        return [_identity(total, np.dtype(dtype)).reshape((total,) + tuple(shape))]
     leaves = []
     start = 0
     for shape, dtype in avals:
@@ -60,6 +64,14 @@ def _basis(avals: list) -> list:
         leaves.append(e.reshape((total,) + tuple(shape)))
         start += n
     return leaves
+
+
+@functools.lru_cache(maxsize=16)
+def _identity(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only identity matrix, cached: Jacobians of one shape reuse their basis."""
+    eye = np.eye(n, dtype=dtype)
+    eye.flags.writeable = False
+    return eye
 
 
 def _has_traced_residuals(lmap: LinearMap) -> bool:
