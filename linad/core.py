@@ -256,13 +256,8 @@ class Tracer:
     def dtype(self) -> np.dtype:
         return self.aval[1]
 
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+    ndim = Aval.ndim
+    size = Aval.size
 
     def __len__(self) -> int:
         if not self.shape:
