@@ -52,19 +52,40 @@ def add(x: Any, y: Any) -> Any:
 
 @implements(np.subtract)
 def subtract(x: Any, y: Any) -> Any:
-    """``x - y`` with broadcasting."""
+    """``x - y`` with broadcasting.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.subtract(1.0, x))(2.0)
+    array(-1.)
+    """
     return L.sub(_asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.multiply)
 def multiply(x: Any, y: Any) -> Any:
-    """``x * y`` with broadcasting."""
+    """``x * y`` with broadcasting.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.multiply(x, x))(3.0)
+    array(6.)
+    """
     return L.mul(_asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.divide, np.true_divide)
 def divide(x: Any, y: Any) -> Any:
-    """``x / y`` with broadcasting (true division)."""
+    """``x / y`` with broadcasting (true division).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.divide(1.0, x))(2.0)
+    array(-0.25)
+    """
     x, y = _asarray_if_needed(x), _asarray_if_needed(y)
     if isinstance(y, Tracer) and _is_one(x):
         return _reciprocal(y)
@@ -87,55 +108,118 @@ reciprocal_p = E.reciprocal_p
 
 @implements(np.negative)
 def negative(x: Any) -> Any:
-    """``-x``."""
+    """``-x``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lnp.negative, (1.0,), (2.0,))[1]
+    array(-2.)
+    """
     return L.neg(_asarray_if_needed(x))
 
 
 @implements(np.positive)
 def positive(x: Any) -> Any:
-    """``+x`` (returns ``x``)."""
+    """``+x`` (returns ``x``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.positive(np.array([1.0, -2.0]))
+    array([ 1., -2.])
+    """
     return x
 
 
 @implements(np.power)
 def power(x: Any, y: Any) -> Any:
-    """``x ** y`` elementwise; differentiable in both operands."""
+    """``x ** y`` elementwise; differentiable in both operands.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.power(x, 3))(2.0)
+    array(12.)
+    """
     return E.power(_asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.exp)
 def exp(x: Any) -> Any:
-    """Elementwise exponential."""
+    """Elementwise exponential.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.exp)(0.0)
+    array(1.)
+    """
     return E.exp(x)
 
 
 @implements(np.log)
 def log(x: Any) -> Any:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.log)(4.0)
+    array(0.25)
+    """
     return E.log(x)
 
 
 @implements(np.sin)
 def sin(x: Any) -> Any:
-    """Elementwise sine."""
+    """Elementwise sine.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.sin)(0.0)
+    array(1.)
+    """
     return E.sin(x)
 
 
 @implements(np.cos)
 def cos(x: Any) -> Any:
-    """Elementwise cosine."""
+    """Elementwise cosine.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.cos)(0.0)
+    array(-0.)
+    """
     return E.cos(x)
 
 
 @implements(np.tanh)
 def tanh(x: Any) -> Any:
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.tanh)(0.0)
+    array(1.)
+    """
     return E.tanh(x)
 
 
 @implements(np.sqrt)
 def sqrt(x: Any) -> Any:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.sqrt)(4.0)
+    array(0.25)
+    """
     return E.sqrt(x)
 
 
@@ -158,7 +242,11 @@ def _cmp(name: str):
     def cmp(x: Any, y: Any) -> Any:
         return bind(prim, x, y)
     cmp.__name__ = name
-    cmp.__doc__ = f"Elementwise ``np.{name}``; boolean output, no tangent."
+    cmp.__doc__ = (f"Elementwise ``np.{name}``; a concrete boolean output, no tangent.\n\n"
+                   "    Examples\n    --------\n"
+                   "    >>> import numpy as np, linad.numpy as lnp\n"
+                   f"    >>> lnp.{name}(np.array([1.0, 2.0]), 2.0)\n"
+                   f"    {getattr(np, name)(np.array([1.0, 2.0]), 2.0)!r}\n")
     return cmp
 
 
@@ -188,13 +276,27 @@ def stop_gradient(x: Any) -> Any:
 
 @implements(np.real)
 def real(x: Any) -> Any:
-    """Real part."""
+    """Real part.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda z: lnp.real(z) ** 2)(np.array(3.0 + 1.0j))
+    array(6.+0.j)
+    """
     return L.real(x)
 
 
 @implements(np.imag)
 def imag(x: Any) -> Any:
-    """Imaginary part (zeros for real input)."""
+    """Imaginary part (zeros for real input).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.imag(np.array([1.0 + 2.0j]))
+    array([2.])
+    """
     if dtype_of(x).kind != "c":
         return L.mul(x, 0.0)
     return L.imag(x)
@@ -202,7 +304,14 @@ def imag(x: Any) -> Any:
 
 @implements(np.conj, np.conjugate)
 def conj(x: Any) -> Any:
-    """Complex conjugate."""
+    """Complex conjugate.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.conj(np.array([1.0 + 2.0j]))
+    array([1.-2.j])
+    """
     return L.conj(x)
 
 
@@ -249,6 +358,12 @@ def astype(x: Any, dtype: Any) -> Any:
 
     A cast to an integer or boolean dtype has no tangent; complex to real keeps
     the real part (as NumPy does, without the warning).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.astype(x, np.float32).sum())(np.ones(2)).dtype
+    dtype('float64')
     """
     dtype = np.dtype(dtype)
     if not isinstance(x, Tracer):
@@ -265,19 +380,40 @@ def astype(x: Any, dtype: Any) -> Any:
 
 @implements(np.ndim)
 def ndim(x: Any) -> int:
-    """Number of dimensions."""
+    """Number of dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.ndim(np.ones((2, 3)))
+    2
+    """
     return len(shape_of(x))
 
 
 @implements(np.shape)
 def shape(x: Any) -> tuple:
-    """Shape of an array or traced value."""
+    """Shape of an array or traced value.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.shape(np.ones((2, 3)))
+    (2, 3)
+    """
     return tuple(shape_of(x))
 
 
 @implements(np.size)
 def size(x: Any, axis: int | None = None) -> int:
-    """Number of elements (along ``axis`` if given)."""
+    """Number of elements (along ``axis`` if given).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.size(np.ones((2, 3)))
+    6
+    """
     s = shape_of(x)
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
 
@@ -387,7 +523,15 @@ def normalize_einsum(subscripts: str, shapes: tuple) -> tuple[str, tuple]:
 
 @implements(np.matmul)
 def matmul(a: Any, b: Any) -> Any:
-    """Matrix product with NumPy's ``@`` rules (1-D operands, stacked broadcasting)."""
+    """Matrix product with NumPy's ``@`` rules (1-D operands, stacked broadcasting).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> linad.grad(lambda x: (A @ x).sum())(np.ones(2))
+    array([4., 6.])
+    """
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     sha, shb = shape_of(a), shape_of(b)
     na, nb = len(sha), len(shb)
@@ -403,7 +547,14 @@ def matmul(a: Any, b: Any) -> Any:
 
 @implements(np.dot)
 def dot(a: Any, b: Any) -> Any:
-    """``np.dot``: sum over the last axis of ``a`` and the second-to-last of ``b``."""
+    """``np.dot``: sum over the last axis of ``a`` and the second-to-last of ``b``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.dot(x, x))(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
@@ -418,7 +569,14 @@ def dot(a: Any, b: Any) -> Any:
 
 @implements(np.tensordot)
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
-    """``np.tensordot``."""
+    """``np.tensordot``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     na, nb = len(shape_of(a)), len(shape_of(b))
     if isinstance(axes, (int, np.integer)):
@@ -441,7 +599,15 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 @implements(np.trace)
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
           out: Any = None) -> Any:
-    """Sum along a diagonal (``np.trace``)."""
+    """Sum along a diagonal (``np.trace``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.trace)(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
     if out is not None:
         raise TypeError("trace: out= is not supported")
     a = _asarray_if_needed(a)
@@ -470,7 +636,16 @@ def _getitem(x: Any, idx: tuple) -> Any:
 # ============================================================================ reductions
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints."""
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> normalize_axes(-1, 3)
+    (2,)
+    >>> normalize_axes(None, 2)
+    (0, 1)
+    """
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
@@ -489,7 +664,15 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 @implements(np.sum)
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
         initial: Any = None, where: Any = None) -> Any:
-    """Sum over ``axis`` (``np.sum``)."""
+    """Sum over ``axis`` (``np.sum``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.sum(x, axis=0).prod())(np.ones((2, 2)))
+    array([[2., 2.],
+           [2., 2.]])
+    """
     if out is not None or where is not None:
         raise TypeError("sum: out= and where= are not supported on traced values")
     a = _asarray_if_needed(a)
@@ -506,7 +689,14 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
 @implements(np.mean)
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
          where: Any = None) -> Any:
-    """Arithmetic mean over ``axis`` (``np.mean``)."""
+    """Arithmetic mean over ``axis`` (``np.mean``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.mean)(np.ones(4))
+    array([0.25, 0.25, 0.25, 0.25])
+    """
     if out is not None or where is not None:
         raise TypeError("mean: out= and where= are not supported on traced values")
     a = _asarray_if_needed(a)
@@ -523,7 +713,15 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
 
 @implements(np.where)
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
-    """Elementwise selection; ``condition`` must be concrete (comparisons on traced values are)."""
+    """Elementwise selection; ``condition`` must be concrete (comparisons on traced values are).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> x = np.array([-1.0, 2.0])
+    >>> linad.grad(lambda x: lnp.where(x > 0, x ** 2, x).sum())(x)
+    array([1., 4.])
+    """
     if x is None and y is None:
         return np.nonzero(condition)
     if isinstance(condition, Tracer):
