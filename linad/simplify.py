@@ -20,6 +20,7 @@ still reads as the math).
 from __future__ import annotations
 
 import functools
+import string
 
 from .program import Equation, LinearProgram, Var
 
@@ -37,10 +38,15 @@ def simplify(program: LinearProgram) -> LinearProgram:
 
 @functools.lru_cache(maxsize=1)
 def _folds() -> dict:
-    """Consumer primitive -> fold rules (resolved once; primitives import this module)."""
+    """Consumer primitive -> its fold rule (resolved once; primitives import this module)."""
     from .primitives.linear import einsum_p, reshape_p, sum_p
-    return {sum_p: (_fold_sum_into_einsum,), einsum_p: (_fold_unary_einsum,),
-            reshape_p: (_fold_squeeze_kept_dims,)}
+    return {sum_p: _fold_sum_into_einsum, einsum_p: _fold_unary_einsum,
+            reshape_p: _fold_squeeze_kept_dims}
+
+
+def _only(fold) -> dict:
+    """The fold table restricted to one rule (to run one pass on its own)."""
+    return {prim: f for prim, f in _folds().items() if f is fold}
 
 
 def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
@@ -52,22 +58,16 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
     produced_at: dict[int, int] = {}
     changed = False
     for eqn in program.eqns:
-        rules = folds.get(eqn.prim)
-        if rules is not None:
-            src = eqn.inputs[0]
-            k = produced_at.get(id(src)) if type(src) is Var and uses.get(id(src)) == 1 else None
-            if k is not None:
-                for fold in rules:
-                    folded = fold(new_eqns[k], eqn)
-                    if folded is not None:
-                        new_eqns[k] = folded
-                        produced_at[id(eqn.out)] = k
-                        changed = True
-                        break
-                else:
-                    k = None
-                if k is not None:
-                    continue
+        fold = folds.get(eqn.prim)
+        src = eqn.inputs[0] if eqn.inputs else None
+        if fold is not None and type(src) is Var and uses.get(id(src)) == 1:
+            k = produced_at.get(id(src))
+            folded = None if k is None else fold(new_eqns[k], eqn)
+            if folded is not None:
+                new_eqns[k] = folded
+                produced_at[id(eqn.out)] = k
+                changed = True
+                continue
         produced_at[id(eqn.out)] = len(new_eqns)
         new_eqns.append(eqn)
     if changed:
@@ -116,15 +116,13 @@ def _use_counts(program: LinearProgram) -> dict[int, int]:
 
 def fuse_sum_into_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a ``sum`` (without keepdims) into the ``einsum`` that feeds only it."""
-    return _fold_into_producers(program, {k: v for k, v in _folds().items()
-                                          if v == (_fold_sum_into_einsum,)})
+    return _fold_into_producers(program, _only(_fold_sum_into_einsum))
 
 
 def _compose_specs(inner: str, outer: str) -> str | None:
     """The spec of ``einsum(outer, einsum(inner, *ops))`` as one einsum over ``ops``."""
-    import string
     ins, out = inner.split("->")
-    (o_in,), o_out = [outer.split("->")[0]], outer.split("->")[1]
+    o_in, o_out = outer.split("->")
     if "," in o_in or len(o_in) != len(out):
         return None
     # letters of the inner spec that are not outputs must not clash with the outer letters
@@ -145,11 +143,9 @@ def _compose_specs(inner: str, outer: str) -> str | None:
 
 def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a one-operand einsum into the einsum that feeds only it."""
-    return _fold_into_producers(program, {k: v for k, v in _folds().items()
-                                          if v == (_fold_unary_einsum,)})
+    return _fold_into_producers(program, _only(_fold_unary_einsum))
 
 
 def squeeze_kept_dims(program: LinearProgram) -> LinearProgram:
     """Fold a reshape that drops the kept axes of a ``sum(keepdims=True)`` into the sum."""
-    return _fold_into_producers(program, {k: v for k, v in _folds().items()
-                                          if v == (_fold_squeeze_kept_dims,)})
+    return _fold_into_producers(program, _only(_fold_squeeze_kept_dims))

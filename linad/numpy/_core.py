@@ -21,7 +21,7 @@ from ._dispatch import implements
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "negative", "positive", "power",
-    "exp", "log", "sin", "cos", "tanh", "sqrt", "matmul", "dot", "tensordot", "trace",
+    "matmul", "dot", "tensordot", "trace",
     "einsum", "sum", "mean", "where",
     "real", "imag", "conj", "conjugate", "asarray", "astype", "ndim", "shape", "size",
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
@@ -145,82 +145,10 @@ def power(x: Any, y: Any) -> Any:
     return E.power(_asarray_if_needed(x), _asarray_if_needed(y))
 
 
-@implements(np.exp)
-def exp(x: Any) -> Any:
-    """Elementwise exponential.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.exp)(0.0)
-    array(1.)
-    """
-    return E.exp(x)
 
 
-@implements(np.log)
-def log(x: Any) -> Any:
-    """Elementwise natural logarithm.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.log)(4.0)
-    array(0.25)
-    """
-    return E.log(x)
 
 
-@implements(np.sin)
-def sin(x: Any) -> Any:
-    """Elementwise sine.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.sin)(0.0)
-    array(1.)
-    """
-    return E.sin(x)
-
-
-@implements(np.cos)
-def cos(x: Any) -> Any:
-    """Elementwise cosine.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.cos)(0.0)
-    array(-0.)
-    """
-    return E.cos(x)
-
-
-@implements(np.tanh)
-def tanh(x: Any) -> Any:
-    """Elementwise hyperbolic tangent.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.tanh)(0.0)
-    array(1.)
-    """
-    return E.tanh(x)
-
-
-@implements(np.sqrt)
-def sqrt(x: Any) -> Any:
-    """Elementwise square root.
-
-    Examples
-    --------
-    >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.grad(lnp.sqrt)(4.0)
-    array(0.25)
-    """
-    return E.sqrt(x)
 
 
 # ============================================================================ comparisons (no tangent)

@@ -34,7 +34,7 @@ from ._core import _asarray_if_needed, astype, negative, power
 from ._dispatch import implements
 
 __all__ = [
-    "exp2", "expm1", "log2", "log10", "log1p", "cbrt", "reciprocal", "tan", "arcsin", "arccos",
+    "exp", "log", "sin", "cos", "tanh", "sqrt", "exp2", "expm1", "log2", "log10", "log1p", "cbrt", "reciprocal", "tan", "arcsin", "arccos",
     "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "sinc", "abs", "absolute",
     "square", "deg2rad", "rad2deg", "radians", "degrees", "sign", "angle",
     "floor", "ceil", "rint", "trunc", "fix", "round", "around", "heaviside", "floor_divide",
@@ -72,6 +72,12 @@ def _unary(np_fn: Callable, prim: Primitive, jvp: str, x: str, expected: str,
                      f"JVP :math:`{jvp}`{note}.", x, expected)
 
 
+exp = _unary(np.exp, E.exp_p, r"\dot x\,e^x", "0.0", "1.0")
+log = _unary(np.log, E.log_p, r"\dot x / x", "4.0", "0.25")
+sin = _unary(np.sin, E.sin_p, r"\dot x \cos x", "0.5", "np.cos(0.5)")
+cos = _unary(np.cos, E.cos_p, r"-\dot x \sin x", "0.5", "-np.sin(0.5)")
+tanh = _unary(np.tanh, E.tanh_p, r"\dot x\,(1 - \tanh^2 x)", "0.5", "1 - np.tanh(0.5) ** 2")
+sqrt = _unary(np.sqrt, E.sqrt_p, r"\dot x / (2 \sqrt{x})", "4.0", "0.25")
 exp2 = _unary(np.exp2, E.exp2_p, r"\dot x\,2^x \ln 2", "1.0", "2 * np.log(2)")
 expm1 = _unary(np.expm1, E.expm1_p, r"\dot x\,e^x", "0.5", "np.exp(0.5)")
 log2 = _unary(np.log2, E.log2_p, r"\dot x / (x \ln 2)", "2.0", "1 / (2 * np.log(2))")

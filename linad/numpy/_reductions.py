@@ -27,7 +27,8 @@ from ..core import Tracer, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
-from ._core import _asarray_if_needed, astype, divide, multiply, normalize_axes, sqrt, subtract
+from ._core import _asarray_if_needed, astype, divide, multiply, normalize_axes, subtract
+from ._elementwise import sqrt
 from ._core import mean as _mean, sum as _sum
 from ._dispatch import implements
 from ._elementwise import absolute, maximum, minimum, power

@@ -232,7 +232,7 @@ def _einsum_impl(spec: str, *ops):
 _ONES_IDS: set = set()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=None)  # never evicted: an id in _ONES_IDS must stay its array's
 def _ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
     """A read-only ones vector, recognised by identity so contractions can skip it."""
     ones = np.ones(n, dtype)
@@ -408,9 +408,6 @@ def _einsum_batch(args, batched, spec):
 
 
 def _einsum_jvp(primals, tangents, spec):
-    fused = _fused_primal_tangent(primals, tangents, spec)
-    if fused is not None:
-        return fused
     ans = einsum(spec, *primals)
     out = None
     for i, t in enumerate(tangents):
@@ -423,33 +420,6 @@ def _einsum_jvp(primals, tangents, spec):
     if out is None:
         return ans, Zero.like(ans)
     return ans, fit_dtype(out, dtype_of(ans))
-
-
-def _fused_primal_tangent(primals, tangents, spec):
-    """Primal and tangent in one BLAS call when one operand has a concrete tangent.
-
-    ``einsum(A, x)`` and ``einsum(A, t)`` share ``A``: stacking ``x`` and ``t`` on a
-    batch axis reads ``A`` once (a matrix-matrix product instead of two
-    matrix-vector products), which is what makes forward-over-reverse (hvp) cheap.
-    """
-    live = [i for i, t in enumerate(tangents) if type(t) is not Zero]
-    if len(live) != 1 or len(primals) != 2:
-        return None
-    k = live[0]
-    p, t = primals[k], tangents[k]
-    other = primals[1 - k]
-    if not (type(p) is np.ndarray and type(t) is np.ndarray and type(other) is np.ndarray):
-        return None
-    if p.ndim < 2 or p.dtype != t.dtype or p.size * 8 > other.size:
-        # only worth it when the shared operand dominates; with a vector, a two-column
-        # matrix product is slower than two matrix-vector products on common BLAS builds
-        return None
-    stacked = np.stack([p, t])
-    args = [other, other]
-    args[k] = stacked
-    batched = tuple(i == k for i in range(2))
-    both = _einsum_batch(args, batched, spec)
-    return both[0], both[1]
 
 
 deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
