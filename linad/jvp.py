@@ -71,12 +71,18 @@ class JVPTrace(Trace):
             raise _in_rule_of(err, prim) from None
         if prim.multiple_results:
             return [self._wrap(p, t) for p, t in zip(out, t_out)]
+        if type(t_out) is Zero:
+            return out
         return self._wrap(out, t_out)
 
     def _wrap(self, primal: Any, tangent: Any) -> Any:
+        """A tracer for a nonzero tangent of a float or complex primal; else the primal."""
         if type(tangent) is Zero:
             return primal
-        kind = dtype_of(primal).kind
+        try:
+            kind = primal.dtype.kind
+        except AttributeError:  # a Python scalar
+            kind = dtype_of(primal).kind
         if kind != "f" and kind != "c":
             return primal
         return JVPTracer(self, primal, tangent)

@@ -63,17 +63,14 @@ class StagingTrace(Trace):
     def process_primitive(self, prim, args, params):
         if not self.alive:
             self.check_alive()
-        if prim.linear_in is None:
-            pos = next(i for i, a in enumerate(args) if isinstance(a, StagingTracer) and a._trace is self)
-            raise LinearityError(
-                f"{prim.name} is not a linear operation, but its operand {pos} is a linear "
-                f"(tangent) value {format_aval(*args[pos].aval)}. In "
-                f"linad.{self.name} only linear operations may be applied to tangents.")
+        linear_in = prim.linear_in
+        if linear_in is None:
+            raise self._nonlinear_error(prim, args)
         inputs = []
         avals = []
         nvars = 0
-        linear_in = prim.linear_in
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is StagingTracer and a._trace is self:
                 if i not in linear_in:
                     raise LinearityError(
@@ -89,17 +86,25 @@ class StagingTrace(Trace):
                 inputs.append(a)
                 dt = getattr(a, "dtype", None)
                 avals.append((getattr(a, "shape", ()), a if dt is None else dt))
+            i += 1
         if prim.multilinear:
             if nvars > 1:
                 raise LinearityError(
                     f"{prim.name} was applied to {nvars} linear (tangent) operands; it is linear "
                     "in one operand at a time, so this product of tangents is not linear.")
-        elif nvars < len(args):
+        elif nvars < i:
             self._check_affine(prim, inputs)
         shape, dtype = prim.shape_rule(*avals, **params)
         out = Var(shape, dtype)
         self.eqns.append(Equation(prim, inputs, params, out))
         return StagingTracer(self, out)
+
+    def _nonlinear_error(self, prim, args) -> LinearityError:
+        pos = next(i for i, a in enumerate(args) if isinstance(a, StagingTracer) and a._trace is self)
+        return LinearityError(
+            f"{prim.name} is not a linear operation, but its operand {pos} is a linear "
+            f"(tangent) value {format_aval(*args[pos].aval)}. In "
+            f"linad.{self.name} only linear operations may be applied to tangents.")
 
     @staticmethod
     def _check_affine(prim, inputs: list) -> None:

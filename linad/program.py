@@ -75,14 +75,14 @@ class LinearProgram:
     # ------------------------------------------------------------------ structure
     def dce(self) -> "LinearProgram":
         """Remove equations whose results no output needs (iterative, in place)."""
-        live = {id(o) for o in self.outs if type(o) is Var}
+        live = {o for o in self.outs if type(o) is Var}  # Vars hash by identity
         kept = []
         for eqn in reversed(self.eqns):
-            if id(eqn.out) in live:
+            if eqn.out in live:
                 kept.append(eqn)
                 for v in eqn.inputs:
                     if type(v) is Var:
-                        live.add(id(v))
+                        live.add(v)
         kept.reverse()
         self.eqns = kept
         self._compiled = None
@@ -216,26 +216,21 @@ def backward_pass(program: LinearProgram, cts_out: Sequence) -> list:
     Returns one cotangent per input variable (:class:`Zero` where none flows).
     """
     from .primitives.linear import add_any  # the accumulation primitive
-    ct_env: dict[int, Any] = {}
-
-    def accumulate(v: Var, ct: Any) -> None:
-        key = id(v)
-        prev = ct_env.get(key)
-        ct_env[key] = ct if prev is None else add_any(prev, ct)
-
+    ct_env: dict[Var, Any] = {}  # Vars hash by identity
     for o, ct in zip(program.outs, cts_out):
         if type(o) is Var and type(ct) is not Zero:
-            accumulate(o, ct)
+            prev = ct_env.get(o)
+            ct_env[o] = ct if prev is None else add_any(prev, ct)
     for eqn in reversed(program.eqns):
-        ct = ct_env.pop(id(eqn.out), None)
+        ct = ct_env.pop(eqn.out, None)
         if ct is None:
             continue
         cts_in = eqn.prim.transpose_rule(ct, *eqn.inputs, **eqn.params)
         for v, c in zip(eqn.inputs, cts_in):
-            if type(v) is Var and c is not None and type(c) is not Zero:
-                accumulate(v, c)
-    return [ct_env[id(v)] if id(v) in ct_env else Zero(v.shape, v.dtype)
-            for v in program.in_vars]
+            if c is not None and type(v) is Var and type(c) is not Zero:
+                prev = ct_env.get(v)
+                ct_env[v] = c if prev is None else add_any(prev, c)
+    return [ct_env[v] if v in ct_env else Zero(v.shape, v.dtype) for v in program.in_vars]
 
 
 # ---------------------------------------------------------------------- printing

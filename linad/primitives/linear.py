@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
-from ..program import is_linear_arg
+from ..program import Var, is_linear_arg
 from .rules import defjvp, deflinear, elementwise_batch
 
 __all__ = [
@@ -40,10 +40,14 @@ __all__ = [
 
 def _result_dtype(*avals) -> np.dtype:
     first = avals[0][1]
-    if not isinstance(first, np.dtype) or any(dt is not first for _, dt in avals):
-        return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)
-                                         for _, dt in avals))
-    return first
+    if isinstance(first, np.dtype):
+        for _, dt in avals:
+            if dt is not first:
+                break
+        else:
+            return first
+    return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)
+                                     for _, dt in avals))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -71,8 +75,10 @@ def _elementwise_shape(*avals, **_):
 
 def fit_dtype(ct: Any, dtype: Any) -> Any:
     """Cast a cotangent to its primal's dtype (real part if the primal is real)."""
-    dtype = np.dtype(dtype)
     cdt = dtype_of(ct)
+    if cdt is dtype:
+        return ct
+    dtype = np.dtype(dtype)
     if cdt == dtype:
         return ct
     if cdt.kind == "c" and dtype.kind != "c":
@@ -87,6 +93,11 @@ def unbroadcast(ct: Any, target: Any) -> Any:
 
     Also fits the dtype to the target's (see :func:`fit_dtype`).
     """
+    try:
+        if ct.shape == target.shape and ct.dtype == target.dtype:
+            return ct
+    except AttributeError:  # a Python scalar
+        pass
     shape = tuple(shape_of(target))
     cshape = tuple(shape_of(ct))
     if cshape != shape:
@@ -173,7 +184,7 @@ def div(x: Any, y: Any) -> Any:
 
 
 def _mul_transpose(ct, x, y):
-    if is_linear_arg(x):
+    if type(x) is Var:
         return [unbroadcast(mul(ct, y), x), None]
     return [None, unbroadcast(mul(x, ct), y)]
 
@@ -183,8 +194,8 @@ def _div_transpose(ct, x, y):
 
 
 deflinear(mul_p, linear_in=(0, 1), multilinear=True, shape_rule=_elementwise_shape,
-          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply), jvp=None)
-defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
+          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply),
+          jvp="multilinear")
 
 
 def _div_shape(x, y):
@@ -221,9 +232,11 @@ def _parse(spec: str) -> tuple[list[str], str]:
 def _einsum_impl(spec: str, *ops):
     if len(ops) == 2:
         a, b = ops
+        if type(a) is not np.ndarray or type(b) is not np.ndarray:
+            a, b = np.asarray(a), np.asarray(b)
         if _is_broadcast_view(a) or _is_broadcast_view(b):
             return _einsum_broadcast_aware(spec, a, b)
-        return _pair_plan(spec, np.shape(a), np.shape(b))(a, b)
+        return _pair_plan(spec, a.shape, b.shape)(a, b)
     if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
         return _einsum_without_ones(spec, ops)
     return np.einsum(spec, *ops, optimize=len(ops) > 2)
@@ -259,7 +272,7 @@ def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
 
 def _is_broadcast_view(x) -> bool:
     """True for an array that repeats along some axis (a zero stride, e.g. broadcast_to)."""
-    return type(x) is np.ndarray and x.size > 1 and 0 in x.strides
+    return 0 in x.strides and x.size > 1
 
 
 def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -333,26 +346,58 @@ def _pair_plan(spec: str, sa: tuple, sb: tuple):
     shape_a = (nb, na, nc) if batch else (na, nc)
     shape_b = (nb, nc, nbb) if batch else (nc, nbb)
 
-    def run(a, b):
-        a = np.asarray(a)
-        b = np.asarray(b)
-        if sum_a:
-            a = a.sum(axis=sum_a)
-        if sum_b:
-            b = b.sum(axis=sum_b)
-        r = np.matmul(a.transpose(perm_a).reshape(shape_a), b.transpose(perm_b).reshape(shape_b))
-        r = r.reshape(mid)
-        return r if ident_out else r.transpose(perm_out)
+    product_shape = (nb, na, nbb) if batch else (na, nbb)
+    if (not sum_a and not sum_b and ident_out and _is_identity(perm_a) and _is_identity(perm_b)
+            and sa == shape_a and sb == shape_b and mid == product_shape):
+        return np.matmul  # already a (batched) matrix product: nothing to rearrange
+    fix_a = _rearrange(sum_a, perm_a, shape_a, tuple(size[c] for c in ra))
+    fix_b = _rearrange(sum_b, perm_b, shape_b, tuple(size[c] for c in rb))
+    if ident_out:
+        return lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid)
+    return lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)
+
+
+def _unchanged(x):
+    return x
+
+
+def _is_identity(perm: tuple) -> bool:
+    return perm == tuple(range(len(perm)))
+
+
+def _rearrange(sum_axes: tuple, perm: tuple, shape: tuple, summed_shape: tuple):
+    """The steps that bring one operand of a pair plan to its matrix shape (only those needed)."""
+    steps = []
+    if sum_axes:
+        steps.append(lambda x: np.sum(x, axis=sum_axes))
+    if not _is_identity(perm):
+        steps.append(lambda x: np.transpose(x, perm))
+    if tuple(summed_shape[i] for i in perm) != shape:
+        steps.append(lambda x: np.reshape(x, shape))
+    if not steps:
+        return _unchanged
+    if len(steps) == 1:
+        return steps[0]
+
+    def run(x):
+        for step in steps:
+            x = step(x)
+        return x
     return run
 
 
 def _einsum_shape(*avals, spec):
+    return _einsum_out_shape(spec, tuple([shape for shape, _ in avals])), _result_dtype(*avals)
+
+
+@functools.lru_cache(maxsize=4096)
+def _einsum_out_shape(spec: str, shapes: tuple) -> tuple:
     ins, out = _parse(spec)
     size = {}
-    for subs, (shape, _) in zip(ins, avals):
+    for subs, shape in zip(ins, shapes):
         for c, n in zip(subs, shape):
             size[c] = n
-    return tuple(size[c] for c in out), _result_dtype(*avals)
+    return tuple(size[c] for c in out)
 
 
 def _einsum_transpose(ct, *operands, spec):
@@ -407,23 +452,8 @@ def _einsum_batch(args, batched, spec):
     return _einsum_impl(",".join(new_ins) + "->" + b + out, *args)
 
 
-def _einsum_jvp(primals, tangents, spec):
-    ans = einsum(spec, *primals)
-    out = None
-    for i, t in enumerate(tangents):
-        if type(t) is Zero:
-            continue
-        ops = list(primals)
-        ops[i] = t
-        c = einsum(spec, *ops)
-        out = c if out is None else add(out, c)
-    if out is None:
-        return ans, Zero.like(ans)
-    return ans, fit_dtype(out, dtype_of(ans))
-
-
 deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
-          transpose_rule=_einsum_transpose, batch_rule=_einsum_batch, jvp=_einsum_jvp)
+          transpose_rule=_einsum_transpose, batch_rule=_einsum_batch, jvp="multilinear")
 
 
 # ============================================================================ sum, broadcast_to

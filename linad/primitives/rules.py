@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import Primitive, Zero, bind, dtype_of, is_inexact, shape_of
 
-__all__ = ["defjvp", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "instantiate",
+__all__ = ["defjvp", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "fit_like", "instantiate",
            "elementwise_batch"]
 
 
@@ -31,18 +31,13 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
         ans = bind(prim, *primals, **params)
         out = None
         for rule, t in zip(arg_rules, tangents):
-            if type(t) is Zero:
-                continue
-            if rule is None:
+            if rule is None or type(t) is Zero:
                 continue
             c = rule(t, ans, *primals, **params)
             out = c if out is None else add_any_broadcast(out, c)
         if out is None:
             return ans, Zero.like(ans)
-        shape, dtype = shape_of(ans), dtype_of(ans)
-        if shape_of(out) != shape or dtype_of(out) != dtype:
-            out = fit_aval(out, shape, dtype)
-        return ans, out
+        return ans, fit_like(out, ans)
 
     prim.jvp_rule = jvp_rule
 
@@ -68,8 +63,11 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     """Declare ``prim`` linear in the operands ``linear_in``.
 
     ``jvp="unary"`` (a primitive linear in its first operand only, the others
-    static): the tangent is the primitive applied to the tangent.  Otherwise pass
-    a list of per-operand contributions via :func:`defjvp` yourself, or a full rule.
+    static): the tangent is the primitive applied to the tangent.
+    ``jvp="multilinear"`` (``mul``, ``einsum``): the tangent is the sum over the
+    operands of the primitive applied with that operand's tangent in its place.
+    Otherwise pass a list of per-operand contributions via :func:`defjvp`
+    yourself, or a full rule.
     """
     prim.linear_in = linear_in if isinstance(linear_in, range) else tuple(linear_in)
     prim.multilinear = multilinear
@@ -78,13 +76,43 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     prim.batch_rule = batch_rule
     if jvp == "unary":
         defjvp(prim, lambda t, ans, x, *rest, **params: prim.bind(t, *rest, **params))
+    elif jvp == "multilinear":
+        prim.jvp_rule = _multilinear_jvp(prim)
     elif callable(jvp):
         prim.jvp_rule = jvp
+
+
+def _multilinear_jvp(prim: Primitive) -> Callable:
+    """JVP of a multilinear primitive: ``sum_i prim(x_1, ..., t_i, ..., x_n)``."""
+    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
+        ans = bind(prim, *primals, **params)
+        out = None
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            ops = list(primals)
+            ops[i] = t
+            c = bind(prim, *ops, **params)
+            out = c if out is None else add_any_broadcast(out, c)
+        if out is None:
+            return ans, Zero.like(ans)
+        return ans, fit_like(out, ans)
+    return jvp_rule
 
 
 def instantiate(t: Any) -> Any:
     """A concrete array for a symbolic zero; anything else unchanged."""
     return t.instantiate() if type(t) is Zero else t
+
+
+def fit_like(x: Any, ans: Any) -> Any:
+    """``x`` broadcast and cast to the aval of ``ans`` (no work when it has it already)."""
+    try:
+        if x.shape == ans.shape and x.dtype == ans.dtype:
+            return x
+    except AttributeError:  # a Python scalar
+        pass
+    return fit_aval(x, shape_of(ans), dtype_of(ans))
 
 
 def fit_aval(x: Any, shape: tuple, dtype: Any) -> Any:
