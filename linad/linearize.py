@@ -26,23 +26,17 @@ __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "transpose_program
 class StagingTracer(Tracer):
     """A symbolic linear value: a :class:`Var` of the program being staged."""
 
-    __slots__ = ("var",)
+    __slots__ = ("var", "shape", "dtype")  # shape and dtype: the Var's, read without a call
 
     def __init__(self, trace: "StagingTrace", var: Var):
         self._trace = trace
         self.var = var
+        self.shape = var.shape
+        self.dtype = var.dtype
 
     @property
     def aval(self) -> tuple:
         return self.var.shape, self.var.dtype
-
-    @property
-    def shape(self) -> tuple:
-        return self.var.shape
-
-    @property
-    def dtype(self):
-        return self.var.dtype
 
 
 class StagingTrace(Trace):

@@ -29,8 +29,12 @@ __all__ = [
 ]
 
 
+#: Operand types the primitives take as they are (anything else goes through ``asarray``).
+ARRAY_TYPES = (Tracer, np.ndarray, np.generic, int, float, complex)
+
+
 def _asarray_if_needed(x: Any) -> Any:
-    if isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex)):
+    if isinstance(x, ARRAY_TYPES):
         return x
     return asarray(x)
 
@@ -47,7 +51,8 @@ def add(x: Any, y: Any) -> Any:
     >>> lnp.add(1.0, 2.0)
     np.float64(3.0)
     """
-    return L.add(_asarray_if_needed(x), _asarray_if_needed(y))
+    return bind(L.add_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
+                y if isinstance(y, ARRAY_TYPES) else asarray(y))
 
 
 @implements(np.subtract)
@@ -60,7 +65,8 @@ def subtract(x: Any, y: Any) -> Any:
     >>> linad.grad(lambda x: lnp.subtract(1.0, x))(2.0)
     array(-1.)
     """
-    return L.sub(_asarray_if_needed(x), _asarray_if_needed(y))
+    return bind(L.sub_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
+                y if isinstance(y, ARRAY_TYPES) else asarray(y))
 
 
 @implements(np.multiply)
@@ -73,7 +79,8 @@ def multiply(x: Any, y: Any) -> Any:
     >>> linad.grad(lambda x: lnp.multiply(x, x))(3.0)
     array(6.)
     """
-    return L.mul(_asarray_if_needed(x), _asarray_if_needed(y))
+    return bind(L.mul_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
+                y if isinstance(y, ARRAY_TYPES) else asarray(y))
 
 
 @implements(np.divide, np.true_divide)
@@ -464,7 +471,7 @@ def matmul(a: Any, b: Any) -> Any:
     sha, shb = shape_of(a), shape_of(b)
     na, nb = len(sha), len(shb)
     if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common case: no normalisation needed
-        return L.einsum("ij,jk->ik", a, b)
+        return bind(L.einsum_p, a, b, spec="ij,jk->ik")
     if na == 0 or nb == 0:
         raise ValueError("matmul: input operand does not have enough dimensions")
     sa = "...ij" if na > 1 else "j"

@@ -70,7 +70,11 @@ def _broadcast_shapes_cached(shapes: tuple) -> tuple:
 
 
 def _elementwise_shape(*avals, **_):
-    return _bshape(*avals), _result_dtype(*avals)
+    shape, dtype = avals[0]
+    for s, dt in avals:
+        if dt is not dtype or s != shape:
+            return _bshape(*avals), _result_dtype(*avals)
+    return shape, dtype  # the common case: operands of one aval
 
 
 def fit_dtype(ct: Any, dtype: Any) -> Any:

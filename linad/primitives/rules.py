@@ -27,6 +27,10 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
     condition).  Contributions are summed, then broadcast and cast to the
     output's shape and dtype.
     """
+    if len(arg_rules) == 1:
+        prim.jvp_rule = _unary_jvp(prim, arg_rules[0])
+        return
+
     def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
         ans = bind(prim, *primals, **params)
         out = None
@@ -40,6 +44,17 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
         return ans, fit_like(out, ans)
 
     prim.jvp_rule = jvp_rule
+
+
+def _unary_jvp(prim: Primitive, rule: Callable) -> Callable:
+    """:func:`defjvp` for a primitive with one differentiable operand (the first)."""
+    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
+        ans = bind(prim, *primals, **params)
+        t = tangents[0]
+        if type(t) is Zero:
+            return ans, Zero.like(ans)
+        return ans, fit_like(rule(t, ans, *primals, **params), ans)
+    return jvp_rule
 
 
 def defjvp_full(prim: Primitive, rule: Callable) -> None:
