@@ -185,7 +185,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             if tr.level > level:
                 top, level = tr, tr.level
     if top is None:
-        return prim.impl(*args, **params)
+        return prim.impl(*args, **params) if params else prim.impl(*args)
     return top.process_primitive(prim, args, params)
 
 

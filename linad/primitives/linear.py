@@ -217,7 +217,6 @@ defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, di
 # ============================================================================ einsum
 
 _LETTERS = string.ascii_letters
-einsum_p = Primitive("einsum", lambda *ops, spec: _einsum_impl(spec, *ops))
 
 
 def einsum(spec: str, *operands: Any) -> Any:
@@ -233,7 +232,7 @@ def _parse(spec: str) -> tuple[list[str], str]:
     return ins.split(","), out
 
 
-def _einsum_impl(spec: str, *ops):
+def _einsum_impl(*ops, spec: str):
     if len(ops) == 2:
         a, b = ops
         if type(a) is not np.ndarray or type(b) is not np.ndarray:
@@ -244,6 +243,9 @@ def _einsum_impl(spec: str, *ops):
     if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
         return _einsum_without_ones(spec, ops)
     return np.einsum(spec, *ops, optimize=len(ops) > 2)
+
+
+einsum_p = Primitive("einsum", _einsum_impl)
 
 
 _ONES_IDS: set = set()
@@ -264,7 +266,7 @@ def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
     keep = [k for k, x in enumerate(ops) if id(x) not in _ONES_IDS]
     present = set("".join(ins[k] for k in keep))
     reduced_out = "".join(c for c in out if c in present)
-    r = _einsum_impl(",".join(ins[k] for k in keep) + "->" + reduced_out, *[ops[k] for k in keep])
+    r = _einsum_impl(*[ops[k] for k in keep], spec=",".join(ins[k] for k in keep) + "->" + reduced_out)
     if reduced_out == out:
         return r
     size = {}
@@ -453,7 +455,7 @@ def _einsum_batch(args, batched, spec):
     ins, out = _parse(spec)
     b = next(c for c in _LETTERS if c not in spec)
     new_ins = [b + s if bt else s for s, bt in zip(ins, batched)]
-    return _einsum_impl(",".join(new_ins) + "->" + b + out, *args)
+    return _einsum_impl(*args, spec=",".join(new_ins) + "->" + b + out)
 
 
 deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
