@@ -23,7 +23,7 @@ def test_broadcast_views_and_plans_match_numpy(spec_parts, mode, data):
         a = np.broadcast_to(rng.standard_normal(sa[:-1] + (1,)), sa)
     if mode & 2:  # a broadcast scalar
         b = np.broadcast_to(rng.standard_normal(()), sb)
-    np.testing.assert_allclose(_einsum_impl(spec, a, b), np.einsum(spec, a, b), rtol=1e-12,
+    np.testing.assert_allclose(_einsum_impl(a, b, spec=spec), np.einsum(spec, a, b), rtol=1e-12,
                                atol=1e-12)
 
 
@@ -60,4 +60,4 @@ def test_ones_vectors_are_broadcast_not_multiplied(spec, data):
             x = rng.standard_normal(tuple(size[c] for c in sub))
             ops.append(x)
             ref.append(x)
-    np.testing.assert_allclose(_einsum_impl(spec, *ops), np.einsum(spec, *ref), rtol=1e-12)
+    np.testing.assert_allclose(_einsum_impl(*ops, spec=spec), np.einsum(spec, *ref), rtol=1e-12)
