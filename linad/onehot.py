@@ -9,8 +9,8 @@ whole basis needs little or no arithmetic.  With the basis of ``X`` (shape
 A :class:`OneHotBatch` is a batched value of shape ``(N,) + shape`` stored as a
 short sum of *terms*.  A term covers the rows ``row0 .. row0 + prod(nshape)``,
 their index unravelled over ``nshape`` and labelled ``nlabels``; the value's axes
-are labelled ``xlabels``; a label present in both is a Kronecker delta between
-a batch factor and an axis; ``coef`` (labelled ``clabels``, a subset of those
+are labelled ``xlabels``; a label present in both, or twice in ``nlabels``, is a
+Kronecker delta between the indices it labels; ``coef`` (labelled ``clabels``, a subset of those
 labels) is the dense factor::
 
     V[row0 + ravel(n), x] = coef[clabels] * prod over shared labels of δ(n_l = x_l)
@@ -171,9 +171,11 @@ def _contract_term(t: Term, subs: str, others: list, out: str, sizes: dict,
                    dtype: np.dtype) -> Term | None:
     """The term of ``einsum(subs, *others -> out)`` with the term's value as the first operand.
 
-    The value's axes take the letters ``subs`` (distinct); ``others`` are
-    ``(letters, array)`` pairs.  Batch factors keep their labels, so a letter tied
-    to one survives even when the einsum contracts it.  None if letters run out.
+    The value's axes take the letters ``subs``; ``others`` are ``(letters, array)``
+    pairs.  Batch factors keep their labels, so a letter tied to one survives even
+    when the einsum contracts it.  A letter repeated in ``subs`` (a diagonal) merges
+    labels: two batch factors may then share one (a delta between them).  None if
+    letters run out.
     """
     used = set(subs + out).union(*(s for s, _ in others))
     rename = dict(zip(t.xlabels, subs))
@@ -184,7 +186,7 @@ def _contract_term(t: Term, subs: str, others: list, out: str, sizes: dict,
             if rename[label] is None:
                 return None
     nlabels = "".join(rename[c] for c in t.nlabels)
-    keep = nlabels + "".join(c for c in out if c not in nlabels)
+    keep = "".join(dict.fromkeys(nlabels + out))
     ops = list(others) if t.coef.ndim == 0 else [("".join(rename[c] for c in t.clabels),
                                                    t.coef)] + list(others)
     present = set("".join(s for s, _ in ops))
@@ -233,7 +235,7 @@ def _einsum_rule(args, batched, *, spec):
     k = _single_onehot(args, batched)
     ins, out = spec.split("->")
     ins = ins.split(",")
-    if k is None or len(set(ins[k])) < len(ins[k]):
+    if k is None:
         return NotImplemented
     others = [(s, np.asarray(a)) for i, (s, a) in enumerate(zip(ins, args)) if i != k]
     dtype = np.result_type(args[k].dtype, *[a for _, a in others])
