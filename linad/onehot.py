@@ -26,6 +26,7 @@ non-finite residual (a dense pass would compute ``0 * inf = nan`` there).
 """
 from __future__ import annotations
 
+import math
 import string
 from typing import Any, NamedTuple
 
@@ -100,8 +101,8 @@ class OneHotBatch(StructuredBatch):
             arr = np.moveaxis(np.zeros(self.shape + (self.nrows,), self.dtype), -1, 0)
         else:
             arr = np.zeros((self.nrows,) + self.shape, self.dtype)
-        for t in self.terms:
-            _scatter_add(arr, t)
+        for k, t in enumerate(self.terms):
+            _scatter(arr, t, add=k > 0)  # into zeros, the first term needs no addition
         return arr
 
     @classmethod
@@ -134,27 +135,33 @@ def identity_basis(avals: list) -> list:
     >>> b.materialize()
     array([0., 0., 1.])
     """
-    total = sum(int(np.prod(shape, dtype=np.int64)) for shape, _ in avals)
+    total = sum(math.prod(shape) for shape, _ in avals)
     out, row0 = [], 0
     for shape, dtype in avals:
         shape = tuple(shape)
         labels = _LETTERS[:len(shape)]
         term = Term(row0, labels, shape, labels, np.ones((), dtype), "")
         out.append(OneHotBatch([term], total, shape, dtype))
-        row0 += int(np.prod(shape, dtype=np.int64))
+        row0 += math.prod(shape)
     return out
 
 
 # ----------------------------------------------------------------------------- materializing
 
-def _scatter_add(arr: np.ndarray, t: Term) -> None:
-    """Add term ``t`` into ``arr`` (batch axis first), writing only its nonzeros."""
-    nrows = int(np.prod(t.nshape, dtype=np.int64))
+def _scatter(arr: np.ndarray, t: Term, add: bool) -> None:
+    """Write (or with ``add`` add) term ``t`` into ``arr`` (batch axis first), only its nonzeros.
+
+    The nonzeros sit on a strided diagonal view, so each costs a cache line:
+    writing is cheaper than reading and writing."""
+    nrows = math.prod(t.nshape)
     block = np.reshape(arr[t.row0:t.row0 + nrows], t.nshape + arr.shape[1:], copy=False)
     labels = t.nlabels + t.xlabels
     unique = "".join(dict.fromkeys(labels))
     view = block if unique == labels else np.einsum(f"{labels}->{unique}", block)
-    view += _align(t.coef, t.clabels, unique)
+    if add:
+        view += _align(t.coef, t.clabels, unique)
+    else:
+        view[...] = _align(t.coef, t.clabels, unique)
 
 
 def _align(coef: np.ndarray, clabels: str, labels: str) -> np.ndarray:
@@ -192,7 +199,7 @@ def _contract_term(t: Term, subs: str, others: list, out: str, sizes: dict,
     present = set("".join(s for s, _ in ops))
     clabels = "".join(c for c in keep if c in present)
     coef = _coef_einsum(ops, clabels, t.coef)
-    scale = int(np.prod([sizes[c] for c in set(subs) - present - set(keep)], dtype=np.int64))
+    scale = math.prod(sizes[c] for c in set(subs) - present - set(keep))
     if scale != 1:
         coef = coef * scale
     return Term(t.row0, nlabels, t.nshape, out, np.asarray(coef).astype(dtype, copy=False),
