@@ -5,10 +5,10 @@ Everything here starts from one linearization of the function (a
 at once:
 
 - :func:`jacfwd` pushes every input basis vector through the linear program in
-  **one batched pass** (``LinearMap.matmat``: each linear primitive runs once
-  with a leading batch axis, a BLAS-3 call where there is a matrix product);
+  **one batched pass** (``LinearProgram.apply_batched``: each linear primitive
+  runs once with a leading batch axis);
 - :func:`jacrev` pushes every output basis vector through the *transposed*
-  program in one batched pass (``f_lin.T.matmat``);
+  program in one batched pass;
 - :func:`hessian` is forward over reverse, ``jacfwd(jacrev(f))``: one reverse
   pass, then one batched forward pass of the linearized gradient;
 - :func:`hvp` is forward over reverse, ``jvp(grad(f))``;
@@ -16,6 +16,11 @@ at once:
   ``LinearOperator`` s whose ``matvec``, ``rmatvec``, ``matmat`` and ``rmatmat``
   all run the one recorded program (or its transpose) — residuals are computed
   once, when linearizing.
+
+The identity basis goes in one-hot (:mod:`linad.onehot`): einsums, products,
+sums, transposes and additions on it relabel the residuals instead of
+multiplying them by zeros and ones, and only the Jacobian's nonzeros are
+written; a primitive without such a rule gets the dense basis.
 
 For :math:`f:\mathbb{R}^{k\times l}\to\mathbb{R}^{n\times m}` the Jacobian is the
 4-D array ``J[i, j, p, q] = d f(X)[i, j] / d X[p, q]`` (shape
@@ -189,10 +194,10 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """The Jacobian of ``f`` by forward mode, all input directions in one batched pass.
 
     ``f`` is linearized once; the identity basis of the inputs (one vector per
-    input element) goes through the linear program in a single
-    ``LinearMap.matmat`` call, every linear primitive running once with a
-    leading batch axis.  Cost: one evaluation plus one batched pass of width
-    ``in.size``; prefer :func:`jacrev` when the output is smaller than the input.
+    input element, kept one-hot) goes through the linear program in a single
+    batched pass, every linear primitive running once with a leading batch
+    axis.  Cost: one evaluation plus one batched pass of width ``in.size``, at
+    most; prefer :func:`jacrev` when the output is smaller than the input.
 
     Parameters
     ----------
@@ -230,9 +235,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """The Jacobian of ``f`` by reverse mode, all output cotangents in one batched pass.
 
     ``f`` is linearized once and the program transposed once; the identity basis
-    of the outputs goes through the transposed program in a single
-    ``f_lin.T.matmat`` call.  Cost: one evaluation plus one batched pass of width
-    ``out.size``; prefer :func:`jacfwd` for wide outputs.
+    of the outputs (kept one-hot) goes through the transposed program in a single
+    batched pass.  Cost: one evaluation plus one batched pass of width
+    ``out.size``, at most; prefer :func:`jacfwd` for wide outputs.
 
     Parameters and return value are as for :func:`jacfwd` (``holomorphic``
     allows complex outputs of a holomorphic ``f``; otherwise outputs must be real).

@@ -273,8 +273,7 @@ def _sum_rule(args, batched, *, axes, keepdims):
         return NotImplemented
     subs = _LETTERS[:len(x.shape)]
     out = "".join(c for i, c in enumerate(subs) if i not in axes)
-    dtype = np.result_type(x.dtype)
-    return _contract(x, subs, [], out, np.dtype(int) if dtype.kind == "b" else dtype)
+    return _contract(x, subs, [], out, x.dtype)
 
 
 def _transpose_rule(args, batched, *, axes):
