@@ -282,10 +282,18 @@ def _transpose_rule(args, batched, *, axes):
                         for t in x.terms], x.nrows, tuple(x.shape[a] for a in axes), x.dtype)
 
 
+def _is_dense(t: Term) -> bool:
+    """True if the term's factor is as large as its dense block (no delta, no broadcast)."""
+    return len(t.clabels) == len(t.nlabels + t.xlabels)
+
+
 def _add_rule(args, batched, negate_second: bool = False):
+    """Sums concatenate their terms, unless a term is already dense (then one dense add
+    is cheaper than carrying the terms) or there would be more than ``MAX_TERMS``."""
     a, b = args
     if not (isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch) and a.shape == b.shape
-            and a.nrows == b.nrows and len(a.terms) + len(b.terms) <= MAX_TERMS):
+            and a.nrows == b.nrows and len(a.terms) + len(b.terms) <= MAX_TERMS
+            and not any(_is_dense(t) for t in a.terms + b.terms)):
         return NotImplemented
     dtype = np.result_type(a.dtype, b.dtype)
     second = [t.with_coef(-t.coef) for t in b.terms] if negate_second else b.terms

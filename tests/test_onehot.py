@@ -27,6 +27,9 @@ FUNCTIONS = {
     "broadcast_up": (lambda X: X[:, :, None] * A.T[None], False),
     "sub_scalar_chain": (lambda X: np.cos(X) - X * 3 + X.T, True),
     "many_terms": (lambda X: sum(X * k for k in range(MAX_TERMS + 2)), False),
+    "sum_of_rows_with_deltas": (lambda X: np.tanh(W @ X).sum(axis=0) + np.sin(X).sum(axis=0),
+                                True),
+    "sum_of_dense_terms": (lambda X: np.sin(X).sum() + (X * W).sum(), False),
 }
 
 
