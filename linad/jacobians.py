@@ -5,10 +5,10 @@ Everything here starts from one linearization of the function (a
 at once:
 
 - :func:`jacfwd` pushes every input basis vector through the linear program in
-  **one batched pass** (``LinearMap.matmat``: each linear primitive runs once
-  with a leading batch axis, a BLAS-3 call where there is a matrix product);
+  **one batched pass** (``LinearProgram.apply_batched``: each linear primitive
+  runs once with a leading batch axis);
 - :func:`jacrev` pushes every output basis vector through the *transposed*
-  program in one batched pass (``f_lin.T.matmat``);
+  program in one batched pass;
 - :func:`hessian` is forward over reverse, ``jacfwd(jacrev(f))``: one reverse
   pass, then one batched forward pass of the linearized gradient;
 - :func:`hvp` is forward over reverse, ``jvp(grad(f))``;
@@ -16,6 +16,11 @@ at once:
   ``LinearOperator`` s whose ``matvec``, ``rmatvec``, ``matmat`` and ``rmatmat``
   all run the one recorded program (or its transpose) — residuals are computed
   once, when linearizing.
+
+The identity basis goes in one-hot (:mod:`linad.onehot`): einsums, products,
+sums, transposes and additions on it relabel the residuals instead of
+multiplying them by zeros and ones, and only the Jacobian's nonzeros are
+written; a primitive without such a rule gets the dense basis.
 
 For :math:`f:\mathbb{R}^{k\times l}\to\mathbb{R}^{n\times m}` the Jacobian is the
 4-D array ``J[i, j, p, q] = d f(X)[i, j] / d X[p, q]`` (shape
@@ -28,7 +33,6 @@ through the outer transformation (the outer one still runs batched).
 """
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -38,6 +42,7 @@ from .api import _argnums_tuple, _linearize, grad, jvp, linearize
 from .core import Tracer, Zero, dtype_of, is_inexact
 from .linear_map import LinearMap
 from .numpy._creation import stack
+from .onehot import OneHotBatch, identity_basis
 from .scipy_operator import as_linear_operator
 
 __all__ = ["jacfwd", "jacrev", "hessian", "hvp", "jacobian_operator", "hessian_operator"]
@@ -49,46 +54,26 @@ def _size(shape: tuple) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
-def _basis(avals: list) -> list:
-    """Identity basis split over leaves: leaf i gets shape (N,) + shape_i, N the total size."""
-    total = sum(_size(s) for s, _ in avals)
-    if len(avals) == 1:  # the common case: the identity itself, no copy
-        shape, dtype = avals[0]
-        return [_identity(total, np.dtype(dtype)).reshape((total,) + tuple(shape))]
-    leaves = []
-    start = 0
-    for shape, dtype in avals:
-        n = _size(shape)
-        e = np.zeros((total, n), dtype)
-        e[start:start + n] = np.eye(n, dtype=dtype)
-        leaves.append(e.reshape((total,) + tuple(shape)))
-        start += n
-    return leaves
-
-
-@functools.lru_cache(maxsize=16)
-def _identity(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only identity matrix, cached: Jacobians of one shape reuse their basis."""
-    eye = np.eye(n, dtype=dtype)
-    eye.flags.writeable = False
-    return eye
-
-
 def _has_traced_residuals(lmap: LinearMap) -> bool:
     return any(isinstance(r, Tracer) for r in lmap.program.residuals())
 
 
-def _apply_to_basis(lmap: LinearMap, basis: list) -> list:
-    """Flat output leaves of ``lmap`` applied to batched ``basis`` leaves (leading axis N).
+def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:
+    """Flat output leaves of ``lmap`` applied to the identity basis of its inputs.
 
-    On concrete residuals this is one ``LinearMap.matmat`` call (one batched pass);
-    inside an outer transformation the columns go through the program one by one
-    and are stacked with linad operations, so the outer transformation sees them.
+    Each result has a leading axis of length N, the total input size.  On concrete
+    residuals this is one ``apply_batched`` pass with the basis kept one-hot
+    (:mod:`linad.onehot`); ``batch_last`` lays the results out with the batch axis
+    last in memory.  Inside an outer transformation the columns go through the
+    program one by one and are stacked with linad operations, so the outer
+    transformation sees them.
     """
+    basis = identity_basis(lmap.in_avals)
     if not _has_traced_residuals(lmap):
-        args = tree.unflatten(lmap.in_tree, basis)
-        out = lmap.matmat(*args) if lmap.in_is_args else lmap.matmat(args)
-        return tree.leaves(out)
+        outs = lmap.program.apply_batched(*basis)
+        return [_dense(o, lmap.shape[1], aval, batch_last)
+                for o, aval in zip(outs, lmap.out_avals)]
+    basis = [b.materialize() for b in basis]
     n = basis[0].shape[0] if basis else 0
     columns = [lmap.program(*[b[k] for b in basis]) for k in range(n)]
     outs = []
@@ -96,6 +81,15 @@ def _apply_to_basis(lmap: LinearMap, basis: list) -> list:
         col = [c[j].instantiate() if type(c[j]) is Zero else c[j] for c in columns]
         outs.append(stack(col, 0) if col else np.zeros((0,) + tuple(shape), dtype))
     return outs
+
+
+def _dense(out: Any, n: int, aval: tuple, batch_last: bool) -> np.ndarray:
+    """A batched program output as an array of shape ``(n,) + shape``."""
+    if isinstance(out, OneHotBatch):
+        return out.materialize(batch_last)
+    if type(out) is Zero:
+        return np.zeros((n,) + tuple(aval[0]), aval[1])
+    return out
 
 
 def _forward_block(res: Any, start: int, n: int, in_shape: tuple, out_shape: tuple) -> Any:
@@ -184,7 +178,7 @@ def _jacobian_function(f: Callable, argnums, has_aux: bool, holomorphic: bool,
         _check_dtypes(where, basis_avals, kinds[0], holomorphic)
         if holomorphic:
             _check_dtypes(where, other, kinds[1], True)
-        res = _apply_to_basis(lmap.T if reverse else lmap, _basis(basis_avals))
+        res = _apply_to_basis(lmap.T if reverse else lmap, batch_last=not reverse)
         J = _assemble(lmap, in_struct, res, reverse)
         return (J, aux) if has_aux else J
 
@@ -200,10 +194,10 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """The Jacobian of ``f`` by forward mode, all input directions in one batched pass.
 
     ``f`` is linearized once; the identity basis of the inputs (one vector per
-    input element) goes through the linear program in a single
-    ``LinearMap.matmat`` call, every linear primitive running once with a
-    leading batch axis.  Cost: one evaluation plus one batched pass of width
-    ``in.size``; prefer :func:`jacrev` when the output is smaller than the input.
+    input element, kept one-hot) goes through the linear program in a single
+    batched pass, every linear primitive running once with a leading batch
+    axis.  Cost: one evaluation plus one batched pass of width ``in.size``, at
+    most; prefer :func:`jacrev` when the output is smaller than the input.
 
     Parameters
     ----------
@@ -241,9 +235,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """The Jacobian of ``f`` by reverse mode, all output cotangents in one batched pass.
 
     ``f`` is linearized once and the program transposed once; the identity basis
-    of the outputs goes through the transposed program in a single
-    ``f_lin.T.matmat`` call.  Cost: one evaluation plus one batched pass of width
-    ``out.size``; prefer :func:`jacfwd` for wide outputs.
+    of the outputs (kept one-hot) goes through the transposed program in a single
+    batched pass.  Cost: one evaluation plus one batched pass of width
+    ``out.size``, at most; prefer :func:`jacfwd` for wide outputs.
 
     Parameters and return value are as for :func:`jacfwd` (``holomorphic``
     allows complex outputs of a holomorphic ``f``; otherwise outputs must be real).

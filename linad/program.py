@@ -22,7 +22,8 @@ import numpy as np
 
 from .core import Aval, Tracer, Zero, bind, format_aval
 
-__all__ = ["Var", "Equation", "LinearProgram", "is_linear_arg", "backward_pass"]
+__all__ = ["Var", "Equation", "LinearProgram", "StructuredBatch", "is_linear_arg",
+           "backward_pass"]
 
 
 class Var(Aval):
@@ -111,7 +112,12 @@ class LinearProgram:
         return self._compile()(args, batched=False)
 
     def apply_batched(self, *args: Any) -> list:
-        """Apply to inputs carrying one leading batch axis each (all the same length)."""
+        """Apply to inputs carrying one leading batch axis each (all the same length).
+
+        An input may be a :class:`StructuredBatch` (e.g. the one-hot identity basis of
+        ``jacfwd``/``jacrev``); values derived from it stay structured while its
+        ``batch_apply`` knows the primitive, and the outputs may then be structured too.
+        """
         if _any_tracer(args) or self._has_traced_residuals():
             raise NotImplementedError("batched application of a program on traced values")
         return self._compile()(args, batched=True)
@@ -189,7 +195,7 @@ class CompiledProgram:
         for prim, spec, params, out, frees, bflags in self.steps:
             vals = [env[x] if is_var else x for is_var, x in spec]
             if batched:
-                env[out] = prim.batch_rule(vals, bflags, **params)
+                env[out] = _batch_step(prim, vals, bflags, params)
             else:
                 env[out] = prim.impl(*vals, **params)
             for s in frees:
@@ -201,6 +207,37 @@ class CompiledProgram:
             else:
                 outs.append(x)
         return outs
+
+
+class StructuredBatch:
+    """A batched value (leading batch axis) kept in a structured, not dense, form.
+
+    Subclasses implement ``materialize()`` (the dense array, batch axis first) and
+    the class method ``batch_apply(prim, args, batched, params)``: the structured
+    result of a batched primitive, or ``NotImplemented``, in which case the
+    structured operands are materialized and the primitive's ``batch_rule`` runs.
+    """
+
+    __slots__ = ()
+
+    def materialize(self) -> np.ndarray:
+        raise NotImplementedError
+
+    @classmethod
+    def batch_apply(cls, prim, args: list, batched: tuple, params: dict) -> Any:
+        return NotImplemented
+
+
+def _batch_step(prim, vals: list, bflags: tuple, params: dict) -> Any:
+    """One batched step: the structured rule when an operand is structured, else ``batch_rule``."""
+    for v in vals:
+        if isinstance(v, StructuredBatch):
+            out = type(v).batch_apply(prim, vals, bflags, params)
+            if out is not NotImplemented:
+                return out
+            vals = [x.materialize() if isinstance(x, StructuredBatch) else x for x in vals]
+            break
+    return prim.batch_rule(vals, bflags, **params)
 
 
 # ---------------------------------------------------------------------- transposition

@@ -1,0 +1,176 @@
+"""The one-hot identity basis of jacfwd/jacrev (linad/onehot.py): structured == dense."""
+import numpy as np
+import pytest
+
+import linad
+from linad.onehot import MAX_TERMS, OneHotBatch, identity_basis
+
+rng = np.random.default_rng(11)
+A = rng.standard_normal((4, 3))
+W = rng.standard_normal((3, 3))
+ROW = rng.standard_normal(3)
+
+# name -> (function of one (3, 3) array, whether its batched pass keeps the one-hot structure)
+FUNCTIONS = {
+    "XtX": (lambda X: X.T @ X, True),
+    "XXt_minus": (lambda X: X @ X.T - 2.0 * X, True),
+    "A_sin": (lambda X: A @ np.sin(X), True),
+    "tanh_scaled_rows": (lambda X: np.tanh(X) * ROW, True),
+    "neg_transpose": (lambda X: -(X.T @ W).T, True),
+    "sum_axis": (lambda X: (X @ W).sum(axis=0) * X[0].sum(), False),
+    "column_sums": (lambda X: np.sum(np.exp(X), axis=1), True),
+    "trace_einsum": (lambda X: np.einsum("ii->", X @ X), True),
+    "diagonal_and_getitem": (lambda X: np.einsum("ii->i", X) * X[1], False),
+    "diagonal_of_basis": (lambda X: np.einsum("ii->i", X) - (X.T @ W).sum(axis=0), True),
+    "keepdims": (lambda X: X.sum(axis=1, keepdims=True) * X, False),
+    "reshape": (lambda X: (X @ W).reshape(9) * np.arange(9.0), False),
+    "broadcast_up": (lambda X: X[:, :, None] * A.T[None], False),
+    "sub_scalar_chain": (lambda X: np.cos(X) - X * 3 + X.T, True),
+    "many_terms": (lambda X: sum(X * k for k in range(MAX_TERMS + 2)), False),
+    "sum_of_rows_with_deltas": (lambda X: np.tanh(W @ X).sum(axis=0) + np.sin(X).sum(axis=0),
+                                True),
+    "sum_of_dense_terms": (lambda X: np.sin(X).sum() + (X * W).sum(), False),
+}
+
+
+def closed_form_XtX(X):
+    eye = np.eye(X.shape[1], dtype=X.dtype)
+    return np.einsum("iq,pj->ijpq", eye, X) + np.einsum("pi,jq->ijpq", X, eye)
+
+
+def fd_jacobian(f, x, eps=1e-6):
+    cols = []
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = eps
+        e = e.reshape(x.shape)
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
+    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
+
+
+def batched_both_ways(lmap):
+    """The program applied to the one-hot basis and to its dense copy."""
+    basis = identity_basis(lmap.in_avals)
+    structured = lmap.program.apply_batched(*basis)
+    dense = lmap.program.apply_batched(*[b.materialize() for b in basis])
+    return structured, dense
+
+
+# ------------------------------------------------------------------ the basis itself
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_identity_basis_materializes_to_the_identity(dtype):
+    shapes = [(2, 3), (), (0, 4), (4,)]
+    basis = identity_basis([(s, np.dtype(dtype)) for s in shapes])
+    eye = np.eye(11, dtype=dtype)
+    start = 0
+    for b, s in zip(basis, shapes):
+        n = int(np.prod(s))
+        for batch_last in (False, True):
+            dense = b.materialize(batch_last)
+            assert dense.dtype == dtype and dense.shape == (11,) + s
+            np.testing.assert_array_equal(dense.reshape(11, n), eye[:, start:start + n])
+        start += n
+
+
+def test_batch_last_layout_makes_moving_the_batch_axis_free():
+    [b] = identity_basis([((3, 2), np.dtype(float))])
+    moved = np.moveaxis(b.materialize(batch_last=True), 0, -1)
+    assert moved.flags.c_contiguous
+
+
+# ------------------------------------------------------------------ structured == dense
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_structured_pass_equals_dense_pass(name, dtype):
+    f, keeps_structure = FUNCTIONS[name]
+    X = rng.standard_normal((3, 3)).astype(dtype)
+    _, f_lin = linad.linearize(f, X)
+    for lmap in (f_lin, f_lin.T):
+        structured, dense = batched_both_ways(lmap)
+        for s, d in zip(structured, dense):
+            got = s.materialize() if isinstance(s, OneHotBatch) else s
+            assert got.dtype == d.dtype and got.shape == d.shape
+            np.testing.assert_allclose(got, d, rtol=1e-6 if dtype == np.float32 else 1e-13,
+                                       atol=1e-6 if dtype == np.float32 else 1e-13)
+    structured, _ = batched_both_ways(f_lin)
+    assert isinstance(structured[0], OneHotBatch) == keeps_structure
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_jacobians_match_finite_differences(name):
+    f, _ = FUNCTIONS[name]
+    X = rng.standard_normal((3, 3))
+    fd = fd_jacobian(f, X)
+    np.testing.assert_allclose(linad.jacfwd(f)(X), fd, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(linad.jacrev(f)(X), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 1), (1, 4), (30, 20), (5, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_XtX_jacobian_equals_the_closed_form(shape, dtype):
+    X = rng.standard_normal(shape).astype(dtype)
+    expected = closed_form_XtX(X)
+    tol = 1e-6 if dtype == np.float32 else 0
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(lambda X: X.T @ X)(X)
+        assert J.dtype == dtype and J.shape == expected.shape
+        np.testing.assert_allclose(J, expected, atol=tol)
+
+
+def test_holomorphic_complex_jacobians():
+    Z = (rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2)))
+    f = lambda Z: (1 + 2j) * (Z.T @ Z) - np.conj(np.eye(2) * 1j) * Z[0]
+    eps = 1e-6  # holomorphic: the complex derivative is the difference quotient along reals
+    cols = []
+    for k in range(Z.size):
+        e = np.zeros(Z.size, complex)
+        e[k] = eps
+        e = e.reshape(Z.shape)
+        cols.append((f(Z + e) - f(Z - e)) / (2 * eps))
+    expected = np.stack(cols, axis=-1).reshape((2, 2) + Z.shape)
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(f, holomorphic=True)(Z)
+        assert J.dtype == np.complex128
+        np.testing.assert_allclose(J, expected, rtol=1e-7, atol=1e-7)
+
+
+def test_real_function_through_complex_values():
+    """convert, mul by a complex residual, real and imag on the one-hot batch."""
+    f = lambda x: np.real(np.exp(1j * x) * (2 - 1j)) + np.imag(x * (1 + 3j)) * x
+    x = rng.standard_normal(4)
+    _, f_lin = linad.linearize(f, x)
+    structured, dense = batched_both_ways(f_lin)
+    got = structured[0].materialize() if isinstance(structured[0], OneHotBatch) else structured[0]
+    np.testing.assert_allclose(got, dense[0], atol=1e-14)
+    for jac in (linad.jacfwd, linad.jacrev):
+        np.testing.assert_allclose(jac(f)(x), fd_jacobian(f, x), rtol=1e-6, atol=1e-7)
+
+
+def test_several_inputs_and_outputs_and_scalars():
+    f = lambda X, s, y: ((X.T @ X) * s, (y * s).sum(), X @ y)
+    X, s, y = rng.standard_normal((4, 3)), np.array(1.5), rng.standard_normal(3)
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(f, argnums=(0, 1, 2))(X, s, y)
+        for out in range(3):
+            for k, (arg, g) in enumerate([(X, lambda X: f(X, s, y)[out]),
+                                          (s, lambda s: f(X, s, y)[out]),
+                                          (y, lambda y: f(X, s, y)[out])]):
+                np.testing.assert_allclose(J[out][k], fd_jacobian(g, arg), rtol=1e-6, atol=1e-6)
+
+
+def test_identity_and_unused_inputs():
+    f = lambda x, y: (x, 2.0 * x)
+    x, y = rng.standard_normal(3), rng.standard_normal(2)
+    for jac in (linad.jacfwd, linad.jacrev):
+        J = jac(f, argnums=(0, 1))(x, y)
+        np.testing.assert_array_equal(J[0][0], np.eye(3))
+        np.testing.assert_array_equal(J[1][0], 2 * np.eye(3))
+        np.testing.assert_array_equal(J[0][1], np.zeros((3, 2)))
+
+
+def test_structural_zeros_stay_zero_next_to_non_finite_residuals():
+    c = np.array([1.0, np.inf, 2.0])
+    J = linad.jacfwd(lambda x: x * c)(np.ones(3))
+    np.testing.assert_array_equal(J, np.diag(c))
