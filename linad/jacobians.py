@@ -36,10 +36,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .api import _argnums_tuple, _linearize, grad, jvp, linearize
+from .api import (_argnums_tuple, _check_scalar_output, _flat_args, _flat_fun, _linearize,
+                  _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize)
 from .core import Tracer, Zero, dtype_of, is_inexact
 from .linear_map import LinearMap
+from .linearize import linearize_flat
 from .numpy._creation import stack
+from .program import backward_pass
 from .scipy_operator import as_linear_operator
 
 __all__ = ["jacfwd", "jacrev", "hessian", "hvp", "jacobian_operator", "hessian_operator"]
@@ -318,18 +321,29 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
     >>> linad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
     array([ 6., 12.])
     """
-    primals = tuple(primals)
-    tangents = tree.tree_map(_cast_tangent, tuple(tangents), primals)
-    hv = grad(_directional_derivative(f, tangents), argnums=tuple(range(len(primals))))
-    out = hv(*primals)
-    return out[0] if len(primals) == 1 else out
+    p_leaves, in_tree = _flat_args(tuple(primals), "hvp")
+    v_leaves = _direction(tangents, in_tree, p_leaves)
+    store: dict = {}
+    f_flat = _flat_fun(f, in_tree, store)
+
+    def derivative(*x_leaves):  # x -> f'(x) . v, on flat leaves
+        return jvp_flat(f_flat, x_leaves, v_leaves, "hvp")[1]
+
+    out, program = linearize_flat(derivative, p_leaves, "hvp")
+    _check_scalar_output(tree.unflatten(store["out_tree"], out))
+    hv = backward_pass(program, [np.ones((), dtype_of(out[0]))])
+    hv = tree.unflatten(in_tree, [_zeros_if_symbolic(c) for c in hv])
+    return hv[0] if len(hv) == 1 else hv
 
 
-def _directional_derivative(f: Callable, tangents: tuple) -> Callable:
-    """``x -> f'(x) . v``, the scalar whose gradient is the Hessian-vector product."""
-    def derivative(*primals):
-        return jvp(f, primals, tangents)[1]
-    return derivative
+def _direction(tangents: Sequence, in_tree, p_leaves: list) -> list:
+    """The flat, checked direction of :func:`hvp` (SciPy's integer vectors cast)."""
+    v_leaves, v_tree = tree.flatten(tuple(tangents))
+    if v_tree != in_tree:
+        raise TypeError(f"hvp: tangents have structure {v_tree!r}, primals {in_tree!r}; "
+                        "they must match")
+    return [check_tangent(_cast_tangent(v, p), p, k, "hvp")
+            for k, (v, p) in enumerate(zip(v_leaves, p_leaves))]
 
 
 def _cast_tangent(t: Any, p: Any) -> Any:

@@ -295,6 +295,20 @@ def test_hvp_inside_other_transformations():
     np.testing.assert_allclose(t, linad.hvp(f, (x,), (x,)), rtol=1e-12)
 
 
+def test_hvp_errors():
+    f, x = lambda x: (x ** 3).sum(), np.ones(2)
+    with pytest.raises(TypeError, match="hvp: tangents have structure"):
+        linad.hvp(f, (x,), (x, x))
+    with pytest.raises(ValueError, match="hvp: tangent 0 has shape"):
+        linad.hvp(f, (x,), (np.ones(3),))
+    with pytest.raises(TypeError, match="hvp: input 0 has dtype int64"):
+        linad.hvp(f, (np.arange(2),), (x,))
+    with pytest.raises(TypeError, match="requires a scalar output"):
+        linad.hvp(lambda x: x ** 3, (x,), (x,))
+    with pytest.raises(TypeError, match="requires a real floating-point scalar output"):
+        linad.hvp(lambda x: (x ** 3).sum() * 1j, (x,), (x,))
+
+
 @pytest.fixture
 def count_matrix_products(monkeypatch):
     """Counts einsum evaluations with a matrix operand (concrete values only)."""
