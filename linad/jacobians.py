@@ -12,8 +12,8 @@ at once:
 - :func:`hessian` is forward over reverse, ``jacfwd(jacrev(f))``: one reverse
   pass, then one batched forward pass of the linearized gradient;
 - :func:`hvp` is reverse over forward, the gradient of ``x -> <f'(x), v>``:
-  only what ``H v`` needs is computed (not the gradient, as ``jvp(grad(f))``
-  would);
+  the gradient itself, which ``jvp(grad(f))`` would compute and drop, is never
+  formed;
 - :func:`jacobian_operator` and :func:`hessian_operator` return SciPy
   ``LinearOperator`` s whose ``matvec``, ``rmatvec``, ``matmat`` and ``rmatmat``
   all run the one recorded program (or its transpose) — residuals are computed

@@ -406,3 +406,16 @@ def test_errors():
     with pytest.raises(TypeError, match="with has_aux=True the function must return a pair"):
         linad.jacfwd(lambda x: x, has_aux=True)(np.ones(2))
     assert linad.jacfwd(np.sin).__name__ == "jacfwd(sin)"
+
+
+def test_hessian_operator_matvec_does_two_matrix_products(count_matrix_products):
+    """The linearized gradient is recorded once; each H v is A^T (D (A v)) and nothing more."""
+    A, x = rng.standard_normal((7, 4)), rng.standard_normal(4)
+    H = linad.hessian_operator(lambda x: np.log(1 + np.exp(A @ x)).sum(), x)
+    count_matrix_products.clear()
+    V = rng.standard_normal((4, 3))
+    cols = [H.matvec(V[:, k]) for k in range(3)]
+    assert len(count_matrix_products) == 6
+    s = 1 / (1 + np.exp(-A @ x))
+    np.testing.assert_allclose(np.stack(cols, 1), A.T @ ((s * (1 - s))[:, None] * (A @ V)),
+                               rtol=1e-12)
