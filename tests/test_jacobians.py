@@ -225,8 +225,9 @@ def _fd_directional(g, x, v, eps):
     return (np.asarray(g(x + eps * v)) - np.asarray(g(x - eps * v))) / (2 * eps)
 
 
+M = rng.standard_normal((6, 5))
 HVP_FUNCTIONS = {
-    "softplus_of_matvec": lambda X: np.log(1 + np.exp(np.sum(X, axis=-1) * 0.5 + X[..., :1])).sum(),
+    "softplus_of_product": lambda X: np.log(1 + np.exp(M[:, :X.shape[0]] @ X)).sum(),
     "tanh_gram": lambda X: np.tanh(X.T @ X).sum() + (X ** 3).sum(),
     "sin_reversed": lambda X: (np.sin(X) * X[::-1]).sum(),
 }
@@ -329,7 +330,7 @@ def test_hvp_does_three_matrix_products_like_a_hand_written_one(count_matrix_pro
     A, x, v = rng.standard_normal((7, 4)), rng.standard_normal(4), rng.standard_normal(4)
     f = lambda x: np.log(1 + np.exp(A @ x)).sum()
     hv = linad.hvp(f, (x,), (v,))
-    assert len(count_matrix_products) == 3
+    assert len(count_matrix_products) <= 3      # forward over reverse does four
     s = 1 / (1 + np.exp(-A @ x))
     np.testing.assert_allclose(hv, A.T @ (s * (1 - s) * (A @ v)), rtol=1e-12)
 
