@@ -294,6 +294,12 @@ def test_hvp_inside_other_transformations():
                                rtol=1e-6, atol=1e-7)
     _, t = linad.jvp(lambda v: linad.hvp(f, (x,), (v,)), (v,), (x,))   # linear in v
     np.testing.assert_allclose(t, linad.hvp(f, (x,), (x,)), rtol=1e-12)
+    # f closes over a tracer of an outer transformation (a parameter theta)
+    quad = lambda th: (linad.hvp(lambda x: (np.sin(th * x) * x).sum() + (th * x ** 3).sum(),
+                                 (x,), (v,)) * v).sum()
+    theta = rng.standard_normal(3)
+    np.testing.assert_allclose(linad.grad(quad)(theta), fd_jacobian(quad, theta),
+                               rtol=1e-6, atol=1e-7)
 
 
 def test_hvp_errors():
