@@ -113,18 +113,27 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         raise TypeError(f"jvp: tangents have structure {t_tree!r}, primals {in_tree!r}; "
                         "they must match")
     t_leaves = [check_tangent(t, p, k, "jvp") for k, (t, p) in enumerate(zip(t_leaves, p_leaves))]
-    trace = JVPTrace("jvp")
-    tracers = [JVPTracer(trace, p, t) for p, t in zip(p_leaves, t_leaves)]
     store: dict = {}
-    try:
-        outs = _flat_fun(f, in_tree, store)(*tracers)
-    finally:
-        trace.alive = False
-    primals_out, tangents_out = unzip_outputs(outs, trace)
-    tangents_out = [_zeros_if_symbolic(t) for t in tangents_out]
+    primals_out, tangents_out = jvp_flat(_flat_fun(f, in_tree, store), p_leaves, t_leaves)
     td = store["out_tree"]
     return (tree.unflatten(td, [_as_array(p) for p in primals_out]),
             tree.unflatten(td, [_as_array(t) for t in tangents_out]))
+
+
+def jvp_flat(f_flat: Callable, primals: Sequence, tangents: Sequence,
+             name: str = "jvp") -> tuple[list, list]:
+    """``jvp`` on flat lists of checked leaves: flat primal and tangent outputs.
+
+    Symbolic zero tangents are instantiated (as arrays of zeros).
+    """
+    trace = JVPTrace(name)
+    tracers = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+    try:
+        outs = f_flat(*tracers)
+    finally:
+        trace.alive = False
+    primals_out, tangents_out = unzip_outputs(outs, trace)
+    return primals_out, [_zeros_if_symbolic(t) for t in tangents_out]
 
 
 # ----------------------------------------------------------------------------- linearize

@@ -11,7 +11,9 @@ at once:
   program in one batched pass;
 - :func:`hessian` is forward over reverse, ``jacfwd(jacrev(f))``: one reverse
   pass, then one batched forward pass of the linearized gradient;
-- :func:`hvp` is forward over reverse, ``jvp(grad(f))``;
+- :func:`hvp` is reverse over forward, the gradient of ``x -> <f'(x), v>``:
+  the gradient itself, which ``jvp(grad(f))`` would compute and drop, is never
+  formed;
 - :func:`jacobian_operator` and :func:`hessian_operator` return SciPy
   ``LinearOperator`` s whose ``matvec``, ``rmatvec``, ``matmat`` and ``rmatmat``
   all run the one recorded program (or its transpose) — residuals are computed
@@ -38,11 +40,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .api import _argnums_tuple, _linearize, grad, jvp, linearize
+from .api import (_argnums_tuple, _check_scalar_output, _flat_args, _flat_fun, _linearize,
+                  _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize)
 from .core import Tracer, Zero, dtype_of, is_inexact
 from .linear_map import LinearMap
+from .linearize import linearize_flat
 from .numpy._creation import stack
 from .onehot import OneHotBatch, identity_basis
+from .program import backward_pass
 from .scipy_operator import as_linear_operator
 
 __all__ = ["jacfwd", "jacrev", "hessian", "hvp", "jacobian_operator", "hessian_operator"]
@@ -278,9 +283,15 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
-    """Hessian-vector product of a scalar ``f``, forward over reverse: ``jvp(grad(f))``.
+    """Hessian-vector product of a scalar ``f``, reverse over forward.
 
-    Costs a small constant times one gradient; the Hessian is never formed.
+    ``H v`` is the gradient of the directional derivative ``x -> <f'(x), v>``
+    (a scalar, computed by :func:`jvp`).  Unlike forward over reverse
+    (``jvp(grad(f))``), the gradient ``f'(x)`` itself is never formed, and the
+    parts of the directional derivative that depend only on ``v`` (``A v`` for
+    ``f(x) = g(A x)``) are plain NumPy values, not part of the linearization:
+    for ``f(x) = g(A x)`` that is three products with ``A`` (``A x``, ``A v``,
+    ``A^T`` times a vector), as in a hand-written HVP, against four.
 
     Parameters
     ----------
@@ -288,7 +299,9 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
         Returns a real scalar.
     primals, tangents : sequence
         The point and the direction (pytrees of the same structure); ``f`` is
-        differentiated with respect to all of ``primals``.
+        differentiated with respect to all of ``primals``.  For complex primals
+        the result is the derivative of ``grad(f)`` along ``tangents`` (the
+        conventions of :func:`grad`).
 
     Returns
     -------
@@ -302,11 +315,29 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
     >>> linad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
     array([ 6., 12.])
     """
-    primals = tuple(primals)
-    tangents = tree.tree_map(_cast_tangent, tuple(tangents), primals)
-    g = grad(f, argnums=tuple(range(len(primals))))
-    _, out = jvp(g, primals, tangents)
-    return out[0] if len(primals) == 1 else out
+    p_leaves, in_tree = _flat_args(tuple(primals), "hvp")
+    v_leaves = _direction(tangents, in_tree, p_leaves)
+    store: dict = {}
+    f_flat = _flat_fun(f, in_tree, store)
+
+    def derivative(*x_leaves):  # x -> f'(x) . v, on flat leaves
+        return jvp_flat(f_flat, x_leaves, v_leaves, "hvp")[1]
+
+    out, program = linearize_flat(derivative, p_leaves, "hvp")
+    _check_scalar_output(tree.unflatten(store["out_tree"], out))
+    hv = backward_pass(program, [np.ones((), dtype_of(out[0]))])
+    hv = tree.unflatten(in_tree, [_zeros_if_symbolic(c) for c in hv])
+    return hv[0] if len(hv) == 1 else hv
+
+
+def _direction(tangents: Sequence, in_tree, p_leaves: list) -> list:
+    """The flat, checked direction of :func:`hvp` (SciPy's integer vectors cast)."""
+    v_leaves, v_tree = tree.flatten(tuple(tangents))
+    if v_tree != in_tree:
+        raise TypeError(f"hvp: tangents have structure {v_tree!r}, primals {in_tree!r}; "
+                        "they must match")
+    return [check_tangent(_cast_tangent(v, p), p, k, "hvp")
+            for k, (v, p) in enumerate(zip(v_leaves, p_leaves))]
 
 
 def _cast_tangent(t: Any, p: Any) -> Any:

@@ -220,6 +220,127 @@ def test_hvp_several_primals_and_integer_tangents():
         linad.hvp(f, (x, y), (np.ones(2) * 1j, np.ones(2)))
 
 
+def _fd_directional(g, x, v, eps):
+    """Central difference of ``g`` at ``x`` along ``v``."""
+    return (np.asarray(g(x + eps * v)) - np.asarray(g(x - eps * v))) / (2 * eps)
+
+
+M = rng.standard_normal((6, 5))
+HVP_FUNCTIONS = {
+    "softplus_of_product": lambda X: np.log(1 + np.exp(M[:, :X.shape[0]] @ X)).sum(),
+    "tanh_gram": lambda X: np.tanh(X.T @ X).sum() + (X ** 3).sum(),
+    "sin_reversed": lambda X: (np.sin(X) * X[::-1]).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HVP_FUNCTIONS))
+@pytest.mark.parametrize("shape", [(1,), (5,), (3, 2), (2, 4)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hvp_against_hessian_and_finite_differences_of_gradient(name, shape, dtype):
+    f = HVP_FUNCTIONS[name]
+    r = np.random.default_rng(len(shape) * 10 + shape[0])
+    x, v = r.standard_normal(shape).astype(dtype), r.standard_normal(shape).astype(dtype)
+    hv = linad.hvp(f, (x,), (v,))
+    assert hv.shape == shape and hv.dtype == dtype
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-4)
+    n = x.size
+    H = linad.hessian(f)(x).reshape(n, n)
+    np.testing.assert_allclose(hv.reshape(n), H @ v.reshape(n), **tol)
+    x64, v64 = x.astype(np.float64), v.astype(np.float64)
+    fd = _fd_directional(linad.grad(f), x64, v64, 1e-6)
+    np.testing.assert_allclose(hv, fd, rtol=1e-5 if dtype == np.float64 else 2e-4, atol=1e-6)
+
+
+def test_hvp_of_complex_input_differentiates_the_gradient():
+    """Complex primals: hvp is the derivative of grad(f) (JAX's convention) along v."""
+    z, w = np.array([1 + 2j, 0.3 - 1j, -0.5j]), np.array([0.2 + 0.1j, -1 + 0.5j, 0.7])
+    f = lambda z: (np.abs(z) ** 4).sum() + (z * z).real.sum() + (np.sin(z) * z).imag.sum()
+    hv = linad.hvp(f, (z,), (w,))
+    assert hv.dtype == np.complex128
+    np.testing.assert_allclose(hv, _fd_directional(linad.grad(f), z, w, 1e-6), rtol=1e-7)
+    # |z|^2 = z conj(z): grad = 2 conj(z), so H w = 2 conj(w)
+    np.testing.assert_allclose(linad.hvp(lambda z: (np.abs(z) ** 2).sum(), (z,), (w,)),
+                               2 * np.conj(w), rtol=1e-14)
+
+
+def test_hvp_of_pytrees():
+    f = lambda p: (p["w"] ** 2).sum() * (p["b"][0] ** 2).sum() + np.sin(p["b"][1]).sum()
+    p = {"w": np.array([1.0, 2.0]), "b": (np.array([3.0]), np.array([0.5, -1.0]))}
+    v = {"w": np.array([1.0, -1.0]), "b": (np.array([2.0]), np.array([1.0, 0.5]))}
+    hv = linad.hvp(f, (p,), (v,))
+    assert set(hv) == {"w", "b"} and isinstance(hv["b"], tuple)
+    # H = [[2 b^2 I, 4 b w, 0], [4 b w^T, 2 |w|^2, 0], [0, 0, -diag(sin b1)]]
+    np.testing.assert_allclose(hv["w"], 18 * v["w"] + 12 * p["w"] * 2.0)
+    np.testing.assert_allclose(hv["b"][0], [12 * (p["w"] @ v["w"]) + 10 * 2.0])
+    np.testing.assert_allclose(hv["b"][1], -np.sin(p["b"][1]) * v["b"][1])
+
+
+def test_hvp_of_function_with_zero_hessian():
+    x, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    for f in (lambda x: 3 * x.sum(), lambda x: np.float64(2.0)):
+        hv = linad.hvp(f, (x,), (v,))
+        assert hv.shape == (2,) and hv.dtype == np.float64 and not hv.any()
+
+
+def test_hvp_inside_other_transformations():
+    f = lambda x: (np.sin(x) * x ** 2).sum() + np.tanh(x[0] * x[1:]).sum()
+    x, v = rng.standard_normal(3), rng.standard_normal(3)
+    np.testing.assert_allclose(linad.jacfwd(lambda v: linad.hvp(f, (x,), (v,)))(v),
+                               linad.hessian(f)(x), rtol=1e-12, atol=1e-12)
+    third = lambda x: (linad.hvp(f, (x,), (v,)) * v).sum()         # d/dx <v, H(x) v>
+    np.testing.assert_allclose(linad.grad(third)(x), fd_jacobian(third, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(linad.jacrev(lambda x: linad.hvp(f, (x,), (v,)))(x),
+                               fd_jacobian(lambda x: linad.hvp(f, (x,), (v,)), x),
+                               rtol=1e-6, atol=1e-7)
+    _, t = linad.jvp(lambda v: linad.hvp(f, (x,), (v,)), (v,), (x,))   # linear in v
+    np.testing.assert_allclose(t, linad.hvp(f, (x,), (x,)), rtol=1e-12)
+    # f closes over a tracer of an outer transformation (a parameter theta)
+    quad = lambda th: (linad.hvp(lambda x: (np.sin(th * x) * x).sum() + (th * x ** 3).sum(),
+                                 (x,), (v,)) * v).sum()
+    theta = rng.standard_normal(3)
+    np.testing.assert_allclose(linad.grad(quad)(theta), fd_jacobian(quad, theta),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_hvp_errors():
+    f, x = lambda x: (x ** 3).sum(), np.ones(2)
+    with pytest.raises(TypeError, match="hvp: tangents have structure"):
+        linad.hvp(f, (x,), (x, x))
+    with pytest.raises(ValueError, match="hvp: tangent 0 has shape"):
+        linad.hvp(f, (x,), (np.ones(3),))
+    with pytest.raises(TypeError, match="hvp: input 0 has dtype int64"):
+        linad.hvp(f, (np.arange(2),), (x,))
+    with pytest.raises(TypeError, match="requires a scalar output"):
+        linad.hvp(lambda x: x ** 3, (x,), (x,))
+    with pytest.raises(TypeError, match="requires a real floating-point scalar output"):
+        linad.hvp(lambda x: (x ** 3).sum() * 1j, (x,), (x,))
+
+
+@pytest.fixture
+def count_matrix_products(monkeypatch):
+    """Counts einsum evaluations with a matrix operand (concrete values only)."""
+    from linad.primitives import linear as L
+    calls = []
+    impl = L.einsum_p.impl
+
+    def counting(*ops, **params):
+        if any(np.ndim(o) == 2 for o in ops):
+            calls.append(params["spec"])
+        return impl(*ops, **params)
+    monkeypatch.setattr(L.einsum_p, "impl", counting)
+    return calls
+
+
+def test_hvp_does_three_matrix_products_like_a_hand_written_one(count_matrix_products):
+    """f(x) = sum(softplus(A x)): H v = A^T (s (1 - s) (A v)); the gradient A^T s is not formed."""
+    A, x, v = rng.standard_normal((7, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    f = lambda x: np.log(1 + np.exp(A @ x)).sum()
+    hv = linad.hvp(f, (x,), (v,))
+    assert len(count_matrix_products) <= 3      # forward over reverse does four
+    s = 1 / (1 + np.exp(-A @ x))
+    np.testing.assert_allclose(hv, A.T @ (s * (1 - s) * (A @ v)), rtol=1e-12)
+
+
 # ------------------------------------------------------------------ nesting
 
 def test_jacobians_inside_other_transformations():
@@ -293,3 +414,16 @@ def test_errors():
     with pytest.raises(TypeError, match="with has_aux=True the function must return a pair"):
         linad.jacfwd(lambda x: x, has_aux=True)(np.ones(2))
     assert linad.jacfwd(np.sin).__name__ == "jacfwd(sin)"
+
+
+def test_hessian_operator_matvec_does_two_matrix_products(count_matrix_products):
+    """The linearized gradient is recorded once; each H v is A^T (D (A v)) and nothing more."""
+    A, x = rng.standard_normal((7, 4)), rng.standard_normal(4)
+    H = linad.hessian_operator(lambda x: np.log(1 + np.exp(A @ x)).sum(), x)
+    count_matrix_products.clear()
+    V = rng.standard_normal((4, 3))
+    cols = [H.matvec(V[:, k]) for k in range(3)]
+    assert len(count_matrix_products) == 6
+    s = 1 / (1 + np.exp(-A @ x))
+    np.testing.assert_allclose(np.stack(cols, 1), A.T @ ((s * (1 - s))[:, None] * (A @ V)),
+                               rtol=1e-12)
