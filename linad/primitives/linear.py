@@ -17,6 +17,7 @@ Conventions
 from __future__ import annotations
 
 import functools
+import math
 import string
 from typing import Any, Sequence
 
@@ -323,10 +324,25 @@ def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarr
 
 @functools.lru_cache(maxsize=4096)
 def _pair_plan(spec: str, sa: tuple, sb: tuple):
-    """A BLAS plan (transpose, reshape, matmul) for a two-operand contraction."""
+    """A BLAS plan (sum, transpose, reshape, matmul) for a two-operand contraction.
+
+    Of the two operand orders, the one needing fewer rearrangement steps is used
+    (``ct @ B.T`` rather than ``(B @ ct.T).T``).
+    """
     (ia, ib), out = _parse(spec)
     if len(set(ia)) < len(ia) or len(set(ib)) < len(ib):
         return lambda a, b: np.einsum(spec, a, b, optimize=True)
+    plan, cost = _matmul_plan(ia, ib, out, sa, sb)
+    if cost:
+        swapped, swapped_cost = _matmul_plan(ib, ia, out, sb, sa)
+        if swapped_cost < cost:
+            return lambda a, b: swapped(b, a)
+    return plan
+
+
+def _matmul_plan(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> tuple:
+    """``(plan, steps)``: ``plan(a, b)`` contracts with one ``matmul(a', b')``; ``steps``
+    counts the sums, transposes and reshapes around it."""
     size = dict(zip(ia, sa))
     size.update(zip(ib, sb))
     only_a = [c for c in ia if c not in ib and c not in out]
@@ -337,30 +353,26 @@ def _pair_plan(spec: str, sa: tuple, sb: tuple):
     free_b = [c for c in out if c in ib and c not in ia]
     ra = [c for c in ia if c not in only_a]
     rb = [c for c in ib if c not in only_b]
-    sum_a = tuple(ia.index(c) for c in only_a)
-    sum_b = tuple(ib.index(c) for c in only_b)
     perm_a = tuple(ra.index(c) for c in batch + free_a + contr)
     perm_b = tuple(rb.index(c) for c in batch + contr + free_b)
-    nb = int(np.prod([size[c] for c in batch], dtype=np.int64))
-    na = int(np.prod([size[c] for c in free_a], dtype=np.int64))
-    nbb = int(np.prod([size[c] for c in free_b], dtype=np.int64))
-    nc = int(np.prod([size[c] for c in contr], dtype=np.int64))
+    nb, na, nbb, nc = (math.prod(size[c] for c in group) for group in (batch, free_a, free_b, contr))
     mid = tuple(size[c] for c in batch + free_a + free_b)
     inter = batch + free_a + free_b
     perm_out = tuple(inter.index(c) for c in out)
-    ident_out = perm_out == tuple(range(len(perm_out)))
-    shape_a = (nb, na, nc) if batch else (na, nc)
-    shape_b = (nb, nc, nbb) if batch else (nc, nbb)
-
-    product_shape = (nb, na, nbb) if batch else (na, nbb)
-    if (not sum_a and not sum_b and ident_out and _is_identity(perm_a) and _is_identity(perm_b)
-            and sa == shape_a and sb == shape_b and mid == product_shape):
-        return np.matmul  # already a (batched) matrix product: nothing to rearrange
-    fix_a = _rearrange(sum_a, perm_a, shape_a, tuple(size[c] for c in ra))
-    fix_b = _rearrange(sum_b, perm_b, shape_b, tuple(size[c] for c in rb))
-    if ident_out:
-        return lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid)
-    return lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)
+    fix_a, steps_a = _rearrange(tuple(ia.index(c) for c in only_a), perm_a,
+                                (nb, na, nc) if batch else (na, nc), tuple(size[c] for c in ra))
+    fix_b, steps_b = _rearrange(tuple(ib.index(c) for c in only_b), perm_b,
+                                (nb, nc, nbb) if batch else (nc, nbb), tuple(size[c] for c in rb))
+    reshape_out = mid != ((nb, na, nbb) if batch else (na, nbb))
+    transpose_out = not _is_identity(perm_out)
+    steps = steps_a + steps_b + reshape_out + transpose_out
+    if not steps:
+        return np.matmul, 0  # already a (batched) matrix product
+    if not reshape_out and not transpose_out:
+        return (lambda a, b: np.matmul(fix_a(a), fix_b(b))), steps
+    if not transpose_out:
+        return (lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid)), steps
+    return (lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)), steps
 
 
 def _unchanged(x):
@@ -371,25 +383,26 @@ def _is_identity(perm: tuple) -> bool:
     return perm == tuple(range(len(perm)))
 
 
-def _rearrange(sum_axes: tuple, perm: tuple, shape: tuple, summed_shape: tuple):
-    """The steps that bring one operand of a pair plan to its matrix shape (only those needed)."""
+def _rearrange(sum_axes: tuple, perm: tuple, shape: tuple, summed_shape: tuple) -> tuple:
+    """``(fn, steps)``: ``fn`` brings one operand of a pair plan to its matrix shape with
+    only the steps needed (``x`` is an ndarray: its methods, not NumPy's wrappers)."""
     steps = []
     if sum_axes:
-        steps.append(lambda x: np.sum(x, axis=sum_axes))
+        steps.append(lambda x: x.sum(axis=sum_axes))
     if not _is_identity(perm):
-        steps.append(lambda x: np.transpose(x, perm))
+        steps.append(lambda x: x.transpose(perm))
     if tuple(summed_shape[i] for i in perm) != shape:
-        steps.append(lambda x: np.reshape(x, shape))
+        steps.append(lambda x: x.reshape(shape))
     if not steps:
-        return _unchanged
+        return _unchanged, 0
     if len(steps) == 1:
-        return steps[0]
+        return steps[0], 1
 
     def run(x):
         for step in steps:
             x = step(x)
         return x
-    return run
+    return run, len(steps)
 
 
 def _einsum_shape(*avals, spec):
