@@ -16,6 +16,7 @@ from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage
 from .program import backward_pass
+from .sharing import sharing_scope
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose"]
 
@@ -117,7 +118,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     tracers = [JVPTracer(trace, p, t) for p, t in zip(p_leaves, t_leaves)]
     store: dict = {}
     try:
-        outs = _flat_fun(f, in_tree, store)(*tracers)
+        with sharing_scope():
+            outs = _flat_fun(f, in_tree, store)(*tracers)
     finally:
         trace.alive = False
     primals_out, tangents_out = unzip_outputs(outs, trace)
