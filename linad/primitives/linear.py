@@ -332,6 +332,10 @@ def _pair_plan(spec: str, sa: tuple, sb: tuple):
     ident_out = perm_out == tuple(range(len(perm_out)))
     shape_a = (nb, na, nc) if batch else (na, nc)
     shape_b = (nb, nc, nbb) if batch else (nc, nbb)
+    if not contr:  # an outer (or elementwise) product: broadcasting, not a k=1 matmul
+        shape_a = tuple(size[c] for c in batch + free_a) + (1,) * len(free_b)
+        shape_b = tuple(size[c] for c in batch) + (1,) * len(free_a) + tuple(
+            size[c] for c in free_b)
 
     def run(a, b):
         a = np.asarray(a)
@@ -340,7 +344,8 @@ def _pair_plan(spec: str, sa: tuple, sb: tuple):
             a = a.sum(axis=sum_a)
         if sum_b:
             b = b.sum(axis=sum_b)
-        r = np.matmul(a.transpose(perm_a).reshape(shape_a), b.transpose(perm_b).reshape(shape_b))
+        product = np.matmul if contr else np.multiply
+        r = product(a.transpose(perm_a).reshape(shape_a), b.transpose(perm_b).reshape(shape_b))
         r = r.reshape(mid)
         return r if ident_out else r.transpose(perm_out)
     return run
