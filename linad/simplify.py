@@ -16,6 +16,10 @@ still reads as the math).
     A one-operand einsum (a trace, a diagonal, a transpose) applied to the
     result of another einsum becomes one einsum: ``trace(T @ C)`` is
     ``einsum('ij,ji->', T, C)``, an O(n²) contraction instead of a product.
+``negate_after_einsum``
+    ``einsum(neg(x), c)`` whose result is smaller than ``x`` becomes
+    ``neg(einsum(x, c))``: ``trace(-(Y dA Y) C)`` negates a scalar (and its
+    transpose a scalar cotangent) instead of a matrix.
 ``fold_transpose_into_einsum``
     A ``transpose`` of an einsum's result is that einsum with its output
     subscripts permuted: ``(c @ X.T).T`` is ``einsum('jk,ik->ji', X, c)``;
@@ -68,28 +72,45 @@ def _only(fold) -> dict:
 
 
 def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
-    """One sweep: fold each equation into the single-use producer of its first operand."""
+    """One sweep: fold each equation into the single-use producer of its first operand.
+
+    A fold rule returns one equation replacing both (which may fold again into
+    the producer of its own first operand), or a tuple of equations run in
+    their place (at the consumer's position), or None.
+    """
     if not any(e.prim in folds for e in program.eqns):
         return program
     uses = _use_counts(program)
-    new_eqns: list[Equation] = []
+    new_eqns: list = []
     produced_at: dict[int, int] = {}
     changed = False
     for eqn in program.eqns:
-        fold = folds.get(eqn.prim)
-        src = eqn.inputs[0] if eqn.inputs else None
-        if fold is not None and type(src) is Var and uses.get(id(src)) == 1:
+        at = None  # the slot holding eqn once it has been folded into a producer
+        while True:
+            fold = folds.get(eqn.prim)
+            src = eqn.inputs[0] if eqn.inputs else None
+            if fold is None or type(src) is not Var or uses.get(id(src)) != 1:
+                break
             k = produced_at.get(id(src))
             folded = None if k is None else fold(new_eqns[k], eqn)
-            if folded is not None:
-                new_eqns[k] = folded
-                produced_at[id(eqn.out)] = k
-                changed = True
-                continue
-        produced_at[id(eqn.out)] = len(new_eqns)
-        new_eqns.append(eqn)
+            if folded is None:
+                break
+            changed = True
+            if at is not None:
+                new_eqns[at] = None
+            if type(folded) is tuple:
+                new_eqns[k] = None
+                new_eqns.extend(folded[:-1])
+                eqn, at = folded[-1], None
+            else:
+                new_eqns[k] = eqn = folded
+                at = k
+        if at is None:
+            at = len(new_eqns)
+            new_eqns.append(eqn)
+        produced_at[id(eqn.out)] = at
     if changed:
-        program.eqns = new_eqns
+        program.eqns = [e for e in new_eqns if e is not None]
         program._compiled = None
     return program
 
@@ -106,10 +127,29 @@ def _fold_sum_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
 def _fold_unary_einsum(prod: Equation, eqn: Equation) -> Equation | None:
     if prod.prim.name == "transpose":
         return _absorb_transpose(prod, eqn)
+    if prod.prim.name == "neg":
+        return _negate_after(prod, eqn)
     if prod.prim is not eqn.prim or len(eqn.inputs) != 1:
         return None
     spec = _compose_specs(prod.params["spec"], eqn.params["spec"])
     return None if spec is None else Equation(eqn.prim, prod.inputs, {"spec": spec}, eqn.out)
+
+
+def _negate_after(prod: Equation, eqn: Equation) -> tuple | None:
+    """``einsum(spec, neg(x), ...)`` as ``neg(einsum(spec, x, ...))`` when the result is
+    smaller than ``x`` (``trace(-(Y dA Y) C)`` negates a scalar, not a matrix)."""
+    if _size(eqn.out.shape) >= _size(prod.out.shape):
+        return None
+    inner = Var(eqn.out.shape, eqn.out.dtype)
+    return (Equation(eqn.prim, [prod.inputs[0]] + list(eqn.inputs[1:]), eqn.params, inner),
+            Equation(prod.prim, [inner], {}, eqn.out))
+
+
+def _size(shape: tuple) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def _absorb_transpose(prod: Equation, eqn: Equation) -> Equation:
@@ -215,6 +255,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     from .primitives.linear import einsum_p, transpose_p
     transposed = {}  # id(var) -> (source var, axes) of transpose equations
     first = {}  # contraction key -> (result var, its output subscripts)
+    unkeyed = {}  # coarse key -> the einsum with that coarse key whose key is not computed
     renamed = {}  # id(var) -> the var that replaces it
     new_eqns = []
     changed = False
@@ -224,6 +265,14 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
         if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
             transposed[id(eqn.out)] = (eqn.inputs[0], eqn.params["axes"])
         elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
+            coarse = _coarse_key(eqn, transposed)
+            if coarse not in unkeyed and coarse not in first:
+                unkeyed[coarse] = eqn  # keys are computed only when a coarse key repeats
+                new_eqns.append(eqn)
+                continue
+            if coarse in unkeyed:
+                _record_key(unkeyed.pop(coarse), transposed, first)
+                first[coarse] = None  # later einsums with this coarse key are keyed at once
             key = _contraction_key(eqn, transposed)
             if key is not None:
                 key, out = key
@@ -242,6 +291,28 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     program.eqns = new_eqns
     program.outs = [renamed.get(id(o), o) if type(o) is Var else o for o in program.outs]
     return program.dce()
+
+
+def _record_key(eqn: Equation, transposed: dict, first: dict) -> None:
+    key = _contraction_key(eqn, transposed)
+    if key is not None:
+        first.setdefault(key[0], (eqn.out, key[1]))
+
+
+def _coarse_key(eqn: Equation, transposed: dict) -> tuple:
+    """Equal for any two einsums with equal :func:`_contraction_key` (cheap to compute):
+    the identities of the arrays (or sources of transposed variables) they read."""
+    ids = []
+    for x in eqn.inputs:
+        if type(x) is Var:
+            src = transposed.get(id(x))
+            ids.append(id(x) if src is None else id(src[0]))
+        elif type(x) is np.ndarray:
+            ids.append(id(x) if x.base is None else id(x.base))
+        else:
+            ids.append(0)
+    ids.sort()
+    return ("coarse",) + tuple(ids)
 
 
 def _substitute(eqn: Equation, renamed: dict) -> Equation:

@@ -225,3 +225,25 @@ def test_folded_program_computes_the_same_map(chain, n, batch):
         np.testing.assert_allclose(folded.apply_batched(xs)[0], np.stack([prog(x)[0]] * batch),
                                    rtol=1e-11, atol=1e-12)
     check_transpose(f_lin)
+
+
+# ---------------------------------------------------------------------- negate_after_einsum
+
+@pytest.mark.parametrize("reduce, moved", [
+    (lambda Y, C: lnp.trace(Y @ C), True),      # a scalar: negate it, not the matrix
+    (lambda Y, C: lnp.sum(Y @ C, axis=0), True),
+    (lambda Y, C: Y @ C, False),                 # same size: the neg stays where it was
+])
+def test_negation_moves_to_the_smaller_side_of_a_contraction(reduce, moved):
+    A, C = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+    f = lambda X: reduce(-(A @ lnp.tanh(X)), C)
+    X = rng.standard_normal((4, 4))
+    _, f_lin = linad.linearize(f, X)
+    prims = _prims(f_lin.program)
+    assert (prims[-1] == "neg") == moved
+    assert prims.count("neg") == 1
+    T = rng.standard_normal((4, 4))
+    dY = -(A @ ((1 - np.tanh(X) ** 2) * T))
+    np.testing.assert_allclose(f_lin(T), reduce(dY, C), rtol=1e-12, atol=1e-12)
+    check_transpose(f_lin)
+    assert _prims(f_lin.T.program)[0] == "neg" or not moved
