@@ -253,6 +253,8 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     ['einsum', 'transpose', 'add']
     """
     from .primitives.linear import einsum_p, transpose_p
+    if not _constants_repeat(program.eqns, einsum_p):
+        return program
     transposed = {}  # id(var) -> (source var, axes) of transpose equations
     first = {}  # contraction key -> (result var, its output subscripts)
     unkeyed = {}  # coarse key -> the einsum with that coarse key whose key is not computed
@@ -265,7 +267,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
         if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
             transposed[id(eqn.out)] = (eqn.inputs[0], eqn.params["axes"])
         elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
-            coarse = _coarse_key(eqn, transposed)
+            coarse = _coarse_key(eqn)
             if coarse not in unkeyed and coarse not in first:
                 unkeyed[coarse] = eqn  # keys are computed only when a coarse key repeats
                 new_eqns.append(eqn)
@@ -299,17 +301,38 @@ def _record_key(eqn: Equation, transposed: dict, first: dict) -> None:
         first.setdefault(key[0], (eqn.out, key[1]))
 
 
-def _coarse_key(eqn: Equation, transposed: dict) -> tuple:
-    """Equal for any two einsums with equal :func:`_contraction_key` (cheap to compute):
-    the identities of the arrays (or sources of transposed variables) they read."""
-    ids = []
-    for x in eqn.inputs:
-        if type(x) is Var:
-            src = transposed.get(id(x))
-            ids.append(id(x) if src is None else id(src[0]))
-        elif type(x) is np.ndarray:
-            ids.append(id(x) if x.base is None else id(x.base))
+def _constants_repeat(eqns: list, einsum_p) -> bool:
+    """Whether two einsums have the same :func:`_coarse_key` (a quick first scan)."""
+    seen = set()
+    for eqn in eqns:
+        if eqn.prim is not einsum_p:
+            continue
+        ins = eqn.inputs
+        if len(ins) == 2:  # the common case, inline: the identity of the constant's memory
+            x = ins[1] if type(ins[0]) is Var else ins[0]
+            if type(x) is np.ndarray:
+                key = id(x) if x.base is None else id(x.base)
+            else:
+                key = 0 if type(x) is not Var else None
+        elif len(ins) > 2:
+            key = _coarse_key(eqn)
         else:
+            continue
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
+def _coarse_key(eqn: Equation) -> tuple:
+    """Equal for any two einsums with equal :func:`_contraction_key` (cheap to compute):
+    the identities of the constant arrays they read, and the number of operands."""
+    ids = [len(eqn.inputs)]
+    for x in eqn.inputs:
+        if type(x) is np.ndarray:
+            base = x.base
+            ids.append(id(x) if base is None else id(base))
+        elif type(x) is not Var:
             ids.append(0)
     ids.sort()
     return ("coarse",) + tuple(ids)
