@@ -33,6 +33,12 @@ still reads as the math).
     Operands are compared as the arrays they read: a residual ``X.T`` (a
     transposed view) is ``X`` with its subscripts swapped, and a variable
     produced by ``transpose`` is its source.
+
+``fold_constants`` is not run on staged programs: it runs when a program is
+compiled for application (``LinearProgram._compile``), on a copy, so what
+``print`` shows stays the math.  It contracts the constant operands of
+products into new residuals once (``f_lin.T`` of ``sum(tanh(A @ X) @ B)``
+becomes ``c * R`` with ``R = A.T @ ((1 - T**2) * rowsum(B))`` precomputed).
 """
 from __future__ import annotations
 
@@ -45,7 +51,7 @@ from .core import Tracer
 from .program import Equation, LinearProgram, Var
 
 __all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims",
-           "fold_transpose_into_einsum", "share_einsums", "fold_constants"]
+           "negate_after_einsum", "fold_transpose_into_einsum", "share_einsums", "fold_constants"]
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
@@ -222,6 +228,15 @@ def _compose_specs(inner: str, outer: str) -> str | None:
 def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a one-operand einsum into the einsum that feeds only it."""
     return _fold_into_producers(program, _only(_fold_unary_einsum))
+
+
+def negate_after_einsum(program: LinearProgram) -> LinearProgram:
+    """Move a ``neg`` feeding only an einsum after it when the einsum's result is smaller."""
+    return _fold_into_producers(program, {_einsum_p(): _only_negation})
+
+
+def _only_negation(prod: Equation, eqn: Equation):
+    return _negate_after(prod, eqn) if prod.prim.name == "neg" else None
 
 
 def fold_transpose_into_einsum(program: LinearProgram) -> LinearProgram:

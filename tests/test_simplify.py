@@ -247,3 +247,15 @@ def test_negation_moves_to_the_smaller_side_of_a_contraction(reduce, moved):
     np.testing.assert_allclose(f_lin(T), reduce(dY, C), rtol=1e-12, atol=1e-12)
     check_transpose(f_lin)
     assert _prims(f_lin.T.program)[0] == "neg" or not moved
+
+
+def test_negate_after_einsum_alone_equals_the_unsimplified_program():
+    from linad.simplify import negate_after_einsum
+    C = rng.standard_normal((3, 3))
+    eqns = [("neg", ["v0"], {}), ("einsum", ["v1", "C"], {"spec": "ij,ji->"})]
+    before = _program(eqns, {"C": C})
+    after = negate_after_einsum(_program(eqns, {"C": C}))
+    assert _prims(after) == ["einsum", "neg"]
+    for _ in range(3):
+        T = rng.standard_normal((3, 3))
+        np.testing.assert_allclose(after(T)[0], before(T)[0], rtol=1e-12)
