@@ -16,6 +16,7 @@ from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage
 from .program import backward_pass
+from .sharing import sharing_scope
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose"]
 
@@ -129,7 +130,8 @@ def jvp_flat(f_flat: Callable, primals: Sequence, tangents: Sequence,
     trace = JVPTrace(name)
     tracers = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
     try:
-        outs = f_flat(*tracers)
+        with sharing_scope():
+            outs = f_flat(*tracers)
     finally:
         trace.alive = False
     primals_out, tangents_out = unzip_outputs(outs, trace)

@@ -18,6 +18,7 @@ import numpy as np
 from .core import LinearityError, Trace, Tracer, Zero, format_aval, shape_of
 from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .program import Equation, LinearProgram, Var, backward_pass
+from .sharing import sharing_scope
 from .simplify import simplify
 
 __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "transpose_program", "stage"]
@@ -155,7 +156,8 @@ def linearize_flat(f_flat: Callable, primals: Sequence,
     tangents_in = [strace.new_input(shape_of(p), p.dtype) for p in primals]
     tracers = [JVPTracer(jtrace, p, t) for p, t in zip(primals, tangents_in)]
     try:
-        outs = f_flat(*tracers)
+        with sharing_scope():
+            outs = f_flat(*tracers)
     finally:
         jtrace.alive = False
     out_primals, out_tangents = unzip_outputs(outs, jtrace)

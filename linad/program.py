@@ -136,8 +136,10 @@ class LinearProgram:
         return [env[id(o)] if type(o) is Var else o for o in self.outs]
 
     def _compile(self) -> "CompiledProgram":
+        """The program lowered for repeated application, its constant work done once."""
         if self._compiled is None:
-            self._compiled = CompiledProgram(self)
+            from .simplify import fold_constants
+            self._compiled = CompiledProgram(fold_constants(self))
         return self._compiled
 
 

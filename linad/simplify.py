@@ -16,32 +16,60 @@ still reads as the math).
     A one-operand einsum (a trace, a diagonal, a transpose) applied to the
     result of another einsum becomes one einsum: ``trace(T @ C)`` is
     ``einsum('ij,ji->', T, C)``, an O(n²) contraction instead of a product.
+``negate_after_einsum``
+    ``einsum(neg(x), c)`` whose result is smaller than ``x`` becomes
+    ``neg(einsum(x, c))``: ``trace(-(Y dA Y) C)`` negates a scalar (and its
+    transpose a scalar cotangent) instead of a matrix.
+``fold_transpose_into_einsum``
+    A ``transpose`` of an einsum's result is that einsum with its output
+    subscripts permuted: ``(c @ X.T).T`` is ``einsum('jk,ik->ji', X, c)``;
+    and an einsum of a transposed (single-use) operand reads the operand with
+    its subscripts permuted (part of ``compose_unary_einsum``'s fold rule).
+``share_einsums``
+    An einsum that contracts the same operands as an earlier one, up to the
+    order of the output axes, becomes a ``transpose`` of the earlier result:
+    the tangent of ``X @ X.T``, ``dX @ X.T + X @ dX.T``, is ``c + transpose(c)``
+    with one product, and its transpose ``(g + g.T) @ X`` one product too.
+    Operands are compared as the arrays they read: a residual ``X.T`` (a
+    transposed view) is ``X`` with its subscripts swapped, and a variable
+    produced by ``transpose`` is its source.
+
+``fold_constants`` is not run on staged programs: it runs when a program is
+compiled for application (``LinearProgram._compile``), on a copy, so what
+``print`` shows stays the math.  It contracts the constant operands of
+products into new residuals once (``f_lin.T`` of ``sum(tanh(A @ X) @ B)``
+becomes ``c * R`` with ``R = A.T @ ((1 - T**2) * rowsum(B))`` precomputed).
 """
 from __future__ import annotations
 
 import functools
 import string
 
+import numpy as np
+
+from .core import Tracer
 from .program import Equation, LinearProgram, Var
 
-__all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims"]
+__all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims",
+           "negate_after_einsum", "fold_transpose_into_einsum", "share_einsums", "fold_constants"]
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
     """Apply every simplification pass (in place) in one sweep; return the program.
 
-    All passes fold an equation into the single-use equation that produces its
-    operand, so one forward sweep with one use count serves them all.
+    The folding passes fold an equation into the single-use equation that
+    produces its operand, so one forward sweep with one use count serves them
+    all; ``share_einsums`` follows in a second sweep.
     """
-    return _fold_into_producers(program, _folds())
+    return share_einsums(_fold_into_producers(program, _folds()))
 
 
 @functools.lru_cache(maxsize=1)
 def _folds() -> dict:
     """Consumer primitive -> its fold rule (resolved once; primitives import this module)."""
-    from .primitives.linear import einsum_p, reshape_p, sum_p
+    from .primitives.linear import einsum_p, reshape_p, sum_p, transpose_p
     return {sum_p: _fold_sum_into_einsum, einsum_p: _fold_unary_einsum,
-            reshape_p: _fold_squeeze_kept_dims}
+            reshape_p: _fold_squeeze_kept_dims, transpose_p: _fold_transpose_into_einsum}
 
 
 def _only(fold) -> dict:
@@ -50,28 +78,45 @@ def _only(fold) -> dict:
 
 
 def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
-    """One sweep: fold each equation into the single-use producer of its first operand."""
+    """One sweep: fold each equation into the single-use producer of its first operand.
+
+    A fold rule returns one equation replacing both (which may fold again into
+    the producer of its own first operand), or a tuple of equations run in
+    their place (at the consumer's position), or None.
+    """
     if not any(e.prim in folds for e in program.eqns):
         return program
     uses = _use_counts(program)
-    new_eqns: list[Equation] = []
+    new_eqns: list = []
     produced_at: dict[int, int] = {}
     changed = False
     for eqn in program.eqns:
-        fold = folds.get(eqn.prim)
-        src = eqn.inputs[0] if eqn.inputs else None
-        if fold is not None and type(src) is Var and uses.get(id(src)) == 1:
+        at = None  # the slot holding eqn once it has been folded into a producer
+        while True:
+            fold = folds.get(eqn.prim)
+            src = eqn.inputs[0] if eqn.inputs else None
+            if fold is None or type(src) is not Var or uses.get(id(src)) != 1:
+                break
             k = produced_at.get(id(src))
             folded = None if k is None else fold(new_eqns[k], eqn)
-            if folded is not None:
-                new_eqns[k] = folded
-                produced_at[id(eqn.out)] = k
-                changed = True
-                continue
-        produced_at[id(eqn.out)] = len(new_eqns)
-        new_eqns.append(eqn)
+            if folded is None:
+                break
+            changed = True
+            if at is not None:
+                new_eqns[at] = None
+            if type(folded) is tuple:
+                new_eqns[k] = None
+                new_eqns.extend(folded[:-1])
+                eqn, at = folded[-1], None
+            else:
+                new_eqns[k] = eqn = folded
+                at = k
+        if at is None:
+            at = len(new_eqns)
+            new_eqns.append(eqn)
+        produced_at[id(eqn.out)] = at
     if changed:
-        program.eqns = new_eqns
+        program.eqns = [e for e in new_eqns if e is not None]
         program._compiled = None
     return program
 
@@ -86,10 +131,49 @@ def _fold_sum_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
 
 
 def _fold_unary_einsum(prod: Equation, eqn: Equation) -> Equation | None:
+    if prod.prim.name == "transpose":
+        return _absorb_transpose(prod, eqn)
+    if prod.prim.name == "neg":
+        return _negate_after(prod, eqn)
     if prod.prim is not eqn.prim or len(eqn.inputs) != 1:
         return None
     spec = _compose_specs(prod.params["spec"], eqn.params["spec"])
     return None if spec is None else Equation(eqn.prim, prod.inputs, {"spec": spec}, eqn.out)
+
+
+def _negate_after(prod: Equation, eqn: Equation) -> tuple | None:
+    """``einsum(spec, neg(x), ...)`` as ``neg(einsum(spec, x, ...))`` when the result is
+    smaller than ``x`` (``trace(-(Y dA Y) C)`` negates a scalar, not a matrix)."""
+    if _size(eqn.out.shape) >= _size(prod.out.shape):
+        return None
+    inner = Var(eqn.out.shape, eqn.out.dtype)
+    return (Equation(eqn.prim, [prod.inputs[0]] + list(eqn.inputs[1:]), eqn.params, inner),
+            Equation(prod.prim, [inner], {}, eqn.out))
+
+
+def _size(shape: tuple) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _absorb_transpose(prod: Equation, eqn: Equation) -> Equation:
+    """``einsum(spec, transpose(x), ...)`` reads ``x`` with its subscripts permuted."""
+    ins, out = eqn.params["spec"].split("->")
+    subs = ins.split(",")
+    axes = prod.params["axes"]
+    subs[0] = "".join(subs[0][axes.index(k)] for k in range(len(axes)))
+    inputs = [prod.inputs[0]] + list(eqn.inputs[1:])
+    return Equation(eqn.prim, inputs, {"spec": ",".join(subs) + "->" + out}, eqn.out)
+
+
+def _fold_transpose_into_einsum(prod: Equation, eqn: Equation) -> Equation | None:
+    if prod.prim.name != "einsum":
+        return None
+    ins, out = prod.params["spec"].split("->")
+    out = "".join(out[a] for a in eqn.params["axes"])
+    return Equation(prod.prim, prod.inputs, {"spec": f"{ins}->{out}"}, eqn.out)
 
 
 def _fold_squeeze_kept_dims(prod: Equation, eqn: Equation) -> Equation | None:
@@ -146,6 +230,385 @@ def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
     return _fold_into_producers(program, _only(_fold_unary_einsum))
 
 
+def negate_after_einsum(program: LinearProgram) -> LinearProgram:
+    """Move a ``neg`` feeding only an einsum after it when the einsum's result is smaller."""
+    return _fold_into_producers(program, {_einsum_p(): _only_negation})
+
+
+def _only_negation(prod: Equation, eqn: Equation):
+    return _negate_after(prod, eqn) if prod.prim.name == "neg" else None
+
+
+def fold_transpose_into_einsum(program: LinearProgram) -> LinearProgram:
+    """Fold a ``transpose`` into the ``einsum`` that feeds only it (permuting its output)."""
+    return _fold_into_producers(program, _only(_fold_transpose_into_einsum))
+
+
 def squeeze_kept_dims(program: LinearProgram) -> LinearProgram:
     """Fold a reshape that drops the kept axes of a ``sum(keepdims=True)`` into the sum."""
     return _fold_into_producers(program, _only(_fold_squeeze_kept_dims))
+
+
+# ---------------------------------------------------------------------- share_einsums
+
+def share_einsums(program: LinearProgram) -> LinearProgram:
+    """Replace an einsum that repeats an earlier one (up to output order) by a transpose.
+
+    Two contractions of the same operands (compared as the memory they read,
+    see :func:`_operand_key`) with the same subscripts up to renaming compute
+    the same tensor up to a permutation of its axes; the later one becomes
+    ``transpose`` of the earlier (or is replaced by it when the order agrees).
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> X = np.arange(4.0).reshape(2, 2)
+    >>> _, f_lin = linad.linearize(lambda X: X @ X.T, X)
+    >>> [e.prim.name for e in f_lin.program.eqns]  # dX X^T + (dX X^T)^T
+    ['einsum', 'transpose', 'add']
+    """
+    from .primitives.linear import einsum_p, transpose_p
+    if not _constants_repeat(program.eqns, einsum_p):
+        return program
+    transposed = {}  # id(var) -> (source var, axes) of transpose equations
+    first = {}  # contraction key -> (result var, its output subscripts)
+    unkeyed = {}  # coarse key -> the einsum with that coarse key whose key is not computed
+    renamed = {}  # id(var) -> the var that replaces it
+    new_eqns = []
+    changed = False
+    for eqn in program.eqns:
+        if renamed:
+            eqn = _substitute(eqn, renamed)
+        if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
+            transposed[id(eqn.out)] = (eqn.inputs[0], eqn.params["axes"])
+        elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
+            coarse = _coarse_key(eqn)
+            if coarse not in unkeyed and coarse not in first:
+                unkeyed[coarse] = eqn  # keys are computed only when a coarse key repeats
+                new_eqns.append(eqn)
+                continue
+            if coarse in unkeyed:
+                _record_key(unkeyed.pop(coarse), transposed, first)
+                first[coarse] = None  # later einsums with this coarse key are keyed at once
+            key = _contraction_key(eqn, transposed)
+            if key is not None:
+                key, out = key
+                earlier = first.setdefault(key, (eqn.out, out))
+                if earlier[0] is not eqn.out:
+                    changed = True
+                    src, src_out = earlier
+                    axes = tuple(src_out.index(c) for c in out)
+                    if axes == tuple(range(len(axes))):
+                        renamed[id(eqn.out)] = src
+                        continue
+                    eqn = Equation(transpose_p, [src], {"axes": axes}, eqn.out)
+        new_eqns.append(eqn)
+    if not changed:
+        return program
+    program.eqns = new_eqns
+    program.outs = [renamed.get(id(o), o) if type(o) is Var else o for o in program.outs]
+    return program.dce()
+
+
+def _record_key(eqn: Equation, transposed: dict, first: dict) -> None:
+    key = _contraction_key(eqn, transposed)
+    if key is not None:
+        first.setdefault(key[0], (eqn.out, key[1]))
+
+
+def _constants_repeat(eqns: list, einsum_p) -> bool:
+    """Whether two einsums have the same :func:`_coarse_key` (a quick first scan)."""
+    seen = set()
+    for eqn in eqns:
+        if eqn.prim is not einsum_p:
+            continue
+        ins = eqn.inputs
+        if len(ins) == 2:  # the common case, inline: the identity of the constant's memory
+            x = ins[1] if type(ins[0]) is Var else ins[0]
+            if type(x) is np.ndarray:
+                key = id(x) if x.base is None else id(x.base)
+            else:
+                key = 0 if type(x) is not Var else None
+        elif len(ins) > 2:
+            key = _coarse_key(eqn)
+        else:
+            continue
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
+def _coarse_key(eqn: Equation) -> tuple:
+    """Equal for any two einsums with equal :func:`_contraction_key` (cheap to compute):
+    the identities of the constant arrays they read, and the number of operands."""
+    ids = [len(eqn.inputs)]
+    for x in eqn.inputs:
+        if type(x) is np.ndarray:
+            base = x.base
+            ids.append(id(x) if base is None else id(base))
+        elif type(x) is not Var:
+            ids.append(0)
+    ids.sort()
+    return ("coarse",) + tuple(ids)
+
+
+def _substitute(eqn: Equation, renamed: dict) -> Equation:
+    if not any(type(v) is Var and id(v) in renamed for v in eqn.inputs):
+        return eqn
+    inputs = [renamed.get(id(v), v) if type(v) is Var else v for v in eqn.inputs]
+    return Equation(eqn.prim, inputs, eqn.params, eqn.out)
+
+
+def _contraction_key(eqn: Equation, transposed: dict) -> tuple | None:
+    """A key equal for contractions equal up to output order, and the output subscripts.
+
+    Operands are sorted by their :func:`_operand_key`; the subscripts are then
+    renamed in order of appearance (:func:`_canonical_subscripts`).
+    """
+    ins, out = eqn.params["spec"].split("->")
+    ops = []
+    for x, sub in zip(eqn.inputs, ins.split(",")):
+        if type(x) is Var:
+            src = transposed.get(id(x))
+            if src is not None:  # x = transpose(v, axes): v's axis axes[i] is x's axis i
+                x, axes = src
+                sub = "".join(sub[axes.index(k)] for k in range(len(axes)))
+            ops.append(((0, id(x)), sub))
+        else:
+            ops.append(_operand_key(x, sub))
+    ops.sort(key=_first)
+    canon = _canonical_subscripts(tuple(sub for _, sub in ops), out)
+    if canon is None:
+        return None
+    subs, new_out = canon
+    return (tuple(k for k, _ in ops), subs, frozenset(new_out)), new_out
+
+
+def _first(pair: tuple):
+    return pair[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical_subscripts(subs: tuple, out: str) -> tuple | None:
+    """Subscripts and output with letters renamed in order of appearance (None if the
+    output repeats a letter)."""
+    if len(set(out)) != len(out):
+        return None
+    letters: dict = {}
+    for sub in subs:
+        for c in sub:
+            letters.setdefault(c, string.ascii_letters[len(letters)])
+    return (tuple("".join(letters[c] for c in sub) for sub in subs),
+            "".join(letters[c] for c in out))
+
+
+def _operand_key(x, sub: str) -> tuple:
+    """``(key, subscripts)`` naming a constant operand by the memory it reads.
+
+    An array that reads all of its base's memory as a dense block, with its
+    axes in any order (``X``, ``X.T``, ``X.reshape(...)`` of a fresh array), is
+    keyed by the base, its dtype and its shape in decreasing-stride order, with
+    the subscripts permuted alike: ``X`` and the view ``X.T`` are one operand
+    read with swapped subscripts.  Other constants are keyed by identity
+    (arrays, tracers) or value (scalars).
+    """
+    if type(x) is np.ndarray:
+        base = x if x.base is None else x.base  # NumPy points views at the owner of the memory
+        if x.ndim > 1 and type(base) is np.ndarray and base.nbytes == x.nbytes:
+            order = _dense_axis_order(x)
+            if order is not None and (base is x or _dense_axis_order(base) is not None):
+                shape = tuple(x.shape[i] for i in order)
+                return (1, id(base), x.dtype, shape), "".join(sub[i] for i in order)
+        return (2, id(x)), sub
+    if isinstance(x, (int, float, complex, np.generic)):
+        return (3, repr(x)), sub
+    return (2, id(x)), sub
+
+
+def _dense_axis_order(x: np.ndarray) -> list | None:
+    """The axes of ``x`` by decreasing stride if it is a dense block of memory, else None."""
+    strides, shape = x.strides, x.shape
+    order = sorted(range(x.ndim), key=lambda i: -strides[i])
+    step = x.itemsize
+    for i in reversed(order):
+        if strides[i] != step or shape[i] < 2:
+            return None
+        step *= shape[i]
+    return order
+
+
+# ---------------------------------------------------------------------- fold_constants
+
+class _Contraction:
+    """An equation seen as ``einsum(subs -> out, *ops)``, with its per-application cost."""
+
+    __slots__ = ("subs", "out", "ops", "cost")
+
+    def __init__(self, subs: list, out: str, ops: list, cost: int):
+        self.subs, self.out, self.ops, self.cost = subs, out, ops, cost
+
+    @property
+    def spec(self) -> str:
+        return ",".join(self.subs) + "->" + self.out
+
+    def var_index(self) -> int | None:
+        """The position of the one linear operand (None if there is not exactly one)."""
+        ks = [k for k, x in enumerate(self.ops) if type(x) is Var]
+        return ks[0] if len(ks) == 1 else None
+
+
+def fold_constants(program: LinearProgram) -> LinearProgram:
+    """A program computing the same map with the work on constants done once, now.
+
+    Products of a linear value with constants (``einsum``, ``mul`` by a
+    residual, ``neg``) are seen as contractions; a contraction is composed with
+    the single-use contraction producing its linear operand, and its constant
+    operands are contracted with each other into one new residual.  That is
+    done only when the new residual is no larger than the largest constant it
+    replaces and computing it costs no more than one application of the
+    equations it replaces, so folding never loses even for a single use.
+    ``sum(A.T @ ((1 - T**2) * (c * rowsum(B))))``'s transpose becomes ``c``
+    times one precomputed matrix.
+
+    Used when a program is compiled for repeated application; the program
+    itself (what ``print`` shows) is not changed.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> from linad.simplify import fold_constants
+    >>> A, s = np.ones((3, 3)), np.arange(3.0)
+    >>> _, f_lin = linad.linearize(lambda X: s[:, None] * (A @ X), np.ones((3, 3)))
+    >>> [e.prim.name for e in f_lin.program.eqns]
+    ['einsum', 'mul']
+    >>> print(fold_constants(f_lin.program))  # r0 = A * s[:, None], computed once
+    { lambda a:f64[3,3] .
+      let
+        b:f64[3,3] = einsum[spec=ac,cb->ab] r0 a
+      in (b) }
+      residuals: r0:f64[3,3]
+    """
+    views = [_as_contraction(e) for e in program.eqns]
+    if sum(v is not None for v in views) < 2 and not any(
+            v is not None and _n_constants(v) > 1 for v in views):
+        return program
+    uses = _use_counts(program)
+    produced_at: dict[int, int] = {}
+    eqns: list = list(program.eqns)
+    changed = False
+    for k, eqn in enumerate(program.eqns):
+        produced_at[id(eqn.out)] = k
+        c = views[k]
+        if c is None:
+            continue
+        folded = _fold_chain(c, views, eqns, uses, produced_at)
+        if folded is not c and _result_dtype(folded.ops) == eqn.out.dtype:
+            views[k] = folded
+            eqns[k] = Equation(_einsum_p(), folded.ops, {"spec": folded.spec}, eqn.out)
+            changed = True
+    if not changed:
+        return program
+    return LinearProgram(program.in_vars, eqns, program.outs).dce()
+
+
+def _fold_chain(c: _Contraction, views: list, eqns: list, uses: dict,
+                produced_at: dict) -> _Contraction:
+    """Compose ``c`` with the contractions producing its linear operand while that pays."""
+    folded = _precontract(c, c.cost) or c
+    while True:
+        k = folded.var_index()
+        if k is None:
+            return folded
+        v = folded.ops[k]
+        at = produced_at.get(id(v))
+        if at is None or uses.get(id(v)) != 1 or views[at] is None:
+            return folded
+        composed = _precontract(_compose(folded, k, views[at]), folded.cost + views[at].cost)
+        if composed is None:
+            return folded
+        folded = composed
+
+
+def _as_contraction(eqn: Equation) -> _Contraction | None:
+    """``eqn`` as a contraction, if it is an einsum, a ``mul`` by a constant or a ``neg``."""
+    name = eqn.prim.name
+    size = int(np.prod(eqn.out.shape, dtype=np.int64))
+    if name == "einsum":
+        ins, out = eqn.params["spec"].split("->")
+        subs = ins.split(",")
+        return _Contraction(subs, out, list(eqn.inputs), _index_product(subs, eqn.inputs))
+    out = string.ascii_letters[:len(eqn.out.shape)]
+    if name == "neg":
+        return _Contraction([out, ""], out, [eqn.inputs[0], -1.0], size)
+    if name != "mul" or [type(x) for x in eqn.inputs].count(Var) != 1:
+        return None
+    x, c = eqn.inputs if type(eqn.inputs[0]) is Var else eqn.inputs[::-1]
+    if tuple(x.shape) != tuple(eqn.out.shape) or not isinstance(c, (np.ndarray, float, int)):
+        return None
+    c = np.asarray(c)
+    lead = len(out) - c.ndim  # c broadcasts against the trailing axes of x
+    keep = [i for i in range(c.ndim) if c.shape[i] == eqn.out.shape[lead + i]]
+    c = c.reshape(tuple(c.shape[i] for i in keep))
+    return _Contraction([out, "".join(out[lead + i] for i in keep)], out, [x, c], size)
+
+
+def _result_dtype(ops: list) -> np.dtype:
+    return np.result_type(*[x.dtype if type(x) is Var else x for x in ops])
+
+
+def _n_constants(c: _Contraction) -> int:
+    return sum(type(x) is not Var for x in c.ops)
+
+
+def _index_product(subs: list, ops: list) -> int:
+    """Product of the sizes of all indices: the cost of evaluating the contraction."""
+    size = {}
+    for sub, x in zip(subs, ops):
+        size.update(zip(sub, np.shape(x) if type(x) is not Var else x.shape))
+    return int(np.prod(list(size.values()), dtype=np.int64))
+
+
+def _compose(outer: _Contraction, k: int, inner: _Contraction) -> _Contraction:
+    """``outer`` with its operand ``k`` replaced by the contraction ``inner`` (letters renamed)."""
+    taken = set("".join(outer.subs) + outer.out)
+    fresh = iter(c for c in string.ascii_letters if c not in taken)
+    rename = dict(zip(inner.out, outer.subs[k]))
+    for sub in inner.subs:
+        for c in sub:
+            if c not in rename:
+                rename[c] = next(fresh)
+    subs = outer.subs[:k] + ["".join(rename[c] for c in s) for s in inner.subs] + outer.subs[k + 1:]
+    ops = outer.ops[:k] + inner.ops + outer.ops[k + 1:]
+    return _Contraction(subs, outer.out, ops, outer.cost + inner.cost)
+
+
+def _precontract(c: _Contraction, budget: int) -> _Contraction | None:
+    """``c`` with its constant operands contracted into one, computed now; None if that
+    would make a larger constant or cost more than ``budget``."""
+    consts = [k for k, x in enumerate(c.ops) if type(x) is not Var]
+    if len(consts) < 2:
+        return c
+    if any(isinstance(c.ops[k], Tracer) for k in consts):
+        return None
+    v = c.var_index()
+    kept = set(c.out) | (set(c.subs[v]) if v is not None else set())
+    size = {}
+    for k in consts:
+        size.update(zip(c.subs[k], np.shape(c.ops[k])))
+    r_subs = "".join(ch for ch in size if ch in kept)
+    r_size = int(np.prod([size[ch] for ch in r_subs], dtype=np.int64))
+    largest = max(int(np.size(c.ops[k])) for k in consts)
+    if r_size > largest or int(np.prod(list(size.values()), dtype=np.int64)) > budget:
+        return None
+    r_spec = ",".join(c.subs[k] for k in consts) + "->" + r_subs
+    r = _einsum_p().impl(*[np.asarray(c.ops[k]) for k in consts], spec=r_spec)
+    rest = [k for k in range(len(c.ops)) if k not in consts]
+    subs = [r_subs] + [c.subs[k] for k in rest]
+    ops = [r] + [c.ops[k] for k in rest]
+    return _Contraction(subs, c.out, ops, _index_product(subs, ops))
+
+
+def _einsum_p():
+    from .primitives.linear import einsum_p
+    return einsum_p

@@ -249,6 +249,69 @@ def test_sylvester_schur_forms_computed_once(monkeypatch):
     assert len(calls) == 2  # Schur forms of a and of b, once
 
 
+def logdet_plus_trace_inv(C):
+    def f(X):
+        M = X @ X.T + np.eye(len(C))
+        return lnp.linalg.slogdet(M)[1] + lnp.trace(lnp.linalg.inv(M) @ C)
+    return f
+
+
+def grad_logdet_plus_trace_inv(X, C):
+    W = np.linalg.inv(X @ X.T + np.eye(len(X)))
+    G = W - W @ C.T @ W
+    return (G + G.T) @ X
+
+
+@pytest.mark.parametrize("order", ["slogdet first", "inv first", "det"])
+def test_inverse_shared_between_rules_on_one_primal(monkeypatch, order):
+    calls = count_calls(monkeypatch, LA.inv_p, "impl")
+    X, C = rng_matrix(4), rng_matrix(4, seed=1)
+
+    def f(X):
+        M = X @ X.T
+        if order == "slogdet first":
+            return lnp.linalg.slogdet(M)[1] + lnp.trace(lnp.linalg.inv(M) @ C)
+        if order == "inv first":
+            return lnp.trace(lnp.linalg.inv(M) @ C) + lnp.linalg.slogdet(M)[1]
+        return lnp.linalg.det(M) * lnp.trace(lnp.linalg.inv(M) @ C)
+    for transform in (linad.grad(f), lambda X: linad.jvp(f, (X,), (C,))):
+        calls.clear()
+        transform(X)
+        assert len(calls) == 1
+    linad.testing.check_grads(f, (X,), order=2)
+
+
+def test_shared_inverse_gives_the_closed_form_gradient():
+    X, C = rng_matrix(5) / 5, rng_matrix(5, seed=1)
+    np.testing.assert_allclose(linad.grad(logdet_plus_trace_inv(C))(X),
+                               grad_logdet_plus_trace_inv(X, C), rtol=1e-10)
+
+
+def test_nothing_is_shared_across_calls():
+    C = rng_matrix(3, seed=1)
+    g = linad.grad(lambda X: lnp.linalg.slogdet(X)[1] + lnp.trace(lnp.linalg.inv(X) @ C))
+    X = rng_matrix(3)
+    g(X)
+    X[0, 1] += 1.0  # the same array, mutated: its old inverse must not be reused
+    W = np.linalg.inv(X)
+    np.testing.assert_allclose(g(X), W.T - W.T @ C.T @ W.T, rtol=1e-10)
+
+
+def test_sharing_outside_a_scope_computes_each_time():
+    from linad.sharing import shared, sharing_scope
+    a, count = np.eye(2), []
+
+    def compute():
+        count.append(1)
+        return len(count)
+    assert shared("k", a, compute) == 1 and shared("k", a, compute) == 2
+    with sharing_scope():
+        assert shared("k", a, compute) == 3 and shared("k", a, compute) == 3
+        assert shared("other kind", a, compute) == 4
+        assert shared("k", np.eye(2), compute) == 5  # an equal array is another key
+    assert shared("k", a, compute) == 6
+
+
 @pytest.mark.parametrize("which", ["solve", "triangular", "sylvester", "frechet"])
 def test_batched_application_of_linear_solves(which):
     a, b = rng_matrix(3, batch=(2,)), np.ones((2, 3, 2))

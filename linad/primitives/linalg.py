@@ -98,6 +98,7 @@ import scipy.linalg as sla
 from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, getitem, imag, mul,
                      neg, real, reduce_sum, reshape, sub, transpose, where)
+from ..sharing import shared
 from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
@@ -108,7 +109,7 @@ __all__ = [
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet",
     "concrete", "mT", "mH", "mm", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
-    "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "ein",
+    "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "ein", "inverse_of",
 ]
 
 
@@ -512,12 +513,36 @@ def inv(a: Any) -> Any:
     return bind(inv_p, a)
 
 
-defjvp(inv_p, lambda t, ans, a: neg(mm(mm(ans, t), ans)))
+def inverse_of(a: Any) -> Any:
+    """``inv(a)``, computed once per primal ``a`` while a transformation runs.
+
+    The rules of ``inv``, ``det`` and ``slogdet`` all need :math:`A^{-1}`;
+    ``slogdet(A)`` and ``inv(A)`` in one function then cost one inverse (see
+    :mod:`linad.sharing`).
+
+    Examples
+    --------
+    >>> inverse_of(np.diag([2.0, 4.0]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    return shared("inv", a, lambda: inv(a))
+
+
+def _inv_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    y = inverse_of(a)
+    if type(t) is Zero:
+        return y, Zero.like(y)
+    return y, neg(mm(mm(y, t), y))
+
+
+defjvp_full(inv_p, _inv_jvp)
 
 
 def _trace_inv_times(a: Any, t: Any) -> Any:
     """``tr(A^{-1} T)`` for each matrix of the stack."""
-    return ein("...ij,...ji->...", inv(a), t)
+    return ein("...ij,...ji->...", inverse_of(a), t)
 
 
 det_p = Primitive("det", np.linalg.det)

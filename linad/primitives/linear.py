@@ -359,20 +359,31 @@ def _matmul_plan(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> tuple:
     mid = tuple(size[c] for c in batch + free_a + free_b)
     inter = batch + free_a + free_b
     perm_out = tuple(inter.index(c) for c in out)
-    fix_a, steps_a = _rearrange(tuple(ia.index(c) for c in only_a), perm_a,
-                                (nb, na, nc) if batch else (na, nc), tuple(size[c] for c in ra))
-    fix_b, steps_b = _rearrange(tuple(ib.index(c) for c in only_b), perm_b,
-                                (nb, nc, nbb) if batch else (nc, nbb), tuple(size[c] for c in rb))
-    reshape_out = mid != ((nb, na, nbb) if batch else (na, nbb))
+    if contr:
+        product = np.matmul
+        shape_a = (nb, na, nc) if batch else (na, nc)
+        shape_b = (nb, nc, nbb) if batch else (nc, nbb)
+        product_shape = (nb, na, nbb) if batch else (na, nbb)
+    else:  # an outer (or elementwise) product: broadcasting, not a k=1 matmul
+        product = np.multiply
+        shape_a = tuple(size[c] for c in batch + free_a) + (1,) * len(free_b)
+        shape_b = tuple(size[c] for c in batch) + (1,) * len(free_a) + tuple(
+            size[c] for c in free_b)
+        product_shape = mid
+    fix_a, steps_a = _rearrange(tuple(ia.index(c) for c in only_a), perm_a, shape_a,
+                                tuple(size[c] for c in ra))
+    fix_b, steps_b = _rearrange(tuple(ib.index(c) for c in only_b), perm_b, shape_b,
+                                tuple(size[c] for c in rb))
+    reshape_out = mid != product_shape
     transpose_out = not _is_identity(perm_out)
     steps = steps_a + steps_b + reshape_out + transpose_out
     if not steps:
-        return np.matmul, 0  # already a (batched) matrix product
+        return product, 0  # already a (batched) matrix product
     if not reshape_out and not transpose_out:
-        return (lambda a, b: np.matmul(fix_a(a), fix_b(b))), steps
+        return (lambda a, b: product(fix_a(a), fix_b(b))), steps
     if not transpose_out:
-        return (lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid)), steps
-    return (lambda a, b: np.matmul(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)), steps
+        return (lambda a, b: product(fix_a(a), fix_b(b)).reshape(mid)), steps
+    return (lambda a, b: product(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)), steps
 
 
 def _unchanged(x):

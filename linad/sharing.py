@@ -1,0 +1,68 @@
+"""Primal computations shared between JVP rules during one transformation.
+
+Different primitives' JVP rules sometimes need the same expensive function of
+the same primal value: ``slogdet``'s rule needs ``inv(A)`` (for
+:math:`\\mathrm{tr}(A^{-1}\\dot A)`), and the user's own ``inv(A)`` computes it
+again.  Inside a *sharing scope* (opened by ``linearize`` and ``jvp`` around
+the traced function) such a value is computed once per primal object and
+reused.
+
+The cache is keyed by the identity of the primal object and holds a reference
+to it, so an id cannot be reused by another array while its entry exists; the
+scope ends when the transformation returns, so nothing is reused across calls
+(an input array mutated between two calls is never served a stale result).
+The scope is a :class:`contextvars.ContextVar`: each thread has its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any, Callable, Iterator
+
+__all__ = ["sharing_scope", "shared"]
+
+_cache: contextvars.ContextVar = contextvars.ContextVar("linad_shared", default=None)
+
+
+@contextlib.contextmanager
+def sharing_scope() -> Iterator[None]:
+    """Share values computed by :func:`shared` until the ``with`` block ends.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.eye(2)
+    >>> with sharing_scope():
+    ...     y1 = shared("inv", a, lambda: np.linalg.inv(a))
+    ...     y2 = shared("inv", a, lambda: np.linalg.inv(a))
+    >>> y1 is y2
+    True
+    """
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def shared(kind: str, x: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, the function ``kind`` of the primal ``x``, computed once per scope.
+
+    Outside a :func:`sharing_scope` this is just ``compute()``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shared("inv", np.eye(2), lambda: "computed")  # no scope: no sharing
+    'computed'
+    """
+    cache = _cache.get()
+    if cache is None:
+        return compute()
+    key = (kind, id(x))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is x:
+        return hit[1]
+    value = compute()
+    cache[key] = (x, value)  # holding x keeps its id from being reused in this scope
+    return value
