@@ -127,36 +127,37 @@ def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
 
 # ============================================================================ unary
 
-# Residuals are written with NumPy operators and ufuncs: on concrete primals they run as
-# plain NumPy; on traced primals (higher order) they dispatch to linad, so the same rule
-# serves both.  Only the operation on the tangent ``t`` must be a linear primitive.
-exp_p = unary_primitive("exp", np.exp, lambda t, ans, x: mul(t, ans))
-log_p = unary_primitive("log", np.log, lambda t, ans, x: div(t, x))
-sin_p = unary_primitive("sin", np.sin, lambda t, ans, x: mul(t, np.cos(x)))
-cos_p = unary_primitive("cos", np.cos, lambda t, ans, x: mul(t, -np.sin(x)))
-tanh_p = unary_primitive("tanh", np.tanh, lambda t, ans, x: mul(t, 1 - ans * ans))
-sqrt_p = unary_primitive("sqrt", np.sqrt, lambda t, ans, x: div(t, 2 * ans))
+# Rules are written with NumPy operators and ufuncs: on concrete values they run as plain
+# NumPy (forward mode: no dispatch at all); on traced values (a staged tangent, higher
+# order) they dispatch to linad, so the same rule serves both.  ``t * slope`` and
+# ``t / slope`` are the linear primitives mul and div applied to the tangent.
+exp_p = unary_primitive("exp", np.exp, lambda t, ans, x: t * ans)
+log_p = unary_primitive("log", np.log, lambda t, ans, x: t / x)
+sin_p = unary_primitive("sin", np.sin, lambda t, ans, x: t * np.cos(x))
+cos_p = unary_primitive("cos", np.cos, lambda t, ans, x: t * -np.sin(x))
+tanh_p = unary_primitive("tanh", np.tanh, lambda t, ans, x: t * (1 - ans * ans))
+sqrt_p = unary_primitive("sqrt", np.sqrt, lambda t, ans, x: t / (2 * ans))
 reciprocal_p = unary_primitive("reciprocal", np.reciprocal,
-                               lambda t, ans, x: mul(t, -(ans * ans)))
-exp2_p = unary_primitive("exp2", np.exp2, lambda t, ans, x: mul(t, ans * _LN2))
-expm1_p = unary_primitive("expm1", np.expm1, lambda t, ans, x: mul(t, ans + 1.0))
-log2_p = unary_primitive("log2", np.log2, lambda t, ans, x: div(t, x * _LN2))
-log10_p = unary_primitive("log10", np.log10, lambda t, ans, x: div(t, x * _LN10))
-log1p_p = unary_primitive("log1p", np.log1p, lambda t, ans, x: div(t, x + 1.0))
-cbrt_p = unary_primitive("cbrt", np.cbrt, lambda t, ans, x: div(t, 3.0 * (ans * ans)))
-tan_p = unary_primitive("tan", np.tan, lambda t, ans, x: mul(t, 1.0 + ans * ans))
+                               lambda t, ans, x: t * -(ans * ans))
+exp2_p = unary_primitive("exp2", np.exp2, lambda t, ans, x: t * (ans * _LN2))
+expm1_p = unary_primitive("expm1", np.expm1, lambda t, ans, x: t * (ans + 1.0))
+log2_p = unary_primitive("log2", np.log2, lambda t, ans, x: t / (x * _LN2))
+log10_p = unary_primitive("log10", np.log10, lambda t, ans, x: t / (x * _LN10))
+log1p_p = unary_primitive("log1p", np.log1p, lambda t, ans, x: t / (x + 1.0))
+cbrt_p = unary_primitive("cbrt", np.cbrt, lambda t, ans, x: t / (3.0 * (ans * ans)))
+tan_p = unary_primitive("tan", np.tan, lambda t, ans, x: t * (1.0 + ans * ans))
 arcsin_p = unary_primitive("arcsin", np.arcsin,
-                           lambda t, ans, x: div(t, np.sqrt(1.0 - x * x)))
+                           lambda t, ans, x: t / np.sqrt(1.0 - x * x))
 arccos_p = unary_primitive("arccos", np.arccos,
-                           lambda t, ans, x: div(t, -np.sqrt(1.0 - x * x)))
-arctan_p = unary_primitive("arctan", np.arctan, lambda t, ans, x: div(t, 1.0 + x * x))
-sinh_p = unary_primitive("sinh", np.sinh, lambda t, ans, x: mul(t, np.cosh(x)))
-cosh_p = unary_primitive("cosh", np.cosh, lambda t, ans, x: mul(t, np.sinh(x)))
+                           lambda t, ans, x: t / (-np.sqrt(1.0 - x * x)))
+arctan_p = unary_primitive("arctan", np.arctan, lambda t, ans, x: t / (1.0 + x * x))
+sinh_p = unary_primitive("sinh", np.sinh, lambda t, ans, x: t * np.cosh(x))
+cosh_p = unary_primitive("cosh", np.cosh, lambda t, ans, x: t * np.sinh(x))
 arcsinh_p = unary_primitive("arcsinh", np.arcsinh,
-                            lambda t, ans, x: div(t, np.sqrt(x * x + 1.0)))
+                            lambda t, ans, x: t / np.sqrt(x * x + 1.0))
 arccosh_p = unary_primitive("arccosh", np.arccosh,
-                            lambda t, ans, x: div(t, np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
-arctanh_p = unary_primitive("arctanh", np.arctanh, lambda t, ans, x: div(t, 1.0 - x * x))
+                            lambda t, ans, x: t / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
+arctanh_p = unary_primitive("arctanh", np.arctanh, lambda t, ans, x: t / (1.0 - x * x))
 
 def exp(x: Any) -> Any:
     """``exp_p`` applied to ``x``."""
