@@ -71,15 +71,7 @@ class JVPTrace(Trace):
             raise _in_rule_of(err, prim) from None
         if prim.multiple_results:
             return [self._wrap(p, t) for p, t in zip(out, t_out)]
-        if type(t_out) is Zero:
-            return out
-        try:
-            kind = out.dtype.kind
-        except AttributeError:  # a Python scalar
-            kind = dtype_of(out).kind
-        if kind != "f" and kind != "c":
-            return out
-        return JVPTracer(self, out, t_out)
+        return self._wrap(out, t_out)
 
     def _wrap(self, primal: Any, tangent: Any) -> Any:
         """A tracer for a nonzero tangent of a float or complex primal; else the primal."""

@@ -67,6 +67,18 @@ class Case:
 
 # ----------------------------------------------------------------------------- strategies
 
+def fd_jacobian(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian of ``f`` at ``x``, of shape ``out.shape + x.shape``."""
+    x = np.asarray(x, float)
+    cols = []
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = eps
+        e = e.reshape(x.shape)
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
+    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
+
+
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
     """Array shapes (scalars and 0-d included when ``min_dims == 0``)."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,

@@ -7,22 +7,12 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import linad
+from systematic import fd_jacobian
 from linad.program import LinearProgram
 
 rng = np.random.default_rng(5)
 
 
-def fd_jacobian(f, x, eps=1e-6):
-    """Central-difference Jacobian of f at x, shape out.shape + x.shape."""
-    x = np.asarray(x, float)
-    cols = []
-    for k in range(x.size):
-        e = np.zeros(x.size)
-        e[k] = eps
-        e = e.reshape(x.shape)
-        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
-    out_shape = np.shape(f(x))
-    return np.stack(cols, axis=-1).reshape(out_shape + x.shape)
 
 
 FUNCTIONS = {

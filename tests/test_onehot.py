@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import linad
+from systematic import fd_jacobian
 from linad.onehot import MAX_TERMS, OneHotBatch, identity_basis
 
 rng = np.random.default_rng(11)
@@ -38,14 +39,6 @@ def closed_form_XtX(X):
     return np.einsum("iq,pj->ijpq", eye, X) + np.einsum("pi,jq->ijpq", X, eye)
 
 
-def fd_jacobian(f, x, eps=1e-6):
-    cols = []
-    for k in range(x.size):
-        e = np.zeros(x.size)
-        e[k] = eps
-        e = e.reshape(x.shape)
-        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
-    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
 
 
 def batched_both_ways(lmap):
