@@ -324,25 +324,33 @@ def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarr
 
 @functools.lru_cache(maxsize=4096)
 def _pair_plan(spec: str, sa: tuple, sb: tuple):
-    """A BLAS plan (sum, transpose, reshape, matmul) for a two-operand contraction.
+    """A BLAS plan for a two-operand contraction: ``plan(a, b)`` on ndarrays.
 
-    Of the two operand orders, the one needing fewer rearrangement steps is used
-    (``ct @ B.T`` rather than ``(B @ ct.T).T``).
+    The plan is one generated function (sums over indices only one operand
+    carries, transposes and reshapes to matrix form, one ``matmul`` — or a
+    broadcast ``multiply`` when nothing is summed — and the output's reshape and
+    transpose), with only the steps needed.  Of the two operand orders, the one
+    with fewer steps is used (``ct @ B.T`` rather than ``(B @ ct.T).T``).
     """
     (ia, ib), out = _parse(spec)
     if len(set(ia)) < len(ia) or len(set(ib)) < len(ib):
         return lambda a, b: np.einsum(spec, a, b, optimize=True)
-    plan, cost = _matmul_plan(ia, ib, out, sa, sb)
+    expr, cost = _matmul_expr(ia, ib, out, sa, sb, "a", "b")
     if cost:
-        swapped, swapped_cost = _matmul_plan(ib, ia, out, sb, sa)
+        swapped, swapped_cost = _matmul_expr(ib, ia, out, sb, sa, "b", "a")
         if swapped_cost < cost:
-            return lambda a, b: swapped(b, a)
-    return plan
+            expr = swapped
+    if expr in ("matmul(a, b)", "multiply(a, b)"):
+        return getattr(np, expr.split("(")[0])  # nothing to rearrange
+    namespace = {"matmul": np.matmul, "multiply": np.multiply}
+    exec(f"def plan(a, b):\n    return {expr}\n", namespace)  # noqa: S102 - built from ints
+    return namespace["plan"]
 
 
-def _matmul_plan(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> tuple:
-    """``(plan, steps)``: ``plan(a, b)`` contracts with one ``matmul(a', b')``; ``steps``
-    counts the sums, transposes and reshapes around it."""
+def _matmul_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple, name_a: str,
+                 name_b: str) -> tuple[str, int]:
+    """``(expression, steps)``: the contraction ``ia,ib->out`` as one ``matmul`` of the
+    operands called ``name_a`` and ``name_b``, and how many rearrangements it needs."""
     size = dict(zip(ia, sa))
     size.update(zip(ib, sb))
     only_a = [c for c in ia if c not in ib and c not in out]
@@ -353,67 +361,52 @@ def _matmul_plan(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> tuple:
     free_b = [c for c in out if c in ib and c not in ia]
     ra = [c for c in ia if c not in only_a]
     rb = [c for c in ib if c not in only_b]
-    perm_a = tuple(ra.index(c) for c in batch + free_a + contr)
-    perm_b = tuple(rb.index(c) for c in batch + contr + free_b)
     nb, na, nbb, nc = (math.prod(size[c] for c in group) for group in (batch, free_a, free_b, contr))
     mid = tuple(size[c] for c in batch + free_a + free_b)
-    inter = batch + free_a + free_b
-    perm_out = tuple(inter.index(c) for c in out)
     if contr:
-        product = np.matmul
+        product = "matmul"
         shape_a = (nb, na, nc) if batch else (na, nc)
         shape_b = (nb, nc, nbb) if batch else (nc, nbb)
         product_shape = (nb, na, nbb) if batch else (na, nbb)
     else:  # an outer (or elementwise) product: broadcasting, not a k=1 matmul
-        product = np.multiply
+        product = "multiply"
         shape_a = tuple(size[c] for c in batch + free_a) + (1,) * len(free_b)
         shape_b = tuple(size[c] for c in batch) + (1,) * len(free_a) + tuple(
             size[c] for c in free_b)
         product_shape = mid
-    fix_a, steps_a = _rearrange(tuple(ia.index(c) for c in only_a), perm_a, shape_a,
-                                tuple(size[c] for c in ra))
-    fix_b, steps_b = _rearrange(tuple(ib.index(c) for c in only_b), perm_b, shape_b,
-                                tuple(size[c] for c in rb))
-    reshape_out = mid != product_shape
-    transpose_out = not _is_identity(perm_out)
-    steps = steps_a + steps_b + reshape_out + transpose_out
-    if not steps:
-        return product, 0  # already a (batched) matrix product
-    if not reshape_out and not transpose_out:
-        return (lambda a, b: product(fix_a(a), fix_b(b))), steps
-    if not transpose_out:
-        return (lambda a, b: product(fix_a(a), fix_b(b)).reshape(mid)), steps
-    return (lambda a, b: product(fix_a(a), fix_b(b)).reshape(mid).transpose(perm_out)), steps
-
-
-def _unchanged(x):
-    return x
+    ea, steps_a = _rearranged(name_a, tuple(ia.index(c) for c in only_a),
+                              tuple(ra.index(c) for c in batch + free_a + contr), shape_a,
+                              tuple(size[c] for c in ra))
+    eb, steps_b = _rearranged(name_b, tuple(ib.index(c) for c in only_b),
+                              tuple(rb.index(c) for c in batch + contr + free_b), shape_b,
+                              tuple(size[c] for c in rb))
+    expr = f"{product}({ea}, {eb})"
+    steps = steps_a + steps_b
+    if mid != product_shape:
+        expr, steps = f"{expr}.reshape({mid})", steps + 1
+    inter = batch + free_a + free_b
+    perm_out = tuple(inter.index(c) for c in out)
+    if not _is_identity(perm_out):
+        expr, steps = f"{expr}.transpose({perm_out})", steps + 1
+    return expr, steps
 
 
 def _is_identity(perm: tuple) -> bool:
     return perm == tuple(range(len(perm)))
 
 
-def _rearrange(sum_axes: tuple, perm: tuple, shape: tuple, summed_shape: tuple) -> tuple:
-    """``(fn, steps)``: ``fn`` brings one operand of a pair plan to its matrix shape with
-    only the steps needed (``x`` is an ndarray: its methods, not NumPy's wrappers)."""
-    steps = []
+def _rearranged(name: str, sum_axes: tuple, perm: tuple, shape: tuple,
+                summed_shape: tuple) -> tuple[str, int]:
+    """The expression bringing one operand to its matrix shape, and its number of steps
+    (ndarray methods, not NumPy's Python wrappers)."""
+    expr, steps = name, 0
     if sum_axes:
-        steps.append(lambda x: x.sum(axis=sum_axes))
+        expr, steps = f"{expr}.sum(axis={sum_axes})", steps + 1
     if not _is_identity(perm):
-        steps.append(lambda x: x.transpose(perm))
+        expr, steps = f"{expr}.transpose({perm})", steps + 1
     if tuple(summed_shape[i] for i in perm) != shape:
-        steps.append(lambda x: x.reshape(shape))
-    if not steps:
-        return _unchanged, 0
-    if len(steps) == 1:
-        return steps[0], 1
-
-    def run(x):
-        for step in steps:
-            x = step(x)
-        return x
-    return run, len(steps)
+        expr, steps = f"{expr}.reshape({shape})", steps + 1
+    return expr, steps
 
 
 def _einsum_shape(*avals, spec):
@@ -431,10 +424,14 @@ def _einsum_out_shape(spec: str, shapes: tuple) -> tuple:
 
 
 def _einsum_transpose(ct, *operands, spec):
-    k = next(i for i, x in enumerate(operands) if is_linear_arg(x))
+    if len(operands) == 2:  # the common case: one residual, one linear operand
+        k = 0 if type(operands[0]) is Var else 1
+        new_ops = [operands[1 - k], ct]
+    else:
+        k = next(i for i, x in enumerate(operands) if type(x) is Var)
+        new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
     target = operands[k]
-    new_spec, extras = _transpose_plan(spec, k, tuple(target.shape))
-    new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
+    new_spec, extras = _transpose_plan(spec, k, target.shape)
     if extras:
         real_dt = np.empty((), dtype_of(ct)).real.dtype
         new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else _ones_vector(n, real_dt)
