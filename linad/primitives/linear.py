@@ -238,8 +238,8 @@ def _einsum_impl(*ops, spec: str):
         a, b = ops
         if type(a) is not np.ndarray or type(b) is not np.ndarray:
             a, b = np.asarray(a), np.asarray(b)
-        if _is_broadcast_view(a) or _is_broadcast_view(b):
-            return _einsum_broadcast_aware(spec, a, b)
+        if (0 in a.strides and a.size > 1) or (0 in b.strides and b.size > 1):
+            return _einsum_broadcast_aware(spec, a, b)  # an operand repeats along some axis
         return _pair_plan(spec, a.shape, b.shape)(a, b)
     if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
         return _einsum_without_ones(spec, ops)
@@ -275,11 +275,6 @@ def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
         size.update(zip(sub, np.shape(x)))
     r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
     return np.broadcast_to(r, tuple(size[c] for c in out))
-
-
-def _is_broadcast_view(x) -> bool:
-    """True for an array that repeats along some axis (a zero stride, e.g. broadcast_to)."""
-    return 0 in x.strides and x.size > 1
 
 
 def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
