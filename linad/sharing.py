@@ -5,7 +5,9 @@ the same primal value: ``slogdet``'s rule needs ``inv(A)`` (for
 :math:`\\mathrm{tr}(A^{-1}\\dot A)`), and the user's own ``inv(A)`` computes it
 again.  Inside a *sharing scope* (opened by ``linearize`` and ``jvp`` around
 the traced function) such a value is computed once per primal object and
-reused.
+reused.  For a single matrix the rules of ``inv``, ``det`` and ``slogdet``
+share its LU factor too (kind ``"lu"``): the factor gives the value of each
+and the inverse, so ``slogdet(A)`` and ``inv(A)`` cost one factorisation.
 
 The cache is keyed by the identity of the primal object and holds a reference
 to it, so an id cannot be reused by another array while its entry exists; the

@@ -262,9 +262,24 @@ def grad_logdet_plus_trace_inv(X, C):
     return (G + G.T) @ X
 
 
+def count_factorisations(monkeypatch) -> list:
+    """Record every factorisation: LU (``getrf``) and NumPy's inv, det and slogdet."""
+    calls = count_calls(monkeypatch, sla, "lu_factor")
+    for prim in (LA.inv_p, LA.det_p, LA.slogdet_p):
+        monkeypatch.setattr(prim, "impl", _recording(prim.impl, calls))
+    return calls
+
+
+def _recording(fn, calls: list):
+    def recorded(*args, **kwargs):
+        calls.append(1)
+        return fn(*args, **kwargs)
+    return recorded
+
+
 @pytest.mark.parametrize("order", ["slogdet first", "inv first", "det"])
-def test_inverse_shared_between_rules_on_one_primal(monkeypatch, order):
-    calls = count_calls(monkeypatch, LA.inv_p, "impl")
+def test_one_factorisation_shared_between_rules_on_one_primal(monkeypatch, order):
+    calls = count_factorisations(monkeypatch)
     X, C = rng_matrix(4), rng_matrix(4, seed=1)
 
     def f(X):
@@ -277,8 +292,64 @@ def test_inverse_shared_between_rules_on_one_primal(monkeypatch, order):
     for transform in (linad.grad(f), lambda X: linad.jvp(f, (X,), (C,))):
         calls.clear()
         transform(X)
-        assert len(calls) == 1
+        assert len(calls) == 1  # one LU factor gives the value, the inverse and the (s)logdet
     linad.testing.check_grads(f, (X,), order=2)
+
+
+@pytest.mark.parametrize("order", ["slogdet first", "inv first", "det"])
+def test_inverse_shared_between_rules_on_a_stack(monkeypatch, order):
+    calls = count_calls(monkeypatch, LA.inv_p, "impl")
+    X, C = rng_matrix(4)[None] * np.array([1.0, 0.5])[:, None, None], rng_matrix(4, seed=1)
+
+    def f(X):
+        M = X @ lnp.swapaxes(X, -1, -2)
+        tr = lnp.trace(lnp.linalg.inv(M) @ C, axis1=-2, axis2=-1)
+        if order == "slogdet first":
+            return (lnp.linalg.slogdet(M)[1] + tr).sum()
+        if order == "inv first":
+            return (tr + lnp.linalg.slogdet(M)[1]).sum()
+        return (lnp.linalg.det(M) * tr).sum()
+    for transform in (linad.grad(f), lambda X: linad.jvp(f, (X,), (np.ones_like(X),))):
+        calls.clear()
+        transform(X)
+        assert len(calls) == 1  # a stack keeps NumPy's batched inverse, computed once
+    linad.testing.check_grads(f, (X,), order=2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("name", ["inv", "det", "slogdet"])
+def test_values_from_the_shared_factor_match_numpy(name, dtype):
+    """Under a transformation the values come from the shared LU factor: NumPy's values
+    (to rounding), dtypes and types."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((5, 5))
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal((5, 5))
+    a = a.astype(dtype)
+    a[[0, 1]] = a[[1, 0]]  # a row swap: the pivots' parity matters
+    fn = getattr(lnp.linalg, name)
+    want = getattr(np.linalg, name)(a)
+    got, _ = linad.jvp(fn, (a,), (np.ones_like(a),))
+    tol = 1e-5 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-12
+    for g, w in zip(np.atleast_1d(got) if name != "slogdet" else got,
+                    np.atleast_1d(want) if name != "slogdet" else want):
+        assert np.asarray(g).dtype == np.asarray(w).dtype
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_derivatives_through_the_shared_factor(dtype):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((4, 4)) + 4 * np.eye(4)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal((4, 4))
+    a = a.astype(dtype)
+    tol = 1e-2 if dtype == np.float32 else 1e-6
+
+    def f(a):
+        sign, logdet = lnp.linalg.slogdet(a)
+        return lnp.linalg.inv(a) * logdet + lnp.linalg.det(a) * sign
+    linad.testing.check_grads(f, (a,), order=1, rtol=tol, atol=tol)
 
 
 def test_shared_inverse_gives_the_closed_form_gradient():

@@ -99,7 +99,7 @@ from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_a
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, getitem, imag, mul,
                      neg, real, reduce_sum, reshape, sub, transpose, where)
 from ..sharing import shared
-from .rules import defjvp, defjvp_full, deflinear
+from .rules import defjvp, defjvp_full, deflinear, fit_like
 
 __all__ = [
     "matmul_same_batch", "LUFactor", "SchurPair", "MATRIX_FUNCTIONS",
@@ -110,6 +110,7 @@ __all__ = [
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet",
     "concrete", "mT", "mH", "mm", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
     "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "ein", "inverse_of",
+    "shared_lu",
 ]
 
 
@@ -453,8 +454,69 @@ class LUFactor:
                                                        check_finite=False), batch, lu, piv, b)
         return np.asarray(x).astype(np.result_type(self.lu, b), copy=False)
 
+    def inverse(self) -> np.ndarray:
+        """``A^{-1}``: the factor solved against the identity.
+
+        Examples
+        --------
+        >>> LUFactor.of(np.diag([2.0, 4.0])).inverse()
+        array([[0.5 , 0.  ],
+               [0.  , 0.25]])
+        """
+        eye = np.eye(self.lu.shape[-1], dtype=self.lu.dtype)
+        return self.solve(np.broadcast_to(eye, self.lu.shape), 0)
+
+    def slogdet(self) -> tuple:
+        """``(sign, log|det A|)`` from the diagonal of ``U`` and the parity of the pivots,
+        as :func:`numpy.linalg.slogdet` computes them.
+
+        Examples
+        --------
+        >>> sign, logdet = LUFactor.of(np.array([[0.0, 2.0], [3.0, 0.0]])).slogdet()
+        >>> float(sign), round(float(np.exp(logdet)), 12)
+        (-1.0, 6.0)
+        """
+        d = np.diagonal(self.lu, axis1=-2, axis2=-1)
+        swaps = np.count_nonzero(self.piv != np.arange(self.piv.shape[-1]), axis=-1)
+        absd = np.abs(d)
+        units = d / absd if d.dtype.kind == "c" else np.sign(d)
+        sign = np.prod(units, axis=-1) * np.where(swaps % 2, -1, 1).astype(d.dtype)
+        return sign, np.sum(np.log(absd), axis=-1)
+
+    def det(self) -> Any:
+        """``det A`` as NumPy computes it from the factor: ``sign * exp(log|det A|)``.
+
+        Examples
+        --------
+        >>> round(float(LUFactor.of(np.array([[0.0, 2.0], [3.0, 0.0]])).det()), 12)
+        -6.0
+        """
+        sign, logdet = self.slogdet()
+        return sign * np.exp(logdet)
+
     def __repr__(self) -> str:
         return f"LU<{format_aval(self.lu.shape, self.lu.dtype)}>"
+
+
+def shared_lu(a: Any) -> LUFactor | None:
+    """The LU factor of the primal matrix ``a``, made once per transformation (see
+    :mod:`linad.sharing`) and shared by the rules of ``inv``, ``det`` and ``slogdet``.
+
+    Only a single square float or complex matrix (a NumPy array) is factored
+    here; for stacks (NumPy's batched routines loop in C, the factor in Python),
+    other dtypes and traced values the rules keep their own primitives (None).
+
+    Examples
+    --------
+    >>> shared_lu(np.diag([2.0, 4.0])).slogdet()[1] == np.log(8.0)
+    np.True_
+    >>> shared_lu(np.ones((2, 3, 3))) is None
+    True
+    """
+    if (type(a) is not np.ndarray or a.ndim != 2 or a.shape[0] != a.shape[1]
+            or a.shape[0] == 0 or a.dtype.char not in "fdFD"):
+        return None
+    return shared("lu", a, lambda: LUFactor.of(a))
 
 
 solve_p = Primitive("solve", lambda a, b, *, trans, factor: factor.solve(b, trans))
@@ -518,7 +580,8 @@ def inverse_of(a: Any) -> Any:
 
     The rules of ``inv``, ``det`` and ``slogdet`` all need :math:`A^{-1}`;
     ``slogdet(A)`` and ``inv(A)`` in one function then cost one inverse (see
-    :mod:`linad.sharing`).
+    :mod:`linad.sharing`), made from the LU factor of :func:`shared_lu` when
+    there is one.
 
     Examples
     --------
@@ -526,7 +589,13 @@ def inverse_of(a: Any) -> Any:
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
-    return shared("inv", a, lambda: inv(a))
+    return shared("inv", a, lambda: _inverse(a))
+
+
+def _inverse(a: Any) -> Any:
+    """``inv(a)``, from the shared LU factor when there is one."""
+    lu = shared_lu(a)
+    return inv(a) if lu is None else lu.inverse()
 
 
 def _inv_jvp(primals, tangents):
@@ -553,7 +622,16 @@ def det(a: Any) -> Any:
     return bind(det_p, a)
 
 
-defjvp(det_p, lambda t, ans, a: mul(ans, _trace_inv_times(a, t)))
+def _det_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    lu = None if type(t) is Zero else shared_lu(a)
+    ans = bind(det_p, a) if lu is None else lu.det()
+    if type(t) is Zero:
+        return ans, Zero.like(ans)
+    return ans, fit_like(mul(ans, _trace_inv_times(a, t)), ans)
+
+
+defjvp_full(det_p, _det_jvp)
 
 
 def _slogdet_impl(a):
@@ -571,7 +649,8 @@ def slogdet(a: Any) -> list:
 
 def _slogdet_jvp(primals, tangents):
     (a,), (t,) = primals, tangents
-    sign, logdet = bind(slogdet_p, a)
+    lu = None if type(t) is Zero else shared_lu(a)
+    sign, logdet = bind(slogdet_p, a) if lu is None else lu.slogdet()
     if type(t) is Zero:
         return [sign, logdet], [Zero.like(sign), Zero.like(logdet)]
     g = _trace_inv_times(a, t)
