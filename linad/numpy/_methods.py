@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..core import Tracer
+from ..primitives import linear as L
 from . import _core as C
 
 
@@ -55,13 +58,44 @@ def _getitem(self, idx):
     return index(self, idx)
 
 
+#: Operands that are constants to every trace (no tracer inside, no conversion needed).
+_CONSTANTS = (np.ndarray, np.generic, int, float, complex)
+
+
+def _with_constant(prim, general, reflected: bool = False):
+    """An arithmetic operator: with a constant operand it goes straight to the tracer's own
+    trace (the one ``bind`` would pick, since a constant has no trace); any other operand
+    takes the general path ``general(self, other)`` (``general(other, self)`` if reflected)."""
+    if reflected:
+        def method(self, other):
+            if isinstance(other, _CONSTANTS):
+                return self._trace.process_primitive(prim, (other, self), {})
+            return general(other, self)
+    else:
+        def method(self, other):
+            if isinstance(other, _CONSTANTS):
+                return self._trace.process_primitive(prim, (self, other), {})
+            return general(self, other)
+    return method
+
+
+def _matmul(self, other):
+    """``self @ other``: a 2-D tracer times a 2-D constant records the product directly."""
+    if (type(other) is np.ndarray and other.ndim == 2 and len(self.shape) == 2
+            and self.shape[1] == other.shape[0]):
+        return self._trace.process_primitive(L.einsum_p, (self, other), {"spec": "ij,jk->ik"})
+    return C.matmul(self, other)
+
+
 _METHODS = {
-    "__add__": C.add, "__radd__": _swap(C.add),
-    "__sub__": C.subtract, "__rsub__": _swap(C.subtract),
-    "__mul__": C.multiply, "__rmul__": _swap(C.multiply),
-    "__truediv__": C.divide, "__rtruediv__": _swap(C.divide),
+    "__add__": _with_constant(L.add_p, C.add), "__radd__": _with_constant(L.add_p, C.add, True),
+    "__sub__": _with_constant(L.sub_p, C.subtract),
+    "__rsub__": _with_constant(L.sub_p, C.subtract, True),
+    "__mul__": _with_constant(L.mul_p, C.multiply),
+    "__rmul__": _with_constant(L.mul_p, C.multiply, True),
+    "__truediv__": _with_constant(L.div_p, C.divide), "__rtruediv__": _swap(C.divide),
     "__pow__": C.power, "__rpow__": _swap(C.power),
-    "__matmul__": C.matmul, "__rmatmul__": _swap(C.matmul),
+    "__matmul__": _matmul, "__rmatmul__": _swap(C.matmul),
     "__neg__": C.negative, "__pos__": C.positive,
     "__lt__": C.less, "__le__": C.less_equal, "__gt__": C.greater, "__ge__": C.greater_equal,
     "__eq__": C.equal, "__ne__": C.not_equal,
