@@ -66,7 +66,9 @@ def _document(fn: Callable, name: str, summary: str, args: str, expected: str,
 def _unary(np_fn: Callable, prim: Primitive, jvp: str, x: str, expected: str,
            note: str = "") -> Callable:
     def fn(x: Any) -> Any:
-        return bind(prim, x if isinstance(x, Tracer) else _asarray_if_needed(x))
+        if isinstance(x, Tracer):  # its trace is the one bind would pick
+            return x._trace.process_primitive(prim, (x,), {})
+        return bind(prim, _asarray_if_needed(x))
     implements(np_fn)(fn)
     return _document(fn, np_fn.__name__, f"Elementwise ``np.{np_fn.__name__}``; "
                      f"JVP :math:`{jvp}`{note}.", x, expected)
