@@ -190,7 +190,7 @@ def div(x: Any, y: Any) -> Any:
 
 def _mul_transpose(ct, x, y):
     if type(x) is Var:
-        return [unbroadcast(mul(ct, y), x), None]
+        return [unbroadcast(ct * y, x), None]  # mul: plain NumPy on concrete cotangents
     return [None, unbroadcast(mul(x, ct), y)]
 
 
@@ -432,7 +432,7 @@ def _einsum_transpose(ct, *operands, spec):
         new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else _ones_vector(n, real_dt)
                     for kind, n in extras]
     cts = [None] * len(operands)
-    cts[k] = fit_dtype(einsum(new_spec, *new_ops), target.dtype)
+    cts[k] = fit_dtype(bind(einsum_p, *new_ops, spec=new_spec), target.dtype)
     return cts
 
 
