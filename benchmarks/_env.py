@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["THREAD_VARS", "pin_environment", "pin_affinity", "limit_loaded_pools"]
+__all__ = ["THREAD_VARS", "pin_environment", "pin_affinity", "limit_loaded_pools",
+           "fix_allocator"]
 
 #: Variables read by the BLAS/OpenMP runtimes that NumPy, SciPy and PyTorch use.
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -59,6 +60,33 @@ def limit_loaded_pools() -> str:
         return "threadpoolctl not installed"
     threadpool_limits(1)
     return "threadpoolctl: limited to 1 thread"
+
+
+#: glibc ``mallopt`` parameters and the values the suite fixes them to.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD = 32 * 1024 * 1024
+_TRIM_THRESHOLD = 128 * 1024 * 1024
+
+
+def fix_allocator() -> str:
+    """Fix glibc's mmap and trim thresholds, so timings do not depend on allocation history.
+
+    By default glibc serves blocks above a *dynamic* threshold with fresh
+    ``mmap`` pages (page faults on every use) and raises the threshold when such
+    a block is freed, so whether a 300 KB array costs page faults depends on
+    which backend happened to free a large block before.  Fixed thresholds
+    (32 MiB, as a long-running process reaches anyway) serve every backend alike
+    from the heap.  Returns what was done (nothing off glibc).
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        ok = (libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+              and libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
+    except (OSError, AttributeError):
+        return "allocator: default (not glibc)"
+    return ("allocator: glibc mmap threshold 32 MiB, trim threshold 128 MiB (fixed)" if ok
+            else "allocator: default (mallopt refused)")
 
 
 def numpy_already_loaded() -> bool:

@@ -56,6 +56,7 @@ def render(data: dict) -> str:
              f"{data['config']['repeats']} interleaved repeats): {m['cpu']}, "
              f"{m['logical_cpus']} logical CPUs, pinned to core {m['pinned_core']}; Python "
              f"{m['python']}, NumPy {m['numpy']}, SciPy {m['scipy']}; BLAS: {blas_txt}; "
+             f"{m.get('allocator', 'allocator: default')}; "
              f"peers: {peers}; load average at the start {m.get('load_average')}.", "",
              "#### Targets", "", "| workload | target | value | limit | status |",
              "|---|---|---:|---:|---|"]

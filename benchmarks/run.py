@@ -45,6 +45,9 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
     p.add_argument("--no-peers", action="store_true",
                    help="measure only hand-written NumPy and linad")
     p.add_argument("--repeats", type=int, default=None, help="timed repeats per measurement")
+    p.add_argument("--default-malloc", action="store_true",
+                   help="leave glibc's dynamic mmap threshold (default: fixed, so timings do not "
+                        "depend on which backend freed a large block before)")
     p.add_argument("--cpu", type=int, default=None,
                    help="core to pin the process to (default: the first allowed core)")
     p.add_argument("--json", default=DEFAULT_JSON, metavar="PATH",
@@ -148,11 +151,13 @@ def results_json(results: list, meta: dict, cfg) -> dict:
 def main(argv: list | None = None) -> int:
     args = parse_args(argv)
     names = select(args.only)
-    from ._env import limit_loaded_pools, numpy_already_loaded, pin_affinity, pin_environment
+    from ._env import (fix_allocator, limit_loaded_pools, numpy_already_loaded, pin_affinity,
+                       pin_environment)
     late = numpy_already_loaded()
     pin_environment()
     core = pin_affinity(args.cpu)
     pools = limit_loaded_pools()  # also covers libraries loaded before the variables were set
+    allocator = "allocator: default (--default-malloc)" if args.default_malloc else fix_allocator()
     from .harness import Config, format_targets
     from .peers import load_peers
     cfg = Config.quick() if args.quick else Config.full()
@@ -162,6 +167,7 @@ def main(argv: list | None = None) -> int:
     meta = machine_info(peers, core)
     meta["numpy_loaded_before_pinning"] = late
     meta["threadpools"] = pools
+    meta["allocator"] = allocator
     print(f"linad benchmarks ({cfg.mode}): {meta['cpu']}, pinned to core {core}, "
           f"numpy {meta['numpy']}; peers: "
           + (", ".join(f"{k} {v}" for k, v in peers.versions.items()) or "none")
