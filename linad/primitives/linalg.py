@@ -148,18 +148,29 @@ def concrete(x: Any) -> np.ndarray:
 
 
 def ein(spec: str, *ops: Any) -> Any:
-    """``einsum`` where ``...`` stands for leading batch axes of equal sizes."""
+    """``einsum`` where ``...`` stands for leading batch axes of equal sizes.
+
+    Examples
+    --------
+    >>> ein("...ij,...ji->...", np.ones((2, 3, 3)), np.ones((2, 3, 3)))
+    array([9., 9.])
+    """
+    return einsum(_batch_spec(spec, tuple(_ndim(o) for o in ops)), *ops)
+
+
+@functools.lru_cache(maxsize=512)
+def _batch_spec(spec: str, ndims: tuple) -> str:
+    """``spec`` with ``...`` replaced by batch letters, for operands of ranks ``ndims``."""
     lhs, out = spec.split("->")
     subs = lhs.split(",")
-    nb = max((_ndim(o) - len(s) + 3 for s, o in zip(subs, ops) if "..." in s), default=0)
+    nb = max((nd - len(s) + 3 for s, nd in zip(subs, ndims) if "..." in s), default=0)
     letters = _BATCH_LETTERS[:nb]
     full = []
-    for s, o in zip(subs, ops):
+    for s, nd in zip(subs, ndims):
         if "..." in s:
-            k = _ndim(o) - len(s) + 3
-            s = s.replace("...", letters[nb - k:])
+            s = s.replace("...", letters[nb - (nd - len(s) + 3):])
         full.append(s)
-    return einsum(",".join(full) + "->" + out.replace("...", letters), *ops)
+    return ",".join(full) + "->" + out.replace("...", letters)
 
 
 def matmul_same_batch(a: Any, b: Any) -> Any:
