@@ -282,7 +282,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
         if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
             transposed[id(eqn.out)] = (eqn.inputs[0], eqn.params["axes"])
         elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
-            coarse = _coarse_key(eqn)
+            coarse = _coarse_key(eqn, transposed)
             if coarse not in unkeyed and coarse not in first:
                 unkeyed[coarse] = eqn  # keys are computed only when a coarse key repeats
                 new_eqns.append(eqn)
@@ -339,18 +339,24 @@ def _constants_repeat(eqns: list, einsum_p) -> bool:
     return False
 
 
-def _coarse_key(eqn: Equation) -> tuple:
+def _coarse_key(eqn: Equation, transposed: dict | None = None) -> tuple:
     """Equal for any two einsums with equal :func:`_contraction_key` (cheap to compute):
-    the identities of the constant arrays they read, and the number of operands."""
-    ids = [len(eqn.inputs)]
+    the number of operands and of output axes, the identities of the constant arrays
+    they read and, given ``transposed`` (see :func:`share_einsums`), of the variables
+    they read (a transposed variable counts as its source)."""
+    ids = []
     for x in eqn.inputs:
         if type(x) is np.ndarray:
             base = x.base
             ids.append(id(x) if base is None else id(base))
         elif type(x) is not Var:
             ids.append(0)
+        elif transposed is not None:
+            src = transposed.get(id(x))
+            ids.append(id(x) if src is None else id(src[0]))
     ids.sort()
-    return ("coarse",) + tuple(ids)
+    spec = eqn.params["spec"]
+    return (len(eqn.inputs), len(spec) - spec.index(">")) + tuple(ids)
 
 
 def _substitute(eqn: Equation, renamed: dict) -> Equation:

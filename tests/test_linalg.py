@@ -226,7 +226,7 @@ def count_calls(monkeypatch, module, name):
 
 
 def test_solve_factors_once_for_value_tangents_and_cotangents(monkeypatch):
-    calls = count_calls(monkeypatch, sla, "lu_factor")
+    calls = count_calls(monkeypatch, LA, "_getrf")
     a, b = rng_matrix(3), np.ones((3, 2))
     out, f_lin = linad.linearize(lnp.linalg.solve, a, b)
     f_lin(np.eye(3), np.ones((3, 2)))
@@ -262,9 +262,42 @@ def grad_logdet_plus_trace_inv(X, C):
     return (G + G.T) @ X
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("batch", [(), (2,), (2, 3)])
+def test_lu_factor_inverse_and_logdet_equal_numpy(dtype, batch):
+    a = rng_matrix(5, seed=3, dtype=dtype, batch=batch)
+    a[..., 0, :] *= -1  # pivots and signs away from the identity's
+    before = a.copy()
+    f = LA.LUFactor.of(a)
+    lu, piv = f.lu.copy(), f.piv.copy()
+    y = f.inverse()
+    tol = 1e-5 if np.dtype(dtype).itemsize <= 8 else 1e-12
+    assert y.dtype == dtype and y.shape == a.shape
+    np.testing.assert_allclose(y, np.linalg.inv(a), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y @ a, np.broadcast_to(np.eye(5), a.shape), atol=tol)
+    sign, logdet = f.slogdet()
+    np.testing.assert_allclose(sign, np.linalg.slogdet(a)[0], rtol=tol)
+    np.testing.assert_allclose(logdet, np.linalg.slogdet(a)[1], rtol=tol)
+    # nothing read is written: the matrix, the factor (used again by later solves)
+    np.testing.assert_array_equal(a, before)
+    np.testing.assert_array_equal(f.lu, lu)
+    np.testing.assert_array_equal(f.piv, piv)
+    assert not np.shares_memory(y, f.lu)
+    assert f.inverse() is not y  # a fresh array each time: the caller may own it
+    np.testing.assert_array_equal(f.inverse(), y)
+
+
+def test_lu_factor_of_singular_and_non_float_matrices():
+    with pytest.raises(np.linalg.LinAlgError):
+        LA.LUFactor.of(SINGULAR)
+    ints = np.array([[2, 1], [1, 3]])
+    np.testing.assert_allclose(LA.LUFactor.of(ints).inverse(), np.linalg.inv(ints), rtol=1e-14)
+    assert LA.LUFactor.of(np.zeros((0, 0))).inverse().shape == (0, 0)
+
+
 def count_factorisations(monkeypatch) -> list:
     """Record every factorisation: LU (``getrf``) and NumPy's inv, det and slogdet."""
-    calls = count_calls(monkeypatch, sla, "lu_factor")
+    calls = count_calls(monkeypatch, LA, "_getrf")
     for prim in (LA.inv_p, LA.det_p, LA.slogdet_p):
         monkeypatch.setattr(prim, "impl", _recording(prim.impl, calls))
     return calls

@@ -157,6 +157,29 @@ def test_share_einsums_computes_the_same_map(second, shared):
     check_transpose(linad.linear_map.LinearMap(after, *_trees()))
 
 
+def test_share_einsums_keys_only_contractions_that_can_repeat(monkeypatch):
+    """Full keys are computed only for einsums reading the same arrays and variables into
+    as many output axes: in W3's program the products with inv(M) (by another variable,
+    or reduced to a scalar) are not keyed, and the gradient is unchanged."""
+    import linad.simplify as simplify
+    keyed = []
+    key = simplify._contraction_key
+    monkeypatch.setattr(simplify, "_contraction_key",
+                        lambda eqn, transposed: keyed.append(eqn) or key(eqn, transposed))
+    X, C = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+
+    def f(X):
+        M = X @ X.T + np.eye(4)
+        return lnp.linalg.slogdet(M)[1] + lnp.trace(lnp.linalg.inv(M) @ C)
+    _, f_lin = linad.linearize(f, X)
+    assert len(keyed) == 2  # dX X^T and X dX^T, shared
+    assert _prims(f_lin.program).count("einsum") == 5
+    M = X @ X.T + np.eye(4)
+    W = np.linalg.inv(M)
+    G = W - W @ C.T @ W
+    np.testing.assert_allclose(linad.grad(f)(X), (G + G.T) @ X, rtol=1e-10)
+
+
 def _trees():
     from linad import tree
     return tree.flatten((np.zeros(1),))[1], tree.flatten(np.zeros(1))[1]

@@ -88,6 +88,7 @@ Degenerate points
 """
 from __future__ import annotations
 
+import functools
 import string
 import warnings
 from typing import Any, Callable
@@ -147,18 +148,29 @@ def concrete(x: Any) -> np.ndarray:
 
 
 def ein(spec: str, *ops: Any) -> Any:
-    """``einsum`` where ``...`` stands for leading batch axes of equal sizes."""
+    """``einsum`` where ``...`` stands for leading batch axes of equal sizes.
+
+    Examples
+    --------
+    >>> ein("...ij,...ji->...", np.ones((2, 3, 3)), np.ones((2, 3, 3)))
+    array([9., 9.])
+    """
+    return einsum(_batch_spec(spec, tuple(_ndim(o) for o in ops)), *ops)
+
+
+@functools.lru_cache(maxsize=512)
+def _batch_spec(spec: str, ndims: tuple) -> str:
+    """``spec`` with ``...`` replaced by batch letters, for operands of ranks ``ndims``."""
     lhs, out = spec.split("->")
     subs = lhs.split(",")
-    nb = max((_ndim(o) - len(s) + 3 for s, o in zip(subs, ops) if "..." in s), default=0)
+    nb = max((nd - len(s) + 3 for s, nd in zip(subs, ndims) if "..." in s), default=0)
     letters = _BATCH_LETTERS[:nb]
     full = []
-    for s, o in zip(subs, ops):
+    for s, nd in zip(subs, ndims):
         if "..." in s:
-            k = _ndim(o) - len(s) + 3
-            s = s.replace("...", letters[nb - k:])
+            s = s.replace("...", letters[nb - (nd - len(s) + 3):])
         full.append(s)
-    return einsum(",".join(full) + "->" + out.replace("...", letters), *ops)
+    return ",".join(full) + "->" + out.replace("...", letters)
 
 
 def matmul_same_batch(a: Any, b: Any) -> Any:
@@ -411,6 +423,41 @@ deflinear(triangular_solve_p, linear_in=(1,), shape_rule=_rhs_shape,
 
 # ============================================================================ LU solve (linear)
 
+def _direct_lapack(m: np.ndarray) -> bool:
+    """Whether LAPACK is called on ``m`` directly: one nonempty float or complex matrix."""
+    return m.ndim == 2 and m.size > 0 and m.dtype.char in "fdFD"
+
+
+@functools.lru_cache(maxsize=None)
+def _lapack(name: str, typecode: str) -> Callable:
+    """The LAPACK routine ``name`` for arrays of dtype char ``typecode`` (one of "fdFD")."""
+    return sla.get_lapack_funcs((name,), dtype=np.dtype(typecode))[0]
+
+
+def _getrf(m: np.ndarray) -> tuple:
+    """``(lu, piv)`` of one square matrix, as ``scipy.linalg.lu_factor(m, check_finite=False)``
+    but without its wrapper and without a warning for a singular ``m``.
+
+    Float and complex matrices go to LAPACK ``getrf`` directly (``m`` is copied,
+    never overwritten); other dtypes and empty matrices to SciPy.
+
+    Examples
+    --------
+    >>> lu, piv = _getrf(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> lu, piv
+    (array([[3.        , 4.        ],
+           [0.33333333, 0.66666667]]), array([1, 1], dtype=int32))
+    """
+    if _direct_lapack(m):
+        lu, piv, info = _lapack("getrf", m.dtype.char)(m, overwrite_a=False)
+        if info < 0:  # pragma: no cover - LAPACK's report of an illegal argument
+            raise ValueError(f"getrf: illegal value in argument {-info}")
+        return lu, piv
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sla.LinAlgWarning)
+        return sla.lu_factor(m, check_finite=False)
+
+
 class LUFactor:
     """The LU factorisation (LAPACK ``getrf``) of a stack of square matrices, made once.
 
@@ -436,10 +483,7 @@ class LUFactor:
         """Factor the concrete value of ``a``; a singular matrix raises ``LinAlgError``."""
         a = concrete(a)
         _check_square(a, "solve")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", sla.LinAlgWarning)
-            lu, piv = _map_matrices(lambda m: sla.lu_factor(m, check_finite=False),
-                                    a.shape[:-2], a)
+        lu, piv = _map_matrices(_getrf, a.shape[:-2], a)
         if np.any(np.diagonal(lu, axis1=-2, axis2=-1) == 0):
             raise np.linalg.LinAlgError("Singular matrix")
         return cls(lu, piv)
@@ -464,7 +508,11 @@ class LUFactor:
                [0.  , 0.25]])
         """
         eye = np.eye(self.lu.shape[-1], dtype=self.lu.dtype)
-        return self.solve(np.broadcast_to(eye, self.lu.shape), 0)
+        if not _direct_lapack(self.lu):
+            return self.solve(np.broadcast_to(eye, self.lu.shape), 0)
+        # eye.T is the identity in Fortran order: getrs overwrites it with the inverse
+        x, info = _lapack("getrs", self.lu.dtype.char)(self.lu, self.piv, eye.T, overwrite_b=True)
+        return x
 
     def slogdet(self) -> tuple:
         """``(sign, log|det A|)`` from the diagonal of ``U`` and the parity of the pivots,
