@@ -545,14 +545,14 @@ def _as_contraction(eqn: Equation) -> _Contraction | None:
         subs = ins.split(",")
         return _Contraction(subs, out, list(eqn.inputs), _index_product(subs, eqn.inputs))
     out = string.ascii_letters[:len(eqn.out.shape)]
-    if name == "neg":
-        return _Contraction([out, ""], out, [eqn.inputs[0], -1.0], size)
+    if name == "neg":  # a product with -1 of the output's dtype (a Python -1.0 would upcast)
+        return _Contraction([out, ""], out, [eqn.inputs[0], np.array(-1, eqn.out.dtype)], size)
     if name != "mul" or [type(x) for x in eqn.inputs].count(Var) != 1:
         return None
     x, c = eqn.inputs if type(eqn.inputs[0]) is Var else eqn.inputs[::-1]
     if tuple(x.shape) != tuple(eqn.out.shape) or not isinstance(c, (np.ndarray, float, int)):
         return None
-    c = np.asarray(c)
+    c = np.asarray(c, eqn.out.dtype) if isinstance(c, (float, int)) else np.asarray(c)  # weak
     lead = len(out) - c.ndim  # c broadcasts against the trailing axes of x
     keep = [i for i in range(c.ndim) if c.shape[i] == eqn.out.shape[lead + i]]
     c = c.reshape(tuple(c.shape[i] for i in keep))

@@ -92,3 +92,29 @@ def test_ones_vectors_are_broadcast_not_multiplied(spec, data):
             ops.append(x)
             ref.append(x)
     np.testing.assert_allclose(_einsum_impl(*ops, spec=spec), np.einsum(spec, *ref), rtol=1e-12)
+
+
+def test_regression_contraction_of_ones_vectors_only():
+    """Found by the long fuzz run: composing transposed einsums can leave contractions whose
+    only operands are the cached ones vectors, and ones-only indices the output sums."""
+    from linad.primitives.linear import _ones_vector
+    o2, o3 = _ones_vector(2, np.dtype(float)), _ones_vector(3, np.dtype(float))
+    x = np.arange(3.0) + 1
+    for spec, ops in [("a,b->ab", (o2, o3)), ("a,b->", (o2, o3)), ("a,b,c->c", (o2, o3, x)),
+                      ("a,b,b->a", (o2, o3, x)), ("a,b,b->", (o2, o3, x))]:
+        want = np.einsum(spec, *[np.array(o) for o in ops])
+        got = _einsum_impl(*ops, spec=spec)
+        assert np.shape(got) == want.shape, spec
+        np.testing.assert_allclose(got, want, rtol=1e-14, err_msg=spec)
+
+
+def test_regression_transpose_of_a_full_reduction_after_negations():
+    import linad
+    import linad.numpy as lnp
+
+    def f(x):
+        for _ in range(19):
+            x = -x
+        return lnp.einsum("abc->", x)
+    _, f_lin = linad.linearize(f, np.full((1, 1, 1), 0.5))
+    np.testing.assert_array_equal(f_lin.T(np.array(1.0))[0], -np.ones((1, 1, 1)))

@@ -282,3 +282,24 @@ def test_negate_after_einsum_alone_equals_the_unsimplified_program():
     for _ in range(3):
         T = rng.standard_normal((3, 3))
         np.testing.assert_allclose(after(T)[0], before(T)[0], rtol=1e-12)
+
+
+def test_regression_folded_negation_keeps_float32():
+    """Found by the long fuzz run: folding ``neg`` into an einsum used a float64 -1."""
+    import linad.numpy as lnp
+
+    def g(b):
+        return -lnp.einsum("a->", -b)
+    b = np.array([-0.92, 0.5], np.float32)
+    out, f_lin = linad.linearize(g, b)
+    assert out.dtype == np.float32
+    t = f_lin(np.ones(2, np.float32))
+    assert t.dtype == np.float32 and np.allclose(t, 2.0)
+    assert f_lin.T(np.float32(1.0))[0].dtype == np.float32
+
+
+def test_folded_product_with_a_python_scalar_keeps_float32():
+    _, f_lin = linad.linearize(lambda x: (2.0 * (x @ np.ones((2, 2), np.float32))).sum(),
+                               np.ones((2, 2), np.float32))
+    t = f_lin(np.ones((2, 2), np.float32))
+    assert t.dtype == np.float32 and np.allclose(t, 16.0)

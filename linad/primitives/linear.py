@@ -262,17 +262,28 @@ def _ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
 
 
 def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
-    """A ones vector only broadcasts its index: contract without it, then broadcast (a view)."""
+    """A ones vector only broadcasts its index: contract without it, then broadcast (a view).
+
+    An index that only ones vectors carry and the output drops is summed: it scales
+    the result by its length.
+    """
     ins, out = _parse(spec)
     keep = [k for k, x in enumerate(ops) if id(x) not in _ONES_IDS]
     present = set("".join(ins[k] for k in keep))
-    reduced_out = "".join(c for c in out if c in present)
-    r = _einsum_impl(*[ops[k] for k in keep], spec=",".join(ins[k] for k in keep) + "->" + reduced_out)
-    if reduced_out == out:
-        return r
     size = {}
     for sub, x in zip(ins, ops):
         size.update(zip(sub, np.shape(x)))
+    reduced_out = "".join(c for c in out if c in present)
+    if keep:
+        r = _einsum_impl(*[ops[k] for k in keep],
+                         spec=",".join(ins[k] for k in keep) + "->" + reduced_out)
+    else:
+        r = np.ones((), np.result_type(*ops))
+    scale = math.prod(size[c] for c in set("".join(ins)) - present - set(out))
+    if scale != 1:
+        r = r * scale
+    if reduced_out == out:
+        return r
     r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
     return np.broadcast_to(r, tuple(size[c] for c in out))
 
