@@ -29,8 +29,10 @@ __all__ = [
 ]
 
 
+#: Operands that are constants to every trace and need no conversion.
+CONSTANT_TYPES = (np.ndarray, np.generic, int, float, complex)
 #: Operand types the primitives take as they are (anything else goes through ``asarray``).
-ARRAY_TYPES = (Tracer, np.ndarray, np.generic, int, float, complex)
+ARRAY_TYPES = (Tracer,) + CONSTANT_TYPES
 
 
 def _asarray_if_needed(x: Any) -> Any:
@@ -51,8 +53,7 @@ def add(x: Any, y: Any) -> Any:
     >>> lnp.add(1.0, 2.0)
     np.float64(3.0)
     """
-    return bind(L.add_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
-                y if isinstance(y, ARRAY_TYPES) else asarray(y))
+    return bind(L.add_p, _asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.subtract)
@@ -65,8 +66,7 @@ def subtract(x: Any, y: Any) -> Any:
     >>> linad.grad(lambda x: lnp.subtract(1.0, x))(2.0)
     array(-1.)
     """
-    return bind(L.sub_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
-                y if isinstance(y, ARRAY_TYPES) else asarray(y))
+    return bind(L.sub_p, _asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.multiply)
@@ -79,8 +79,7 @@ def multiply(x: Any, y: Any) -> Any:
     >>> linad.grad(lambda x: lnp.multiply(x, x))(3.0)
     array(6.)
     """
-    return bind(L.mul_p, x if isinstance(x, ARRAY_TYPES) else asarray(x),
-                y if isinstance(y, ARRAY_TYPES) else asarray(y))
+    return bind(L.mul_p, _asarray_if_needed(x), _asarray_if_needed(y))
 
 
 @implements(np.divide, np.true_divide)
@@ -471,7 +470,7 @@ def matmul(a: Any, b: Any) -> Any:
     sha, shb = shape_of(a), shape_of(b)
     na, nb = len(sha), len(shb)
     if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common case: no normalisation needed
-        return bind(L.einsum_p, a, b, spec="ij,jk->ik")
+        return L.einsum("ij,jk->ik", a, b)
     if na == 0 or nb == 0:
         raise ValueError("matmul: input operand does not have enough dimensions")
     sa = "...ij" if na > 1 else "j"

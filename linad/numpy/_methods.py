@@ -58,22 +58,18 @@ def _getitem(self, idx):
     return index(self, idx)
 
 
-#: Operands that are constants to every trace (no tracer inside, no conversion needed).
-_CONSTANTS = (np.ndarray, np.generic, int, float, complex)
-
-
 def _with_constant(prim, general, reflected: bool = False):
     """An arithmetic operator: with a constant operand it goes straight to the tracer's own
     trace (the one ``bind`` would pick, since a constant has no trace); any other operand
     takes the general path ``general(self, other)`` (``general(other, self)`` if reflected)."""
     if reflected:
         def method(self, other):
-            if isinstance(other, _CONSTANTS):
+            if isinstance(other, C.CONSTANT_TYPES):
                 return self._trace.process_primitive(prim, (other, self), {})
             return general(other, self)
     else:
         def method(self, other):
-            if isinstance(other, _CONSTANTS):
+            if isinstance(other, C.CONSTANT_TYPES):
                 return self._trace.process_primitive(prim, (self, other), {})
             return general(self, other)
     return method

@@ -430,12 +430,8 @@ def _einsum_out_shape(spec: str, shapes: tuple) -> tuple:
 
 
 def _einsum_transpose(ct, *operands, spec):
-    if len(operands) == 2:  # the common case: one residual, one linear operand
-        k = 0 if type(operands[0]) is Var else 1
-        new_ops = [operands[1 - k], ct]
-    else:
-        k = next(i for i, x in enumerate(operands) if type(x) is Var)
-        new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
+    k = next(i for i, x in enumerate(operands) if type(x) is Var)
+    new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
     target = operands[k]
     new_spec, extras = _transpose_plan(spec, k, target.shape)
     if extras:
