@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core import LinearityError, Trace, Tracer, Zero, aval_of, is_inexact, dtype_of
+from .primitives.rules import ArgwiseJVP
 
 __all__ = ["JVPTrace", "JVPTracer", "unzip_outputs"]
 
@@ -49,23 +50,31 @@ class JVPTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         primals = []
-        tangents = []
+        tangents = []  # None for an operand that is not a tracer of this trace
+        traced = False  # some primal is a tracer of an enclosing transformation
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
-                primals.append(a.primal)
+                p = a.primal
                 tangents.append(a.tangent)
             else:
-                if isinstance(a, Tracer):
+                p = a
+                tangents.append(None)
+            if isinstance(p, Tracer):
+                traced = True
+                if p is a:
                     a._trace.check_alive()
-                primals.append(a)
-                tangents.append(Zero.like(a))
+            primals.append(p)
         if not self.alive:
             self.check_alive()
         rule = prim.jvp_rule
-        if rule is None:
-            raise NotImplementedError(
-                f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
         try:
+            if type(rule) is ArgwiseJVP:
+                out, t_out = rule.apply(primals, tangents, params, traced)
+                return out if t_out is None else self._wrap(out, t_out)
+            if rule is None:
+                raise NotImplementedError(
+                    f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
+            tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
             out, t_out = rule(primals, tangents, **params)
         except LinearityError as err:
             raise _in_rule_of(err, prim) from None

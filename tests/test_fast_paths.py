@@ -118,3 +118,44 @@ def test_regression_transpose_of_a_full_reduction_after_negations():
         return lnp.einsum("abc->", x)
     _, f_lin = linad.linearize(f, np.full((1, 1, 1), 0.5))
     np.testing.assert_array_equal(f_lin.T(np.array(1.0))[0], -np.ones((1, 1, 1)))
+
+
+# ----------------------------------------------------------------------------- argwise JVP rules
+
+def test_argwise_rule_called_directly_returns_symbolic_zero_for_constant_tangents():
+    """``jvp_rule(primals, tangents)`` stays an ordinary JVP rule: Zero in, Zero out."""
+    from linad.core import Zero
+    from linad.primitives import elementwise as E
+    from linad.primitives import linear as L
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    ans, t = L.mul_p.jvp_rule([x, y], [Zero.like(x), Zero.like(y)])
+    np.testing.assert_array_equal(ans, x * y)
+    assert type(t) is Zero and t.shape == (2,) and t.dtype == np.float64
+    ans, t = E.tanh_p.jvp_rule([x], [np.ones(2)])
+    np.testing.assert_allclose(t, 1 - np.tanh(x) ** 2)
+    ans, t = L.mul_p.jvp_rule([x, y], [np.ones(2), np.ones(2)])  # both contributions summed
+    np.testing.assert_allclose(t, x + y)
+
+
+def test_mul_jvp_with_either_operand_traced_broadcasts_and_keeps_dtype():
+    import linad
+    a = np.arange(1.0, 4.0, dtype=np.float32)
+    B = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    for f, expect in [(lambda u: u * B, np.ones((2, 3), np.float32) * B),
+                      (lambda u: B * u, np.ones((2, 3), np.float32) * B),
+                      (lambda u: 2 * u, 2 * np.ones(3, np.float32))]:
+        out, t = linad.jvp(f, (a,), (np.ones(3, np.float32),))
+        assert t.dtype == np.float32 and t.shape == expect.shape
+        np.testing.assert_allclose(t, expect)
+        g = linad.grad(lambda u: f(u).sum())(a)
+        np.testing.assert_allclose(g, expect.reshape(-1, 3).sum(0))
+        assert g.dtype == np.float32
+
+
+def test_constant_operand_of_an_outer_transformation_gets_no_tangent_inner():
+    """x is traced by the outer jvp only: the inner derivative w.r.t. y treats it as a
+    constant, the outer one sees it (mixed partial of x*y is 1)."""
+    import linad
+    mixed = linad.jvp(lambda x: linad.grad(lambda y: (x * y).sum())(np.array([2.0])),
+                      (np.array([3.0]),), (np.array([1.0]),))[1]
+    np.testing.assert_allclose(mixed, [1.0])

@@ -199,8 +199,10 @@ def _div_transpose(ct, x, y):
 
 
 deflinear(mul_p, linear_in=(0, 1), multilinear=True, shape_rule=_elementwise_shape,
-          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply),
-          jvp="multilinear")
+          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply), jvp=None)
+# The multilinear JVP, with the tangent first: plain NumPy on concrete tangents, the
+# tracer's own operator on a staged one (products commute, so values and dtypes agree).
+defjvp(mul_p, lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
 
 
 def _div_shape(x, y):

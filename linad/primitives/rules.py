@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import Primitive, Zero, bind, dtype_of, is_inexact, shape_of
 
-__all__ = ["defjvp", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "fit_like", "instantiate",
+__all__ = ["defjvp", "ArgwiseJVP", "defjvp_full", "defnondiff", "deflinear", "fit_aval", "fit_like", "instantiate",
            "elementwise_batch"]
 
 
@@ -27,34 +27,47 @@ def defjvp(prim: Primitive, *arg_rules: Callable | None) -> None:
     condition).  Contributions are summed, then broadcast and cast to the
     output's shape and dtype.
     """
-    if len(arg_rules) == 1:
-        prim.jvp_rule = _unary_jvp(prim, arg_rules[0])
-        return
+    prim.jvp_rule = ArgwiseJVP(prim, arg_rules)
 
-    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
-        ans = bind(prim, *primals, **params)
+
+class ArgwiseJVP:
+    """A JVP rule given by one tangent contribution per operand (built by :func:`defjvp`).
+
+    Calling it is an ordinary JVP rule.  :class:`~linad.jvp.JVPTrace` calls
+    :meth:`apply` instead, which takes ``None`` for the tangent of a constant operand
+    (no symbolic zero is built for it) and returns ``None`` when no tangent flows.
+
+    ``arg_rules`` is indexed by operand position: a tuple, or a mapping that makes
+    the rule of a position on demand (:func:`_multilinear_rules`, any arity).
+    """
+
+    __slots__ = ("prim", "arg_rules")
+
+    def __init__(self, prim: Primitive, arg_rules: Any):
+        self.prim = prim
+        self.arg_rules = arg_rules
+
+    def __call__(self, primals: Sequence, tangents: Sequence, **params: Any):
+        ans, t_out = self.apply(primals, tangents, params, True)
+        return ans, Zero.like(ans) if t_out is None else t_out
+
+    def apply(self, primals: Sequence, tangents: Sequence, params: dict, traced: bool):
+        """``(ans, tangent or None)``; ``traced``: some primal may be a tracer (use ``bind``)."""
+        prim = self.prim
+        ans = bind(prim, *primals, **params) if traced else prim.impl(*primals, **params)
+        rules = self.arg_rules
         out = None
-        for rule, t in zip(arg_rules, tangents):
-            if rule is None or type(t) is Zero:
-                continue
-            c = rule(t, ans, *primals, **params)
-            out = c if out is None else add_any_broadcast(out, c)
+        i = 0
+        for t in tangents:
+            if t is not None and type(t) is not Zero:
+                rule = rules[i]
+                if rule is not None:
+                    c = rule(t, ans, *primals, **params)
+                    out = c if out is None else add_any_broadcast(out, c)
+            i += 1
         if out is None:
-            return ans, Zero.like(ans)
+            return ans, None
         return ans, fit_like(out, ans)
-
-    prim.jvp_rule = jvp_rule
-
-
-def _unary_jvp(prim: Primitive, rule: Callable) -> Callable:
-    """:func:`defjvp` for a primitive with one differentiable operand (the first)."""
-    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
-        ans = bind(prim, *primals, **params)
-        t = tangents[0]
-        if type(t) is Zero:
-            return ans, Zero.like(ans)
-        return ans, fit_like(rule(t, ans, *primals, **params), ans)
-    return jvp_rule
 
 
 def defjvp_full(prim: Primitive, rule: Callable) -> None:
@@ -92,27 +105,28 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     if jvp == "unary":
         defjvp(prim, lambda t, ans, x, *rest, **params: prim.bind(t, *rest, **params))
     elif jvp == "multilinear":
-        prim.jvp_rule = _multilinear_jvp(prim)
+        prim.jvp_rule = ArgwiseJVP(prim, _multilinear_rules(prim))
     elif callable(jvp):
         prim.jvp_rule = jvp
 
 
-def _multilinear_jvp(prim: Primitive) -> Callable:
-    """JVP of a multilinear primitive: ``sum_i prim(x_1, ..., t_i, ..., x_n)``."""
-    def jvp_rule(primals: Sequence, tangents: Sequence, **params: Any):
-        ans = bind(prim, *primals, **params)
-        out = None
-        for i, t in enumerate(tangents):
-            if type(t) is Zero:
-                continue
+class _multilinear_rules(dict):
+    """Per-operand tangent contributions of a multilinear primitive, made on demand:
+    operand ``i``'s is the primitive with its tangent in place of operand ``i``."""
+
+    def __init__(self, prim: Primitive):
+        super().__init__()
+        self.prim = prim
+
+    def __missing__(self, i: int) -> Callable:
+        prim = self.prim
+
+        def rule(t, ans, *primals, **params):
             ops = list(primals)
             ops[i] = t
-            c = bind(prim, *ops, **params)
-            out = c if out is None else add_any_broadcast(out, c)
-        if out is None:
-            return ans, Zero.like(ans)
-        return ans, fit_like(out, ans)
-    return jvp_rule
+            return bind(prim, *ops, **params)
+        self[i] = rule
+        return rule
 
 
 def instantiate(t: Any) -> Any:
