@@ -242,13 +242,25 @@ def _einsum_impl(*ops, spec: str):
             a, b = np.asarray(a), np.asarray(b)
         if (0 in a.strides and a.size > 1) or (0 in b.strides and b.size > 1):
             return _einsum_broadcast_aware(spec, a, b)  # an operand repeats along some axis
-        return _pair_plan(spec, a.shape, b.shape)(a, b)
+        plan = _BARE_PLANS.get(spec)
+        if plan is None:
+            plan = _pair_plan(spec, a.shape, b.shape)
+            if (plan is np.matmul or plan is np.multiply) and min(a.shape + b.shape,
+                                                                  default=0) > 1:
+                _BARE_PLANS[spec] = plan  # bare for sizes > 1: right for any shapes
+        return plan(a, b)
     if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
         return _einsum_without_ones(spec, ops)
     return np.einsum(spec, *ops, optimize=len(ops) > 2)
 
 
 einsum_p = Primitive("einsum", _einsum_impl)
+
+# Specs whose contraction is one bare ``matmul`` or ``multiply`` of the operands as they
+# are.  When no size is 1, a bare plan means each matrix axis is exactly one index, in
+# order, so it holds for every shape of the spec.  (With a size-1 axis a plan can be bare
+# by coincidence of sizes, so those are not recorded.)
+_BARE_PLANS: dict = {}
 
 
 _ONES_IDS: set = set()
@@ -432,8 +444,10 @@ def _einsum_out_shape(spec: str, shapes: tuple) -> tuple:
 
 
 def _einsum_transpose(ct, *operands, spec):
-    k = next(i for i, x in enumerate(operands) if type(x) is Var)
-    new_ops = [x for i, x in enumerate(operands) if i != k] + [ct]
+    k = [type(x) is Var for x in operands].index(True)
+    new_ops = list(operands)
+    del new_ops[k]
+    new_ops.append(ct)
     target = operands[k]
     new_spec, extras = _transpose_plan(spec, k, target.shape)
     if extras:
