@@ -29,7 +29,7 @@ __all__ = ["Config", "Row", "Target", "WorkloadResult", "measure", "timed_row", 
            "BACKEND_ORDER"]
 
 #: Column order of the printed tables (backends missing from a row are blank).
-BACKEND_ORDER = ("hand", "hand-literal", "hand-fast", "linad", "autograd", "jax", "jax-jit", "torch")
+BACKEND_ORDER = ("hand", "hand-literal", "hand-fast", "py-floor", "linad", "autograd", "jax", "jax-jit", "torch")
 
 
 @dataclass

@@ -8,6 +8,11 @@ per operation is almost all library overhead.  Reverse mode is ``grad`` (value
 and gradient), forward mode is ``jvp`` along one tangent; both are reported in
 microseconds per operation, for N = 200 and N = 2000 (cost should be linear in
 the program's length).
+
+Besides the hand-written derivatives and the peers, the backend ``py-floor``
+(:mod:`benchmarks.w1_floor`) is the least any operator-overloading Python
+library can do per operation: a bare dual number (forward) and a tape of
+closures (reverse), with no checks and no generality.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import numpy as np
 
 from .harness import Config, WorkloadResult, timed_rows
 from .peers import torch_grad
+from .w1_floor import FORWARD_FNS, REVERSE_FNS, floor_jvp, floor_value_and_grad
 
 __all__ = ["make_ops", "hand_value_and_grad", "hand_jvp", "chain", "run"]
 
@@ -108,6 +114,8 @@ def _reverse_calls(ops, x, peers) -> dict:
     import linad
     import linad.numpy as lnp
     calls = {"hand": lambda: hand_value_and_grad(ops, x)[1]}
+    f_floor = chain(ops, *REVERSE_FNS)
+    calls["py-floor"] = lambda: floor_value_and_grad(f_floor, x)[1]
     f_lin = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
     g_lin = linad.grad(f_lin)
     calls["linad"] = lambda: g_lin(x)
@@ -133,6 +141,8 @@ def _forward_calls(ops, x, v, peers) -> dict:
     import linad
     import linad.numpy as lnp
     calls = {"hand": lambda: hand_jvp(ops, x, v)[1]}
+    f_floor = chain(ops, *FORWARD_FNS)
+    calls["py-floor"] = lambda: floor_jvp(f_floor, x, v)[1]
     f_lin = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
     calls["linad"] = lambda: linad.jvp(f_lin, (x,), (v,))[1]
     if peers.autograd is not None:

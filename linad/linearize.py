@@ -72,9 +72,8 @@ class StagingTrace(Trace):
                         f"{prim.name} is not linear in its operand {i}, but that operand is a "
                         f"linear (tangent) value {format_aval(*a.aval)}.")
                 nvars += 1
-                v = a.var
-                inputs.append(v)
-                avals.append((v.shape, v.dtype))
+                inputs.append(a.var)
+                avals.append((a.shape, a.dtype))  # the var's aval, kept on the tracer
             else:
                 if isinstance(a, Tracer):
                     a._trace.check_alive()

@@ -264,7 +264,9 @@ def backward_pass(program: LinearProgram, cts_out: Sequence) -> list:
         ct = ct_env.pop(eqn.out, None)
         if ct is None:
             continue
-        cts_in = eqn.prim.transpose_rule(ct, *eqn.inputs, **eqn.params)
+        params = eqn.params
+        cts_in = (eqn.prim.transpose_rule(ct, *eqn.inputs, **params) if params
+                  else eqn.prim.transpose_rule(ct, *eqn.inputs))
         for v, c in zip(eqn.inputs, cts_in):
             if c is not None and type(v) is Var and type(c) is not Zero:
                 prev = ct_env.get(v)

@@ -159,6 +159,10 @@ def test_hand_written_chain_matches_linad(n_ops, seed):
     assert rel_err(linad.grad(f)(x), g) < 1e-10
     assert rel_err(linad.jvp(f, (x,), (v,))[1], hand_jvp(ops, x, v)[1]) < 1e-10
     assert value == pytest.approx(f(x))
+    from benchmarks.w1_floor import FORWARD_FNS, REVERSE_FNS, floor_jvp, floor_value_and_grad
+    floor_value, floor_g = floor_value_and_grad(chain(ops, *REVERSE_FNS), x)
+    assert rel_err(floor_g, g) < 1e-10 and floor_value == pytest.approx(value)
+    assert rel_err(floor_jvp(chain(ops, *FORWARD_FNS), x, v)[1], hand_jvp(ops, x, v)[1]) < 1e-10
 
 
 @settings(max_examples=10, deadline=None)
