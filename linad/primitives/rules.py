@@ -38,7 +38,18 @@ class ArgwiseJVP:
     (no symbolic zero is built for it) and returns ``None`` when no tangent flows.
 
     ``arg_rules`` is indexed by operand position: a tuple, or a mapping that makes
-    the rule of a position on demand (:func:`_multilinear_rules`, any arity).
+    the rule of a position on demand (:class:`_MultilinearRules`, any arity).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linad.core import Zero
+    >>> from linad.primitives.linear import mul_p
+    >>> x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    >>> mul_p.jvp_rule([x, y], [np.ones(2), Zero.like(y)])  # d(x*y) = dx*y
+    (array([ 3., 10.]), array([3., 5.]))
+    >>> mul_p.jvp_rule.apply([x, y], [None, None], {}, False)  # no tangent flows
+    (array([ 3., 10.]), None)
     """
 
     __slots__ = ("prim", "arg_rules")
@@ -105,12 +116,12 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     if jvp == "unary":
         defjvp(prim, lambda t, ans, x, *rest, **params: prim.bind(t, *rest, **params))
     elif jvp == "multilinear":
-        prim.jvp_rule = ArgwiseJVP(prim, _multilinear_rules(prim))
+        prim.jvp_rule = ArgwiseJVP(prim, _MultilinearRules(prim))
     elif callable(jvp):
         prim.jvp_rule = jvp
 
 
-class _multilinear_rules(dict):
+class _MultilinearRules(dict):
     """Per-operand tangent contributions of a multilinear primitive, made on demand:
     operand ``i``'s is the primitive with its tangent in place of operand ``i``."""
 
