@@ -182,3 +182,22 @@ def test_constant_operand_of_an_outer_transformation_gets_no_tangent_inner():
     mixed = linad.jvp(lambda x: linad.grad(lambda y: (x * y).sum())(np.array([2.0])),
                       (np.array([3.0]),), (np.array([1.0]),))[1]
     np.testing.assert_allclose(mixed, [1.0])
+
+
+def test_argwise_rule_with_too_few_contributions_is_a_clear_error():
+    """A tangent reaching an operand that ``defjvp`` gave no contribution for is refused,
+    never silently dropped."""
+    import pytest
+    import linad
+    from linad.core import PRIMITIVES, Primitive, bind
+    from linad.primitives.rules import defjvp
+    prim = Primitive("test_first_plus_second", lambda x, y: x + y)
+    try:
+        defjvp(prim, lambda t, ans, x, y: t)  # no contribution for y
+        f = lambda y: bind(prim, np.ones(2), y)
+        with pytest.raises(TypeError, match="contributions for 1 operands only"):
+            linad.jvp(f, (np.zeros(2),), (np.ones(2),))
+        out, t = linad.jvp(lambda x: bind(prim, x, np.ones(2)), (np.zeros(2),), (np.ones(2),))
+        np.testing.assert_allclose(t, np.ones(2))
+    finally:
+        del PRIMITIVES[prim.name]

@@ -71,7 +71,14 @@ class ArgwiseJVP:
         i = 0
         for t in tangents:
             if t is not None and type(t) is not Zero:
-                rule = rules[i]
+                try:
+                    rule = rules[i]
+                except IndexError:
+                    raise TypeError(
+                        f"primitive {prim.name!r} got a tangent for its operand {i}, but its "
+                        f"JVP (defjvp) has contributions for {len(rules)} operands only; give "
+                        "one contribution per operand (None for an operand with no "
+                        "derivative).") from None
                 if rule is not None:
                     c = rule(t, ans, *primals, **params)
                     out = c if out is None else add_any_broadcast(out, c)
