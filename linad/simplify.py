@@ -91,6 +91,10 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
     produced_at: dict[int, int] = {}
     changed = False
     for eqn in program.eqns:
+        if eqn.prim not in folds:  # not a consumer: only a possible producer
+            produced_at[id(eqn.out)] = len(new_eqns)
+            new_eqns.append(eqn)
+            continue
         at = None  # the slot holding eqn once it has been folded into a producer
         while True:
             fold = folds.get(eqn.prim)
