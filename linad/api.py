@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .core import Tracer, Zero, dtype_of, format_aval, is_inexact, shape_of
+from .core import Tracer, Zero, dtype_of, is_inexact, shape_of
 from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import LinearityError, Trace, Tracer, Zero, aval_of, is_inexact, dtype_of
+from .core import LinearityError, Trace, Tracer, Zero, aval_of, dtype_of
 from .primitives.rules import ArgwiseJVP
 
 __all__ = ["JVPTrace", "JVPTracer", "unzip_outputs"]

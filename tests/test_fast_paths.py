@@ -58,7 +58,6 @@ def test_every_pair_plan_matches_numpy():
     assert count > 1000
 
 
-
 def test_plans_remembered_by_spec_hold_for_every_shape():
     """``_einsum_impl`` reuses a bare matmul/multiply plan across shapes of one spec: run
     every layout with sizes > 1 first (which records the bare plans), then with each size
@@ -68,18 +67,18 @@ def test_plans_remembered_by_spec_hold_for_every_shape():
     specs = list(_pair_specs())
     size_sets = [{"i": 2, "j": 3, "k": 4}, {"i": 1, "j": 3, "k": 4}, {"i": 3, "j": 1, "k": 2},
                  {"i": 2, "j": 2, "k": 1}, {"i": 1, "j": 1, "k": 1}, {"i": 5, "j": 2, "k": 3}]
-    for sizes in size_sets + [None] + size_sets[::-1]:
-        if sizes is None:
-            L._BARE_PLANS.clear()
-            continue
-        for ia, ib, out in specs:
-            spec = f"{ia},{ib}->{out}"
-            a = np.asarray(rng.standard_normal([sizes[c] for c in ia]))
-            b = np.asarray(rng.standard_normal([sizes[c] for c in ib]))
-            got = _einsum_impl(a, b, spec=spec)
-            np.testing.assert_allclose(got, np.einsum(spec, a, b), rtol=1e-12, atol=1e-12,
-                                       err_msg=f"{spec} {sizes}")
+    for order in (size_sets, size_sets[::-1]):
+        L._BARE_PLANS.clear()
+        for sizes in order:
+            for ia, ib, out in specs:
+                spec = f"{ia},{ib}->{out}"
+                a = np.asarray(rng.standard_normal([sizes[c] for c in ia]))
+                b = np.asarray(rng.standard_normal([sizes[c] for c in ib]))
+                got = _einsum_impl(a, b, spec=spec)
+                np.testing.assert_allclose(got, np.einsum(spec, a, b), rtol=1e-12, atol=1e-12,
+                                           err_msg=f"{spec} {sizes}")
     assert "ij,jk->ik" in L._BARE_PLANS and "ij,ij->ij" in L._BARE_PLANS
+
 
 def test_matvec_jvp_and_hvp_match_closed_forms():
     import linad

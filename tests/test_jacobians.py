@@ -13,8 +13,6 @@ from linad.program import LinearProgram
 rng = np.random.default_rng(5)
 
 
-
-
 FUNCTIONS = {
     "tanh_matmul": lambda X: np.tanh(X @ X.T),
     "XtX": lambda X: X.T @ X,

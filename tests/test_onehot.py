@@ -39,8 +39,6 @@ def closed_form_XtX(X):
     return np.einsum("iq,pj->ijpq", eye, X) + np.einsum("pi,jq->ijpq", X, eye)
 
 
-
-
 def batched_both_ways(lmap):
     """The program applied to the one-hot basis and to its dense copy."""
     basis = identity_basis(lmap.in_avals)

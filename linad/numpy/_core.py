@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import operator
 import string
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -149,12 +149,6 @@ def power(x: Any, y: Any) -> Any:
     array(12.)
     """
     return E.power(_asarray_if_needed(x), _asarray_if_needed(y))
-
-
-
-
-
-
 
 
 # ============================================================================ comparisons (no tangent)

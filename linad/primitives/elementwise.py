@@ -159,6 +159,7 @@ arccosh_p = unary_primitive("arccosh", np.arccosh,
                             lambda t, ans, x: t / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
 arctanh_p = unary_primitive("arctanh", np.arctanh, lambda t, ans, x: t / (1.0 - x * x))
 
+
 def exp(x: Any) -> Any:
     """``exp_p`` applied to ``x``."""
     return bind(exp_p, x)

@@ -189,9 +189,9 @@ def div(x: Any, y: Any) -> Any:
 
 
 def _mul_transpose(ct, x, y):
-    if type(x) is Var:
-        return [unbroadcast(ct * y, x), None]  # mul: plain NumPy on concrete cotangents
-    return [None, unbroadcast(mul(x, ct), y)]
+    if type(x) is Var:  # products commute: ct * (the constant), plain NumPy when concrete
+        return [unbroadcast(ct * y, x), None]
+    return [None, unbroadcast(ct * x, y)]
 
 
 def _div_transpose(ct, x, y):
