@@ -55,7 +55,21 @@ def _chain_derivative(n_ops, x):
 
 @functools.lru_cache(maxsize=None)
 def _pipeline(n_ops):
-    """Linearize, apply, vjp, stage the transpose, apply it, print: results and CPU times."""
+    """Linearize, apply, vjp, stage the transpose, apply it, print: results and CPU times.
+
+    Objects left by earlier tests are frozen out of the garbage collector while it runs,
+    so its time is the pipeline's own and not that of collecting the rest of the suite's
+    heap (which made the 100k/20k ratio swing between 4 and 9.5 in full-suite runs).
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        return _run_pipeline(n_ops)
+    finally:
+        gc.unfreeze()
+
+
+def _run_pipeline(n_ops):
     f = _chain(n_ops)
     ct = np.array([1.0, -2.0])
     clock = time.process_time
@@ -80,6 +94,26 @@ def _pipeline(n_ops):
             "times": times, "total": t5 - t0}
 
 
+def _least_cpu(n_ops, runs=2):
+    """The pipeline's run with the least CPU time of ``runs`` (the cached one included):
+    on a shared machine one run of a few seconds can take half as long again."""
+    fresh = [_pipeline.__wrapped__(n_ops) for _ in range(runs - 1)]
+    return min([_pipeline(n_ops)] + fresh, key=lambda r: r["total"])
+
+
+def test_time_roughly_linear_in_program_length():
+    """Loose linearity: 5x the operations costs < 8x the CPU time (quadratic would be 25x).
+
+    First in the file, so the smaller program is measured before the larger one (the
+    larger one is then reused by the next test) and neither pays the other's warm-up.
+    """
+    small, large = _least_cpu(20_000), _least_cpu(100_000)
+    ratio = large["total"] / small["total"]
+    per_step = {k: round(large["times"][k] / max(small["times"][k], 1e-9), 2)
+                for k in small["times"]}
+    assert ratio < 8.0, f"100k/20k time ratio {ratio:.2f}; per step {per_step}"
+
+
 def test_100k_operations_linearize_transpose_print():
     n = 100_000
     r = _pipeline(n)
@@ -89,15 +123,6 @@ def test_100k_operations_linearize_transpose_print():
     np.testing.assert_allclose(r["vjp"], np.array([1.0, -2.0]) * d, rtol=1e-10)
     np.testing.assert_allclose(r["T"], r["vjp"], rtol=1e-12)
     assert r["text"].count("\n") >= n and r["text_t"].count("\n") >= r["n_eqns_t"]
-
-
-def test_time_roughly_linear_in_program_length():
-    """Loose linearity: 5x the operations costs < 8x the CPU time (quadratic would be 25x)."""
-    small, large = _pipeline(20_000), _pipeline(100_000)
-    ratio = large["total"] / small["total"]
-    per_step = {k: round(large["times"][k] / max(small["times"][k], 1e-9), 2)
-                for k in small["times"]}
-    assert ratio < 8.0, f"100k/20k time ratio {ratio:.2f}; per step {per_step}"
 
 
 # ============================================================================ memory
