@@ -230,11 +230,11 @@ def _line_profile(fn, label: str) -> str:
         return "  (line_profiler not installed)"
     import importlib
     import linecache
-    core, jvp, linearize, program = (importlib.import_module(f"linad.{m}") for m in
-                                     ("core", "jvp", "linearize", "program"))
+    core, jvp, linearize, transpose = (importlib.import_module(f"linad.{m}") for m in
+                                       ("core", "jvp", "linearize", "transpose"))
     targets = [core.bind, jvp.JVPTrace.process_primitive, jvp.JVPTrace._wrap,
-               linearize.StagingTrace.process_primitive, program.backward_pass,
-               _jvp_rule_closure()]
+               linearize.StagingTrace.process_primitive, transpose.backward_pass,
+               jvp.apply_argwise]
     lp = LineProfiler()
     for t in targets:
         if t is not None:
@@ -257,17 +257,10 @@ def _line_profile(fn, label: str) -> str:
     return "\n".join(out)
 
 
-def _jvp_rule_closure():
-    """The ``jvp_rule`` closure built by ``defjvp`` (shared by most primitives)."""
-    from linad.core import PRIMITIVES
-    rule = getattr(PRIMITIVES.get("tanh"), "jvp_rule", None)
-    return rule
-
-
 def section_w2(lines: list, sizes=(512, 1024)) -> None:
     import numpy as np
     import linad
-    from linad.program import backward_pass
+    from linad.transpose import backward_pass
     from .w2_cheap_grad import backend_functions, f_numpy, hand_value_and_grad, make_inputs
     from .peers import Peers
     for n in sizes:

@@ -16,13 +16,16 @@ from .api import grad, jvp, linear_transpose, linearize, value_and_grad, vjp
 from .core import EscapedTracerError, LinearityError, TracerConversionError, Zero
 from .linear_map import LinearMap
 from .numpy._core import stop_gradient
-from .program import LinearProgram
+from .ir import LinearProgram
 from .tree import register_pytree_node, tree_map
 from . import testing  # noqa: F401
 from . import scipy  # noqa: F401
+from . import optimize  # noqa: F401
 from .jacobians import *  # noqa: F401,F403
-from .custom import *  # noqa: F401,F403
-from . import jacobians as _jacobians, custom as _custom
+from .custom_jvp import custom_jvp
+from .implicit import linear_solve, root
+from .primitives.linop import linop, linop_apply
+from . import jacobians as _jacobians
 
 __version__ = "0.1.0"
 
@@ -30,5 +33,5 @@ __all__ = [
     "jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose",
     "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
     "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
-    "testing", "scipy",
-] + _jacobians.__all__ + _custom.__all__
+    "testing", "scipy", "optimize", "custom_jvp", "linop", "linop_apply", "linear_solve", "root",
+] + _jacobians.__all__

@@ -11,12 +11,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .core import Tracer, Zero, dtype_of, is_inexact, shape_of
+from .core import Tracer, Zero, dtype_of, instantiate, is_inexact, shape_of
 from .jvp import JVPTrace, JVPTracer, unzip_outputs
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage
-from .program import backward_pass
-from .sharing import sharing_scope
+from .optimize.sharing import sharing_scope
+from .transpose import backward_pass
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose"]
 
@@ -75,7 +75,7 @@ def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False) -> Calla
 
 
 def _zeros_if_symbolic(x: Any) -> Any:
-    return x.instantiate() if type(x) is Zero else _as_array(x)
+    return instantiate(x) if type(x) is Zero else _as_array(x)
 
 
 def _as_array(x: Any) -> Any:

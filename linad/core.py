@@ -19,9 +19,10 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = [
-    "Primitive", "bind", "Trace", "Tracer", "Zero", "PRIMITIVES",
+    "Primitive", "bind", "Trace", "Tracer", "Zero", "Aval", "Var", "PRIMITIVES",
     "LinearityError", "EscapedTracerError", "TracerConversionError",
-    "is_inexact", "aval_of", "shape_of", "dtype_of",
+    "is_inexact", "aval_of", "shape_of", "dtype_of", "real_dtype", "instantiate",
+    "is_linear_arg", "format_aval", "define_tracer_methods",
 ]
 
 #: Every primitive created, by name (the systematic test suite iterates this).
@@ -68,6 +69,21 @@ def aval_of(x: Any) -> tuple[tuple, np.dtype]:
     return shape_of(x), dtype_of(x)
 
 
+def real_dtype(x: Any) -> np.dtype:
+    """The real dtype matching ``x``'s dtype (complex128 -> float64; floats unchanged).
+
+    ``x`` may be a dtype, an array, a tracer or a Python scalar.
+
+    Examples
+    --------
+    >>> real_dtype(np.complex64), real_dtype(np.zeros(2))
+    (dtype('float32'), dtype('float64'))
+    """
+    dt = x if isinstance(x, np.dtype) else (
+        np.dtype(x) if isinstance(x, type) else dtype_of(x))
+    return np.finfo(dt).dtype if dt.kind == "c" else dt
+
+
 def format_aval(shape: tuple, dtype: Any) -> str:
     """Short aval text such as ``f64[3,4]``."""
     dt = np.dtype(dtype)
@@ -94,14 +110,27 @@ class Aval:
         return int(np.prod(self.shape, dtype=np.int64))
 
 
+class Var(Aval):
+    """A variable of a linear program: the value of a tangent or cotangent.
+
+    Variables hash and compare by identity.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Var({format_aval(self.shape, self.dtype)})"
+
+
+def is_linear_arg(x: Any) -> bool:
+    """In a transpose rule: True if operand ``x`` is a linear input (a :class:`Var`)."""
+    return type(x) is Var
+
+
 class Zero(Aval):
     """A symbolic zero tangent or cotangent with a shape and dtype; never allocated."""
 
     __slots__ = ()
-
-    def instantiate(self) -> np.ndarray:
-        """A concrete array of zeros."""
-        return np.zeros(self.shape, self.dtype)
 
     def __repr__(self) -> str:
         return f"Zero({format_aval(self.shape, self.dtype)})"
@@ -115,6 +144,24 @@ class Zero(Aval):
         else:
             z.shape, z.dtype = x.shape, dt
         return z
+
+
+def instantiate(x: Any, batch: int | None = None) -> Any:
+    """A concrete array of zeros for a symbolic :class:`Zero`; any other value unchanged.
+
+    With ``batch``, the zeros get a leading batch axis of that length (a zero output
+    of a batched application).
+
+    Examples
+    --------
+    >>> instantiate(Zero((2,), np.float32))
+    array([0., 0.], dtype=float32)
+    >>> instantiate(Zero((2,), np.float64), batch=3).shape
+    (3, 2)
+    """
+    if type(x) is not Zero:
+        return x
+    return np.zeros(x.shape if batch is None else (batch,) + x.shape, x.dtype)
 
 
 # ----------------------------------------------------------------------------- primitives
@@ -162,10 +209,6 @@ class Primitive:
         self.multiple_results = multiple_results
         PRIMITIVES[name] = self
 
-    @property
-    def is_linear(self) -> bool:
-        return self.linear_in is not None
-
     def bind(self, *args: Any, **params: Any) -> Any:
         return bind(self, *args, **params)
 
@@ -195,7 +238,6 @@ class Trace:
     """One transformation in progress.  Subclasses implement ``process_primitive``."""
 
     __slots__ = ("level", "alive", "name")
-    kind = "trace"
 
     def __init__(self, name: str):
         self.level = _next_level()
@@ -210,22 +252,6 @@ class Trace:
                 "in a global variable or a closure). Return the value from the function being "
                 "transformed instead of storing it.")
 
-    def full_raise(self, args: tuple) -> list:
-        """Wrap every argument as a tracer of this trace (constants are lifted)."""
-        out = []
-        for a in args:
-            if isinstance(a, Tracer):
-                tr = a._trace
-                if tr is self:
-                    out.append(a)
-                    continue
-                tr.check_alive()
-            out.append(self.lift(a))
-        return out
-
-    def lift(self, value: Any) -> "Tracer":
-        raise NotImplementedError
-
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
 
@@ -236,8 +262,10 @@ class Tracer:
     Tracers behave like NumPy arrays: arithmetic operators, ``@``, indexing,
     ``.T``, ``.shape`` and the common methods dispatch to linad operations, and
     NumPy functions called on them dispatch through ``__array_ufunc__`` and
-    ``__array_function__``.  The methods themselves are attached by
-    ``linad.numpy`` when it is imported.
+    ``__array_function__``.  Operators and methods come from tables given to
+    :func:`define_tracer_methods` by the layers that define the operations:
+    ``linad.primitives.linear`` gives the arithmetic that rules use
+    (``t * y``, ``-t``, ``t + u``), ``linad.numpy`` the full NumPy semantics.
     """
 
     __slots__ = ("_trace",)
@@ -314,3 +342,12 @@ class Tracer:
             "in-place assignment into a traced array (x[idx] = v) is not supported: linad "
             "traces values, not memory. Use the functional update x = x.at[idx].set(v) "
             "(or .add(v), .multiply(v)), which returns a new array.")
+
+
+def define_tracer_methods(methods: dict[str, Any]) -> None:
+    """Give :class:`Tracer` the operators and methods of ``methods`` (name -> function).
+
+    A later table overrides an earlier one for the same name.
+    """
+    for name, fn in methods.items():
+        setattr(Tracer, name, fn)

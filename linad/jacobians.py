@@ -19,7 +19,7 @@ at once:
   all run the one recorded program (or its transpose) — residuals are computed
   once, when linearizing.
 
-The identity basis goes in one-hot (:mod:`linad.onehot`): einsums, products,
+The identity basis goes in one-hot (:mod:`linad.optimize.onehot`): einsums, products,
 sums, transposes and additions on it relabel the residuals instead of
 multiplying them by zeros and ones, and only the Jacobian's nonzeros are
 written; a primitive without such a rule gets the dense basis.
@@ -42,12 +42,13 @@ import numpy as np
 from . import tree
 from .api import (_argnums_tuple, _check_scalar_output, _flat_args, _flat_fun, _linearize,
                   _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize)
-from .core import Tracer, Zero, dtype_of, is_inexact
+from .core import Tracer, Zero, dtype_of, instantiate, is_inexact
 from .linear_map import LinearMap
 from .linearize import linearize_flat
 from .numpy._creation import stack
-from .onehot import OneHotBatch, identity_basis
-from .program import backward_pass
+from .optimize.compile import apply, apply_batched
+from .optimize.onehot import OneHotBatch, identity_basis
+from .transpose import backward_pass
 from .scipy_operator import as_linear_operator
 
 __all__ = ["jacfwd", "jacrev", "hessian", "hvp", "jacobian_operator", "hessian_operator"]
@@ -68,22 +69,22 @@ def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:
 
     Each result has a leading axis of length N, the total input size.  On concrete
     residuals this is one ``apply_batched`` pass with the basis kept one-hot
-    (:mod:`linad.onehot`); ``batch_last`` lays the results out with the batch axis
+    (:mod:`linad.optimize.onehot`); ``batch_last`` lays the results out with the batch axis
     last in memory.  Inside an outer transformation the columns go through the
     program one by one and are stacked with linad operations, so the outer
     transformation sees them.
     """
     basis = identity_basis(lmap.in_avals)
     if not _has_traced_residuals(lmap):
-        outs = lmap.program.apply_batched(*basis)
+        outs = apply_batched(lmap.program, basis)
         return [_dense(o, lmap.shape[1], aval, batch_last)
                 for o, aval in zip(outs, lmap.out_avals)]
     basis = [b.materialize() for b in basis]
     n = basis[0].shape[0] if basis else 0
-    columns = [lmap.program(*[b[k] for b in basis]) for k in range(n)]
+    columns = [apply(lmap.program, [b[k] for b in basis]) for k in range(n)]
     outs = []
     for j, (shape, dtype) in enumerate(lmap.out_avals):
-        col = [c[j].instantiate() if type(c[j]) is Zero else c[j] for c in columns]
+        col = [instantiate(c[j]) for c in columns]
         outs.append(stack(col, 0) if col else np.zeros((0,) + tuple(shape), dtype))
     return outs
 

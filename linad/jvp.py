@@ -3,15 +3,81 @@
 The same trace serves ``linearize``: there the tangents are tracers of a
 :class:`~linad.linearize.StagingTrace`, so the tangent computations of every
 JVP rule are recorded into a linear program instead of being computed.
+
+:func:`apply_jvp_rule` is how a primitive's JVP rule (declared with
+:mod:`linad.primitives.rules`) is applied: per-operand contributions are
+summed and fitted to the output's shape and dtype here.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from .core import LinearityError, Trace, Tracer, Zero, aval_of, dtype_of
+
+from .core import LinearityError, Primitive, Trace, Tracer, Zero, aval_of, bind, dtype_of
+from .primitives.linear import add, fit_like
 from .primitives.rules import ArgwiseJVP
 
-__all__ = ["JVPTrace", "JVPTracer", "unzip_outputs"]
+__all__ = ["JVPTrace", "JVPTracer", "unzip_outputs", "apply_jvp_rule", "apply_argwise"]
+
+
+def apply_argwise(rule: ArgwiseJVP, primals: Sequence, tangents: Sequence, params: dict,
+                  traced: bool) -> tuple:
+    """Apply per-operand contributions: ``(ans, tangent or None)``.
+
+    ``tangents[i]`` is ``None`` or a :class:`~linad.core.Zero` for an operand
+    without a tangent; ``None`` comes back when no tangent flows.  ``traced``:
+    some primal may be a tracer of an enclosing transformation (use ``bind``).
+    """
+    prim = rule.prim
+    ans = bind(prim, *primals, **params) if traced else prim.impl(*primals, **params)
+    rules = rule.arg_rules
+    out = None
+    i = 0
+    for t in tangents:
+        if t is not None and type(t) is not Zero:
+            try:
+                contribution = rules[i]
+            except IndexError:
+                raise TypeError(
+                    f"primitive {prim.name!r} got a tangent for its operand {i}, but its "
+                    f"JVP (defjvp) has contributions for {len(rules)} operands only; give "
+                    "one contribution per operand (None for an operand with no "
+                    "derivative).") from None
+            if contribution is not None:
+                c = contribution(t, ans, *primals, **params)
+                out = c if out is None else add(out, c)
+        i += 1
+    if out is None:
+        return ans, None
+    return ans, fit_like(out, ans)
+
+
+def apply_jvp_rule(prim: Primitive, primals: Sequence, tangents: Sequence, **params) -> tuple:
+    """``prim``'s JVP at ``primals`` along ``tangents``: ``(primal_out, tangent_out)``.
+
+    Tangents may be :class:`~linad.core.Zero`; so may ``tangent_out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linad.primitives.linear import mul_p
+    >>> x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    >>> apply_jvp_rule(mul_p, [x, y], [np.ones(2), Zero.like(y)])  # d(x*y) = dx*y
+    (array([ 3., 10.]), array([3., 5.]))
+    """
+    rule = prim.jvp_rule
+    if type(rule) is ArgwiseJVP:
+        traced = any(isinstance(p, Tracer) for p in primals)
+        ans, t_out = apply_argwise(rule, primals, tangents, params, traced)
+        if t_out is not None:
+            return ans, t_out
+        if prim.multiple_results:
+            return ans, [Zero.like(a) for a in ans]
+        return ans, Zero.like(ans)
+    if rule is None:
+        raise NotImplementedError(
+            f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
+    return rule(primals, tangents, **params)
 
 
 class JVPTracer(Tracer):
@@ -45,9 +111,6 @@ class JVPTrace(Trace):
     def __init__(self, name: str = "jvp"):
         super().__init__(name)
 
-    def lift(self, value: Any) -> JVPTracer:
-        return JVPTracer(self, value, Zero.like(value))
-
     def process_primitive(self, prim, args, params):
         primals = []
         tangents = []  # None for an operand that is not a tracer of this trace
@@ -69,13 +132,10 @@ class JVPTrace(Trace):
         rule = prim.jvp_rule
         try:
             if type(rule) is ArgwiseJVP:
-                out, t_out = rule.apply(primals, tangents, params, traced)
+                out, t_out = apply_argwise(rule, primals, tangents, params, traced)
                 return out if t_out is None else self._wrap(out, t_out)
-            if rule is None:
-                raise NotImplementedError(
-                    f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
             tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
-            out, t_out = rule(primals, tangents, **params)
+            out, t_out = apply_jvp_rule(prim, primals, tangents, **params)
         except LinearityError as err:
             raise _in_rule_of(err, prim) from None
         if prim.multiple_results:

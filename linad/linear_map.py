@@ -12,9 +12,13 @@ from typing import Any
 import numpy as np
 
 from . import tree
-from .core import Zero, dtype_of, format_aval, shape_of
-from .linearize import stage, transpose_program
-from .program import LinearProgram
+from .core import Tracer, Zero, format_aval, instantiate, shape_of
+from .ir import LinearProgram
+from .linearize import stage
+from .optimize.compile import apply, apply_batched
+from .primitives.linear import conj
+from .scipy_operator import as_linear_operator
+from .transpose import transpose_program
 
 __all__ = ["LinearMap"]
 
@@ -77,7 +81,7 @@ class LinearMap:
     # ------------------------------------------------------------------ application
     def __call__(self, *args: Any) -> Any:
         leaves = self._flatten_input(args)
-        outs = self.program(*leaves)
+        outs = apply(self.program, leaves)
         return self._unflatten_output([_materialize(o) for o in outs])
 
     def matmat(self, *args: Any) -> Any:
@@ -88,8 +92,8 @@ class LinearMap:
         """
         leaves = self._flatten_input(args, batched=True)
         n = shape_of(leaves[0])[0] if leaves else 0
-        outs = self.program.apply_batched(*leaves)
-        outs = [np.zeros((n,) + o.shape, o.dtype) if type(o) is Zero else o for o in outs]
+        outs = apply_batched(self.program, leaves)
+        outs = [instantiate(o, n) for o in outs]
         return self._unflatten_output(outs)
 
     def _flatten_input(self, args: tuple, batched: bool = False) -> list:
@@ -122,7 +126,6 @@ class LinearMap:
             if self.dtype.kind != "c":
                 self._H = self.T
             else:
-                from .primitives.linear import conj
                 t_prog = self.T.program
                 prog = stage(lambda *cts: [o if type(o) is Zero else conj(o)
                                            for o in t_prog(*[conj(c) for c in cts])],
@@ -138,7 +141,6 @@ class LinearMap:
         ``matvec`` is the map, ``rmatvec`` the conjugate transpose (SciPy's contract);
         ``matmat``/``rmatmat`` push all columns through the program in one pass.
         """
-        from .scipy_operator import as_linear_operator
         return as_linear_operator(self)
 
     # ------------------------------------------------------------------ printing
@@ -158,13 +160,11 @@ def _single(args: tuple) -> Any:
 
 
 def _materialize(o: Any) -> Any:
-    if type(o) is Zero:
-        return o.instantiate()
+    o = instantiate(o)
     return np.asarray(o) if isinstance(o, np.generic) else o
 
 
 def _check_leaf(leaf: Any, shape: tuple, dtype: np.dtype, k: int, batched: bool) -> Any:
-    from .core import Tracer
     if not isinstance(leaf, Tracer):
         leaf = np.asarray(leaf)
         if leaf.dtype != dtype:

@@ -1,7 +1,7 @@
 """Staging linear programs.
 
 A :class:`StagingTrace` records the linear primitives applied to its tracers
-into a :class:`~linad.program.LinearProgram` instead of computing them.  It
+into a :class:`~linad.ir.LinearProgram` instead of computing them.  It
 accepts only linear primitives, used linearly: that check is what turns a JVP
 rule (or a function given to ``linear_transpose``) that uses a tangent
 nonlinearly into a clear :class:`~linad.core.LinearityError`.
@@ -15,13 +15,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .core import LinearityError, Trace, Tracer, Zero, format_aval, shape_of
+from .core import LinearityError, Trace, Tracer, Var, Zero, format_aval, shape_of
+from .ir import Equation, LinearProgram
 from .jvp import JVPTrace, JVPTracer, unzip_outputs
-from .program import Equation, LinearProgram, Var, backward_pass
-from .sharing import sharing_scope
-from .simplify import simplify
+from .optimize.sharing import sharing_scope
+from .optimize.simplify import simplify
 
-__all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "transpose_program", "stage"]
+__all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "stage"]
 
 
 class StagingTracer(Tracer):
@@ -51,9 +51,6 @@ class StagingTrace(Trace):
 
     def new_input(self, shape: tuple, dtype: Any) -> StagingTracer:
         return StagingTracer(self, Var(shape, dtype))
-
-    def lift(self, value: Any) -> Any:  # constants stay constants
-        return value
 
     def process_primitive(self, prim, args, params):
         if not self.alive:
@@ -127,12 +124,6 @@ class StagingTrace(Trace):
         return simplify(prog.dce())
 
 
-def _weak_dtype(x: Any) -> Any:
-    """Dtype for shape rules: Python scalars stay values so NumPy promotes them weakly."""
-    dt = getattr(x, "dtype", None)
-    return x if dt is None else dt
-
-
 def _is_zero_const(x: Any) -> bool:
     if isinstance(x, Tracer):
         return False
@@ -182,13 +173,3 @@ def stage(f_flat: Callable, in_avals: Sequence[tuple], name: str = "linear_trans
         else:
             out_avals.append((shape_of(o), np.result_type(o)))
     return trace.finish(ins, outs, out_avals)
-
-
-def transpose_program(program: LinearProgram) -> LinearProgram:
-    """The transposed program (output cotangents -> input cotangents), itself staged."""
-    in_avals = [(o.shape, o.dtype) for o in program.outs]
-
-    def backward(*cts):
-        return backward_pass(program, cts)
-
-    return stage(backward, in_avals, name="transpose")

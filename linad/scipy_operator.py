@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as spla
 
-from .core import Tracer, Zero
+from .core import Tracer, instantiate
+from .optimize.compile import apply, apply_batched
 
 __all__ = ["as_linear_operator", "flatten_leaves", "split_flat"]
 
@@ -92,16 +93,6 @@ def _cast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return x.astype(dtype)
 
 
-def _materialize(outs: list, batched: bool, n: int) -> list:
-    """Concrete arrays for symbolic-zero outputs (with the batch axis when batched)."""
-    res = []
-    for o in outs:
-        if type(o) is Zero:
-            o = np.zeros(((n,) if batched else ()) + o.shape, o.dtype)
-        res.append(o)
-    return res
-
-
 class _LinadOperator(spla.LinearOperator):
     """A SciPy ``LinearOperator`` backed by a linad linear program (see the module docs)."""
 
@@ -121,8 +112,8 @@ class _LinadOperator(spla.LinearOperator):
     def _apply(self, prog, in_avals, x, batched):
         leaves = split_flat(x, in_avals, batched)
         n = x.shape[1] if batched else 0
-        outs = prog.apply_batched(*leaves) if batched else prog(*leaves)
-        return flatten_leaves(_materialize(outs, batched, n), batched, n).astype(
+        outs = apply_batched(prog, leaves) if batched else apply(prog, leaves)
+        return flatten_leaves([instantiate(o, n if batched else None) for o in outs], batched, n).astype(
             self.dtype, copy=False)
 
     def _matvec(self, x):

@@ -7,7 +7,7 @@ rebuild it.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, NamedTuple
+from typing import Any, Callable, Hashable
 
 __all__ = ["flatten", "unflatten", "TreeDef", "register_pytree_node", "tree_map", "leaves"]
 

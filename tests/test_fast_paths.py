@@ -144,18 +144,19 @@ def test_regression_transpose_of_a_full_reduction_after_negations():
 
 # ----------------------------------------------------------------------------- argwise JVP rules
 
-def test_argwise_rule_called_directly_returns_symbolic_zero_for_constant_tangents():
-    """``jvp_rule(primals, tangents)`` stays an ordinary JVP rule: Zero in, Zero out."""
+def test_argwise_rule_applied_directly_returns_symbolic_zero_for_constant_tangents():
+    """``apply_jvp_rule(prim, primals, tangents)`` is an ordinary JVP: Zero in, Zero out."""
     from linad.core import Zero
+    from linad.jvp import apply_jvp_rule
     from linad.primitives import elementwise as E
     from linad.primitives import linear as L
     x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
-    ans, t = L.mul_p.jvp_rule([x, y], [Zero.like(x), Zero.like(y)])
+    ans, t = apply_jvp_rule(L.mul_p, [x, y], [Zero.like(x), Zero.like(y)])
     np.testing.assert_array_equal(ans, x * y)
     assert type(t) is Zero and t.shape == (2,) and t.dtype == np.float64
-    ans, t = E.tanh_p.jvp_rule([x], [np.ones(2)])
+    ans, t = apply_jvp_rule(E.tanh_p, [x], [np.ones(2)])
     np.testing.assert_allclose(t, 1 - np.tanh(x) ** 2)
-    ans, t = L.mul_p.jvp_rule([x, y], [np.ones(2), np.ones(2)])  # both contributions summed
+    ans, t = apply_jvp_rule(L.mul_p, [x, y], [np.ones(2), np.ones(2)])  # both contributions summed
     np.testing.assert_allclose(t, x + y)
 
 

@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 import linad
 from systematic import fd_jacobian
-from linad.program import LinearProgram
+from linad.optimize.compile import CompiledProgram
 
 rng = np.random.default_rng(5)
 
@@ -348,18 +348,13 @@ def test_jacobians_inside_other_transformations():
 @pytest.fixture
 def count_program_runs(monkeypatch):
     counts = {"batched": 0, "single": 0}
-    batched, single = LinearProgram.apply_batched, LinearProgram.__call__
+    run = CompiledProgram.__call__
 
-    def counting_batched(self, *args):
-        counts["batched"] += 1
-        return batched(self, *args)
+    def counting(self, args, batched):
+        counts["batched" if batched else "single"] += 1
+        return run(self, args, batched)
 
-    def counting_single(self, *args):
-        counts["single"] += 1
-        return single(self, *args)
-
-    monkeypatch.setattr(LinearProgram, "apply_batched", counting_batched)
-    monkeypatch.setattr(LinearProgram, "__call__", counting_single)
+    monkeypatch.setattr(CompiledProgram, "__call__", counting)
     return counts
 
 
@@ -382,7 +377,7 @@ def test_hessian_is_one_batched_pass_of_the_linearized_gradient(count_program_ru
 
 def test_batched_pass_is_not_a_loop_over_basis_vectors(monkeypatch):
     """Each linear equation runs once per jacobian, whatever the width."""
-    from linad import program
+    from linad.optimize import compile as program
     steps = []
     step = program._batch_step
     monkeypatch.setattr(program, "_batch_step",

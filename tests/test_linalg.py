@@ -402,7 +402,7 @@ def test_nothing_is_shared_across_calls():
 
 
 def test_sharing_outside_a_scope_computes_each_time():
-    from linad.sharing import shared, sharing_scope
+    from linad.optimize.sharing import shared, sharing_scope
     a, count = np.eye(2), []
 
     def compute():

@@ -1,10 +1,11 @@
-"""The one-hot identity basis of jacfwd/jacrev (linad/onehot.py): structured == dense."""
+"""The one-hot identity basis of jacfwd/jacrev (linad/optimize/onehot.py): structured == dense."""
 import numpy as np
 import pytest
 
 import linad
 from systematic import fd_jacobian
-from linad.onehot import MAX_TERMS, OneHotBatch, identity_basis
+from linad.optimize.compile import apply_batched
+from linad.optimize.onehot import MAX_TERMS, OneHotBatch, identity_basis
 
 rng = np.random.default_rng(11)
 A = rng.standard_normal((4, 3))
@@ -42,7 +43,7 @@ def closed_form_XtX(X):
 def batched_both_ways(lmap):
     """The program applied to the one-hot basis and to its dense copy."""
     basis = identity_basis(lmap.in_avals)
-    structured = lmap.program.apply_batched(*basis)
+    structured = apply_batched(lmap.program, basis)
     dense = lmap.program.apply_batched(*[b.materialize() for b in basis])
     return structured, dense
 

@@ -5,7 +5,7 @@ import scipy.sparse.linalg as spla
 from hypothesis import given, settings, strategies as st
 
 import linad
-from linad.program import LinearProgram
+from linad.optimize.compile import CompiledProgram
 from linad.scipy_operator import flatten_leaves, split_flat
 from linad.testing import check_transpose
 
@@ -92,13 +92,13 @@ def test_one_linearization_serves_all_four_products(monkeypatch):
     X = rng.standard_normal((3, 2))
     op = linad.jacobian_operator(f, X)
     counts = {"batched": 0, "single": 0}
-    batched, single = LinearProgram.apply_batched, LinearProgram.__call__
-    monkeypatch.setattr(LinearProgram, "apply_batched",
-                        lambda self, *a: counts.__setitem__("batched", counts["batched"] + 1)
-                        or batched(self, *a))
-    monkeypatch.setattr(LinearProgram, "__call__",
-                        lambda self, *a: counts.__setitem__("single", counts["single"] + 1)
-                        or single(self, *a))
+    run = CompiledProgram.__call__
+
+    def counting(self, args, batched):
+        counts["batched" if batched else "single"] += 1
+        return run(self, args, batched)
+
+    monkeypatch.setattr(CompiledProgram, "__call__", counting)
     op.matvec(np.ones(6))
     op.rmatvec(np.ones(9))
     assert counts == {"batched": 0, "single": 2}

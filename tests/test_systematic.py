@@ -1,4 +1,8 @@
-"""Every case of tests/cases: finite differences in both modes, second order, dot-product test."""
+"""Every case of tests/cases: finite differences in both modes, second order, dot-product test.
+
+Each case runs twice: with linad's optimisations on (the default) and off
+(``linad.optimize.set_enabled(False)``), so no optimisation can be what makes an answer right.
+"""
 import functools
 
 import numpy as np
@@ -13,8 +17,15 @@ from cases import all_cases
 CASES = all_cases()
 
 
+@pytest.fixture(params=["optimized", "unoptimized"])
+def optimizations(request):
+    previous = linad.optimize.set_enabled(request.param == "optimized")
+    yield request.param
+    linad.optimize.set_enabled(previous)
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
-def test_case(case):
+def test_case(case, optimizations):
     @settings(max_examples=case.max_examples)
     @given(st.data())
     def run(data):

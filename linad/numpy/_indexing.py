@@ -31,7 +31,7 @@ import numpy as np
 
 from ..core import Primitive, Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
-from ..primitives.rules import defnondiff
+from ..primitives.rules import defjvp
 from ._core import astype, multiply
 from ._dispatch import implements
 from ._shape import _along, _arr, _ndim, broadcast_to, normalize_axis_index, ravel, reshape, \
@@ -294,7 +294,7 @@ def _argsort_impl(x, *, axis, kind):
 
 
 argsort_p = Primitive("argsort", _argsort_impl)
-defnondiff(argsort_p)
+defjvp(argsort_p, None)
 
 
 @implements(np.argsort)

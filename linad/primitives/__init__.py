@@ -1,6 +1,11 @@
 """The primitive library, one module per family.
 
-``linear`` holds the linear primitives (the only ones with transpose rules);
-every other module defines JVP rules only.
+``rules`` has the three ways to give a primitive its rules.  ``linear`` holds
+the structural linear primitives (arithmetic, einsum, sums and broadcasts,
+shapes, indexing, dtypes) that every transpose rule is written with; a family
+whose tangent map is itself a named linear operation keeps that linear
+primitive beside its other rules (``solve``, ``sylvester`` and ``frechet`` in
+``linalg``, ``linop_apply`` in ``linop``).  The other primitives have JVP rules
+only.
 """
-from . import linear, elementwise, reductions, linalg  # noqa: F401  (registration)
+from . import linear, elementwise, reductions, linalg, linop  # noqa: F401  (registration)

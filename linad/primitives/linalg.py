@@ -99,8 +99,9 @@ import scipy.linalg as sla
 from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, getitem, imag, mul,
                      neg, real, reduce_sum, reshape, sub, transpose, where)
-from ..sharing import shared
-from .rules import defjvp, defjvp_full, deflinear, fit_like
+from ..optimize.sharing import shared
+from .linear import fit_like
+from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
     "matmul_same_batch", "LUFactor", "SchurPair", "MATRIX_FUNCTIONS",
@@ -417,8 +418,8 @@ def _trisolve_transpose(ct, a, b, *, lower, trans, unit_diagonal):
 
 
 deflinear(triangular_solve_p, linear_in=(1,), shape_rule=_rhs_shape,
-          transpose_rule=_trisolve_transpose, batch_rule=_columns_batch(_trisolve_impl),
-          jvp=_trisolve_jvp)
+          transpose_rule=_trisolve_transpose, batch_rule=_columns_batch(_trisolve_impl))
+defjvp_full(triangular_solve_p, _trisolve_jvp)
 
 
 # ============================================================================ LU solve (linear)
@@ -548,7 +549,7 @@ class LUFactor:
 
 def shared_lu(a: Any) -> LUFactor | None:
     """The LU factor of the primal matrix ``a``, made once per transformation (see
-    :mod:`linad.sharing`) and shared by the rules of ``inv``, ``det`` and ``slogdet``.
+    :mod:`linad.optimize.sharing`) and shared by the rules of ``inv``, ``det`` and ``slogdet``.
 
     Only a single square float or complex matrix (a NumPy array) is factored
     here; for stacks (NumPy's batched routines loop in C, the factor in Python),
@@ -610,7 +611,8 @@ def _solve_batch_impl(a, b, *, trans, factor):
 
 
 deflinear(solve_p, linear_in=(1,), shape_rule=_rhs_shape, transpose_rule=_solve_transpose,
-          batch_rule=_columns_batch(_solve_batch_impl), jvp=_solve_jvp)
+          batch_rule=_columns_batch(_solve_batch_impl))
+defjvp_full(solve_p, _solve_jvp)
 
 
 # ============================================================================ inv, det, slogdet
@@ -628,7 +630,7 @@ def inverse_of(a: Any) -> Any:
 
     The rules of ``inv``, ``det`` and ``slogdet`` all need :math:`A^{-1}`;
     ``slogdet(A)`` and ``inv(A)`` in one function then cost one inverse (see
-    :mod:`linad.sharing`), made from the LU factor of :func:`shared_lu` when
+    :mod:`linad.optimize.sharing`), made from the LU factor of :func:`shared_lu` when
     there is one.
 
     Examples
@@ -1096,7 +1098,8 @@ def _frechet_transpose(ct, a, e, *, func):
 
 
 deflinear(frechet_p, linear_in=(1,), shape_rule=_rhs_shape, transpose_rule=_frechet_transpose,
-          batch_rule=_loop_batch(_frechet_impl), jvp=_frechet_jvp)
+          batch_rule=_loop_batch(_frechet_impl))
+defjvp_full(frechet_p, _frechet_jvp)
 
 
 # ===================================================================== Sylvester equation (linear)
@@ -1201,5 +1204,5 @@ def _sylvester_batch_impl(a, b, q, *, trans, factor):
 
 
 deflinear(sylvester_p, linear_in=(2,), shape_rule=_rhs_shape,
-          transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_batch_impl),
-          jvp=_sylvester_jvp)
+          transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_batch_impl))
+defjvp_full(sylvester_p, _sylvester_jvp)

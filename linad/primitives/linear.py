@@ -23,9 +23,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
-from ..program import Var, is_linear_arg
-from .rules import defjvp, deflinear, elementwise_batch
+from ..core import (Primitive, Tracer, Var, Zero, bind, define_tracer_methods, dtype_of, instantiate,
+                    is_inexact, is_linear_arg, real_dtype, shape_of)
+from .rules import defjvp, defjvp_full, deflinear, elementwise_batch
 
 __all__ = [
     "add_p", "sub_p", "neg_p", "mul_p", "div_p", "einsum_p", "sum_p", "broadcast_to_p",
@@ -33,7 +33,7 @@ __all__ = [
     "convert_p", "real_p", "imag_p", "conj_p", "complex_p",
     "add", "sub", "neg", "mul", "div", "einsum", "reduce_sum", "broadcast_to", "reshape",
     "transpose", "getitem", "scatter_add", "concatenate", "where", "convert", "real", "imag",
-    "conj", "unbroadcast", "add_any", "fit_dtype", "zeros_like_aval",
+    "conj", "unbroadcast", "fit_dtype", "fit_like", "fit_aval",
 ]
 
 
@@ -116,13 +116,23 @@ def unbroadcast(ct: Any, target: Any) -> Any:
     return fit_dtype(ct, dtype_of(target))
 
 
-def add_any(x: Any, y: Any) -> Any:
-    """Sum of two cotangents of the same aval (accumulation in the backward pass)."""
-    return bind(add_p, x, y)
+def fit_like(x: Any, ans: Any) -> Any:
+    """``x`` broadcast and cast to the aval of ``ans`` (no work when it has it already)."""
+    try:
+        if x.shape == ans.shape and x.dtype == ans.dtype:
+            return x
+    except AttributeError:  # a Python scalar
+        pass
+    return fit_aval(x, shape_of(ans), dtype_of(ans))
 
 
-def zeros_like_aval(shape: tuple, dtype: Any) -> np.ndarray:
-    return np.zeros(shape, dtype)
+def fit_aval(x: Any, shape: tuple, dtype: Any) -> Any:
+    """Broadcast ``x`` to ``shape`` and cast it to ``dtype`` (both linear)."""
+    if tuple(shape_of(x)) != tuple(shape):
+        x = broadcast_to(x, shape)
+    if dtype_of(x) != dtype:
+        x = convert(x, dtype)
+    return x
 
 
 def _unary_batch(fn):
@@ -163,10 +173,10 @@ def _sub_transpose(ct, x, y):
 
 
 deflinear(add_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_add_transpose,
-          batch_rule=elementwise_batch(np.add), jvp=None)
+          batch_rule=elementwise_batch(np.add))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 deflinear(sub_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_sub_transpose,
-          batch_rule=elementwise_batch(np.subtract), jvp=None)
+          batch_rule=elementwise_batch(np.subtract))
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
 deflinear(neg_p, linear_in=(0,), shape_rule=_elementwise_shape,
           transpose_rule=lambda ct, x: [neg(ct)], batch_rule=_unary_batch(np.negative))
@@ -199,7 +209,7 @@ def _div_transpose(ct, x, y):
 
 
 deflinear(mul_p, linear_in=(0, 1), multilinear=True, shape_rule=_elementwise_shape,
-          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply), jvp=None)
+          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply))
 # The multilinear JVP, with the tangent first: plain NumPy on concrete tangents, the
 # tracer's own operator on a staged one (products commute, so values and dtypes agree).
 defjvp(mul_p, lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
@@ -213,7 +223,7 @@ def _div_shape(x, y):
 
 
 deflinear(div_p, linear_in=(0,), shape_rule=_div_shape, transpose_rule=_div_transpose,
-          batch_rule=elementwise_batch(np.true_divide), jvp=None)
+          batch_rule=elementwise_batch(np.true_divide))
 defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, div(ans, y))))
 
 
@@ -498,7 +508,7 @@ def _einsum_batch(args, batched, spec):
 
 
 deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
-          transpose_rule=_einsum_transpose, batch_rule=_einsum_batch, jvp="multilinear")
+          transpose_rule=_einsum_transpose, batch_rule=_einsum_batch)
 
 
 # ============================================================================ sum, broadcast_to
@@ -716,12 +726,13 @@ def _concat_jvp(primals, tangents, axis):
     ans = concatenate(primals, axis)
     if all(type(t) is Zero for t in tangents):
         return ans, Zero.like(ans)
-    ts = [t.instantiate() if type(t) is Zero else t for t in tangents]
+    ts = [instantiate(t) for t in tangents]
     return ans, fit_dtype(concatenate(ts, axis), dtype_of(ans))
 
 
 deflinear(concatenate_p, linear_in=range(1 << 16), shape_rule=_concat_shape,
-          transpose_rule=_concat_transpose, batch_rule=_concat_batch, jvp=_concat_jvp)
+          transpose_rule=_concat_transpose, batch_rule=_concat_batch)
+defjvp_full(concatenate_p, _concat_jvp)
 
 
 # ============================================================================ where
@@ -755,12 +766,12 @@ def _where_jvp(primals, tangents):
     tx = zero if type(tx) is Zero else tx
     ty = zero if type(ty) is Zero else ty
     t = where(cond, tx, ty)
-    from .rules import fit_aval
     return ans, fit_aval(t, shape_of(ans), dtype_of(ans))
 
 
 deflinear(where_p, linear_in=(1, 2), shape_rule=_where_shape, transpose_rule=_where_transpose,
-          batch_rule=elementwise_batch(np.where), jvp=_where_jvp)
+          batch_rule=elementwise_batch(np.where))
+defjvp_full(where_p, _where_jvp)
 
 
 # ============================================================================ dtypes: convert, real, imag, conj
@@ -808,8 +819,8 @@ def conj(x: Any) -> Any:
     return bind(conj_p, x)
 
 
-def _real_dtype(x):
-    return np.empty((), np.result_type(x[1])).real.dtype
+def _real_dtype(aval):
+    return real_dtype(np.result_type(aval[1]))
 
 
 def _complex_dtype(dt) -> np.dtype:
@@ -837,7 +848,7 @@ def _complex_transpose(ct, x, y):
 
 deflinear(complex_p, linear_in=(0, 1), shape_rule=_complex_shape,
           transpose_rule=_complex_transpose,
-          batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)), jvp=None)
+          batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)))
 defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(t))),
        lambda t, ans, x, y: bind(complex_p, np.zeros((), dtype_of(t)), t))
 
@@ -880,3 +891,18 @@ deflinear(cumsum_p, linear_in=(0,), shape_rule=_cumsum_shape,
           transpose_rule=lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)],
           batch_rule=lambda args, b, *, axis, reverse: _cumsum_impl(args[0], axis=axis + 1,
                                                                     reverse=reverse))
+
+
+# ============================================================================ tracer arithmetic
+
+def _reflected(prim: Primitive):
+    return lambda self, other: bind(prim, other, self)
+
+
+# The arithmetic JVP and transpose rules write (``t * y``, ``ct / y``, ``-ct``, ``1 - a``);
+# linad.numpy gives tracers NumPy's full operator semantics on top of these.
+define_tracer_methods({
+    "__add__": add, "__radd__": _reflected(add_p), "__sub__": sub, "__rsub__": _reflected(sub_p),
+    "__mul__": mul, "__rmul__": _reflected(mul_p), "__truediv__": div,
+    "__rtruediv__": _reflected(div_p), "__neg__": neg,
+})

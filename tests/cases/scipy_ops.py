@@ -1,7 +1,7 @@
 """Cases for issue 5: linop_apply, linear_solve, and (unregistered) custom_jvp / root.
 
 ``custom_jvp`` makes one primitive per decorated function, at run time; those are
-deliberately not entered in ``core.PRIMITIVES`` (see ``linad.custom``), so their
+deliberately not entered in ``core.PRIMITIVES`` (see ``linad.custom_jvp``), so their
 cases cover no registered name — they are here for the finite-difference,
 second-order and dot-product checks.
 """

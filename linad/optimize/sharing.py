@@ -21,6 +21,8 @@ import contextlib
 import contextvars
 from typing import Any, Callable, Iterator
 
+from . import enabled
+
 __all__ = ["sharing_scope", "shared"]
 
 _cache: contextvars.ContextVar = contextvars.ContextVar("linad_shared", default=None)
@@ -50,7 +52,8 @@ def sharing_scope() -> Iterator[None]:
 def shared(kind: str, x: Any, compute: Callable[[], Any]) -> Any:
     """``compute()``, the function ``kind`` of the primal ``x``, computed once per scope.
 
-    Outside a :func:`sharing_scope` this is just ``compute()``.
+    Outside a :func:`sharing_scope`, or with the optimisations switched off
+    (:func:`linad.optimize.set_enabled`), this is just ``compute()``.
 
     Examples
     --------
@@ -59,7 +62,7 @@ def shared(kind: str, x: Any, compute: Callable[[], Any]) -> Any:
     'computed'
     """
     cache = _cache.get()
-    if cache is None:
+    if cache is None or not enabled():
         return compute()
     key = (kind, id(x))
     hit = cache.get(key)

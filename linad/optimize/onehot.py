@@ -32,8 +32,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .program import StructuredBatch
-from .primitives.linear import (add_p, conj_p, convert_p, einsum_p, imag_p, mul_p, neg_p,
+from .compile import StructuredBatch
+from ..primitives.linear import (add_p, conj_p, convert_p, einsum_p, imag_p, mul_p, neg_p,
                                 real_p, sub_p, sum_p, transpose_p)
 
 __all__ = ["OneHotBatch", "identity_basis"]
@@ -74,7 +74,7 @@ class OneHotBatch(StructuredBatch):
     Examples
     --------
     >>> import numpy as np
-    >>> from linad.onehot import identity_basis
+    >>> from linad.optimize.onehot import identity_basis
     >>> [E] = identity_basis([((2, 3), np.dtype(float))])
     >>> bool((E.materialize() == np.eye(6).reshape(6, 2, 3)).all())
     True

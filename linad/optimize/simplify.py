@@ -1,6 +1,6 @@
 """Program simplification passes, run on every staged linear program.
 
-Each pass rewrites a :class:`~linad.program.LinearProgram` into one that computes
+Each pass rewrites a :class:`~linad.ir.LinearProgram` into one that computes
 the same linear map with less work, and keeps it readable (the printed program
 still reads as the math).
 
@@ -34,11 +34,8 @@ still reads as the math).
     transposed view) is ``X`` with its subscripts swapped, and a variable
     produced by ``transpose`` is its source.
 
-``fold_constants`` is not run on staged programs: it runs when a program is
-compiled for application (``LinearProgram._compile``), on a copy, so what
-``print`` shows stays the math.  It contracts the constant operands of
-products into new residuals once (``f_lin.T`` of ``sum(tanh(A @ X) @ B)``
-becomes ``c * R`` with ``R = A.T @ ((1 - T**2) * rowsum(B))`` precomputed).
+Constant folding is not a pass on staged programs: it runs when a program is
+compiled for repeated application (:mod:`linad.optimize.fold`).
 """
 from __future__ import annotations
 
@@ -47,11 +44,13 @@ import string
 
 import numpy as np
 
-from .core import Tracer
-from .program import Equation, LinearProgram, Var
+from . import enabled
+from ..core import Var
+from ..ir import Equation, LinearProgram, use_counts
+from ..primitives.linear import einsum_p, reshape_p, sum_p, transpose_p
 
 __all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_kept_dims",
-           "negate_after_einsum", "fold_transpose_into_einsum", "share_einsums", "fold_constants"]
+           "negate_after_einsum", "fold_transpose_into_einsum", "share_einsums"]
 
 
 def simplify(program: LinearProgram) -> LinearProgram:
@@ -59,22 +58,17 @@ def simplify(program: LinearProgram) -> LinearProgram:
 
     The folding passes fold an equation into the single-use equation that
     produces its operand, so one forward sweep with one use count serves them
-    all; ``share_einsums`` follows in a second sweep.
+    all; ``share_einsums`` follows in a second sweep.  With the optimisations
+    switched off (:func:`linad.optimize.set_enabled`) the program is returned as it is.
     """
-    return share_einsums(_fold_into_producers(program, _folds()))
-
-
-@functools.lru_cache(maxsize=1)
-def _folds() -> dict:
-    """Consumer primitive -> its fold rule (resolved once; primitives import this module)."""
-    from .primitives.linear import einsum_p, reshape_p, sum_p, transpose_p
-    return {sum_p: _fold_sum_into_einsum, einsum_p: _fold_unary_einsum,
-            reshape_p: _fold_squeeze_kept_dims, transpose_p: _fold_transpose_into_einsum}
+    if not enabled():
+        return program
+    return share_einsums(_fold_into_producers(program, _FOLDS))
 
 
 def _only(fold) -> dict:
     """The fold table restricted to one rule (to run one pass on its own)."""
-    return {prim: f for prim, f in _folds().items() if f is fold}
+    return {prim: f for prim, f in _FOLDS.items() if f is fold}
 
 
 def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
@@ -86,22 +80,22 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
     """
     if not any(e.prim in folds for e in program.eqns):
         return program
-    uses = _use_counts(program)
+    uses = use_counts(program)
     new_eqns: list = []
-    produced_at: dict[int, int] = {}
+    produced_at: dict[Var, int] = {}
     changed = False
     for eqn in program.eqns:
         if eqn.prim not in folds:  # not a consumer: only a possible producer
-            produced_at[id(eqn.out)] = len(new_eqns)
+            produced_at[eqn.out] = len(new_eqns)
             new_eqns.append(eqn)
             continue
         at = None  # the slot holding eqn once it has been folded into a producer
         while True:
             fold = folds.get(eqn.prim)
             src = eqn.inputs[0] if eqn.inputs else None
-            if fold is None or type(src) is not Var or uses.get(id(src)) != 1:
+            if fold is None or type(src) is not Var or uses.get(src) != 1:
                 break
-            k = produced_at.get(id(src))
+            k = produced_at.get(src)
             folded = None if k is None else fold(new_eqns[k], eqn)
             if folded is None:
                 break
@@ -118,10 +112,10 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
         if at is None:
             at = len(new_eqns)
             new_eqns.append(eqn)
-        produced_at[id(eqn.out)] = at
+        produced_at[eqn.out] = at
     if changed:
         program.eqns = [e for e in new_eqns if e is not None]
-        program._compiled = None
+        program.cache.clear()
     return program
 
 
@@ -190,18 +184,6 @@ def _fold_squeeze_kept_dims(prod: Equation, eqn: Equation) -> Equation | None:
     return Equation(prod.prim, prod.inputs, {"axes": axes, "keepdims": False}, eqn.out)
 
 
-def _use_counts(program: LinearProgram) -> dict[int, int]:
-    uses: dict[int, int] = {}
-    for eqn in program.eqns:
-        for v in eqn.inputs:
-            if type(v) is Var:
-                uses[id(v)] = uses.get(id(v), 0) + 1
-    for o in program.outs:
-        if type(o) is Var:
-            uses[id(o)] = uses.get(id(o), 0) + 1
-    return uses
-
-
 def fuse_sum_into_einsum(program: LinearProgram) -> LinearProgram:
     """Fold a ``sum`` (without keepdims) into the ``einsum`` that feeds only it."""
     return _fold_into_producers(program, _only(_fold_sum_into_einsum))
@@ -236,7 +218,7 @@ def compose_unary_einsum(program: LinearProgram) -> LinearProgram:
 
 def negate_after_einsum(program: LinearProgram) -> LinearProgram:
     """Move a ``neg`` feeding only an einsum after it when the einsum's result is smaller."""
-    return _fold_into_producers(program, {_einsum_p(): _only_negation})
+    return _fold_into_producers(program, {einsum_p: _only_negation})
 
 
 def _only_negation(prod: Equation, eqn: Equation):
@@ -271,20 +253,19 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     >>> [e.prim.name for e in f_lin.program.eqns]  # dX X^T + (dX X^T)^T
     ['einsum', 'transpose', 'add']
     """
-    from .primitives.linear import einsum_p, transpose_p
     if not _constants_repeat(program.eqns, einsum_p):
         return program
-    transposed = {}  # id(var) -> (source var, axes) of transpose equations
+    transposed = {}  # var -> (source var, axes) of transpose equations
     first = {}  # contraction key -> (result var, its output subscripts)
     unkeyed = {}  # coarse key -> the einsum with that coarse key whose key is not computed
-    renamed = {}  # id(var) -> the var that replaces it
+    renamed = {}  # var -> the var that replaces it
     new_eqns = []
     changed = False
     for eqn in program.eqns:
         if renamed:
             eqn = _substitute(eqn, renamed)
         if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
-            transposed[id(eqn.out)] = (eqn.inputs[0], eqn.params["axes"])
+            transposed[eqn.out] = (eqn.inputs[0], eqn.params["axes"])
         elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
             coarse = _coarse_key(eqn, transposed)
             if coarse not in unkeyed and coarse not in first:
@@ -303,14 +284,14 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
                     src, src_out = earlier
                     axes = tuple(src_out.index(c) for c in out)
                     if axes == tuple(range(len(axes))):
-                        renamed[id(eqn.out)] = src
+                        renamed[eqn.out] = src
                         continue
                     eqn = Equation(transpose_p, [src], {"axes": axes}, eqn.out)
         new_eqns.append(eqn)
     if not changed:
         return program
     program.eqns = new_eqns
-    program.outs = [renamed.get(id(o), o) if type(o) is Var else o for o in program.outs]
+    program.outs = [renamed.get(o, o) if type(o) is Var else o for o in program.outs]
     return program.dce()
 
 
@@ -356,7 +337,7 @@ def _coarse_key(eqn: Equation, transposed: dict | None = None) -> tuple:
         elif type(x) is not Var:
             ids.append(0)
         elif transposed is not None:
-            src = transposed.get(id(x))
+            src = transposed.get(x)
             ids.append(id(x) if src is None else id(src[0]))
     ids.sort()
     spec = eqn.params["spec"]
@@ -364,9 +345,9 @@ def _coarse_key(eqn: Equation, transposed: dict | None = None) -> tuple:
 
 
 def _substitute(eqn: Equation, renamed: dict) -> Equation:
-    if not any(type(v) is Var and id(v) in renamed for v in eqn.inputs):
+    if not any(type(v) is Var and v in renamed for v in eqn.inputs):
         return eqn
-    inputs = [renamed.get(id(v), v) if type(v) is Var else v for v in eqn.inputs]
+    inputs = [renamed.get(v, v) if type(v) is Var else v for v in eqn.inputs]
     return Equation(eqn.prim, inputs, eqn.params, eqn.out)
 
 
@@ -380,7 +361,7 @@ def _contraction_key(eqn: Equation, transposed: dict) -> tuple | None:
     ops = []
     for x, sub in zip(eqn.inputs, ins.split(",")):
         if type(x) is Var:
-            src = transposed.get(id(x))
+            src = transposed.get(x)
             if src is not None:  # x = transpose(v, axes): v's axis axes[i] is x's axis i
                 x, axes = src
                 sub = "".join(sub[axes.index(k)] for k in range(len(axes)))
@@ -448,177 +429,6 @@ def _dense_axis_order(x: np.ndarray) -> list | None:
     return order
 
 
-# ---------------------------------------------------------------------- fold_constants
-
-class _Contraction:
-    """An equation seen as ``einsum(subs -> out, *ops)``, with its per-application cost."""
-
-    __slots__ = ("subs", "out", "ops", "cost")
-
-    def __init__(self, subs: list, out: str, ops: list, cost: int):
-        self.subs, self.out, self.ops, self.cost = subs, out, ops, cost
-
-    @property
-    def spec(self) -> str:
-        return ",".join(self.subs) + "->" + self.out
-
-    def var_index(self) -> int | None:
-        """The position of the one linear operand (None if there is not exactly one)."""
-        ks = [k for k, x in enumerate(self.ops) if type(x) is Var]
-        return ks[0] if len(ks) == 1 else None
-
-
-def fold_constants(program: LinearProgram) -> LinearProgram:
-    """A program computing the same map with the work on constants done once, now.
-
-    Products of a linear value with constants (``einsum``, ``mul`` by a
-    residual, ``neg``) are seen as contractions; a contraction is composed with
-    the single-use contraction producing its linear operand, and its constant
-    operands are contracted with each other into one new residual.  That is
-    done only when the new residual is no larger than the largest constant it
-    replaces and computing it costs no more than one application of the
-    equations it replaces, so folding never loses even for a single use.
-    ``sum(A.T @ ((1 - T**2) * (c * rowsum(B))))``'s transpose becomes ``c``
-    times one precomputed matrix.
-
-    Used when a program is compiled for repeated application; the program
-    itself (what ``print`` shows) is not changed.
-
-    Examples
-    --------
-    >>> import numpy as np, linad
-    >>> from linad.simplify import fold_constants
-    >>> A, s = np.ones((3, 3)), np.arange(3.0)
-    >>> _, f_lin = linad.linearize(lambda X: s[:, None] * (A @ X), np.ones((3, 3)))
-    >>> [e.prim.name for e in f_lin.program.eqns]
-    ['einsum', 'mul']
-    >>> print(fold_constants(f_lin.program))  # r0 = A * s[:, None], computed once
-    { lambda a:f64[3,3] .
-      let
-        b:f64[3,3] = einsum[spec=ac,cb->ab] r0 a
-      in (b) }
-      residuals: r0:f64[3,3]
-    """
-    views = [_as_contraction(e) for e in program.eqns]
-    if sum(v is not None for v in views) < 2 and not any(
-            v is not None and _n_constants(v) > 1 for v in views):
-        return program
-    uses = _use_counts(program)
-    produced_at: dict[int, int] = {}
-    eqns: list = list(program.eqns)
-    changed = False
-    for k, eqn in enumerate(program.eqns):
-        produced_at[id(eqn.out)] = k
-        c = views[k]
-        if c is None:
-            continue
-        folded = _fold_chain(c, views, eqns, uses, produced_at)
-        if folded is not c and _result_dtype(folded.ops) == eqn.out.dtype:
-            views[k] = folded
-            eqns[k] = Equation(_einsum_p(), folded.ops, {"spec": folded.spec}, eqn.out)
-            changed = True
-    if not changed:
-        return program
-    return LinearProgram(program.in_vars, eqns, program.outs).dce()
-
-
-def _fold_chain(c: _Contraction, views: list, eqns: list, uses: dict,
-                produced_at: dict) -> _Contraction:
-    """Compose ``c`` with the contractions producing its linear operand while that pays."""
-    folded = _precontract(c, c.cost) or c
-    while True:
-        k = folded.var_index()
-        if k is None:
-            return folded
-        v = folded.ops[k]
-        at = produced_at.get(id(v))
-        if at is None or uses.get(id(v)) != 1 or views[at] is None:
-            return folded
-        composed = _precontract(_compose(folded, k, views[at]), folded.cost + views[at].cost)
-        if composed is None:
-            return folded
-        folded = composed
-
-
-def _as_contraction(eqn: Equation) -> _Contraction | None:
-    """``eqn`` as a contraction, if it is an einsum, a ``mul`` by a constant or a ``neg``."""
-    name = eqn.prim.name
-    size = int(np.prod(eqn.out.shape, dtype=np.int64))
-    if name == "einsum":
-        ins, out = eqn.params["spec"].split("->")
-        subs = ins.split(",")
-        return _Contraction(subs, out, list(eqn.inputs), _index_product(subs, eqn.inputs))
-    out = string.ascii_letters[:len(eqn.out.shape)]
-    if name == "neg":  # a product with -1 of the output's dtype (a Python -1.0 would upcast)
-        return _Contraction([out, ""], out, [eqn.inputs[0], np.array(-1, eqn.out.dtype)], size)
-    if name != "mul" or [type(x) for x in eqn.inputs].count(Var) != 1:
-        return None
-    x, c = eqn.inputs if type(eqn.inputs[0]) is Var else eqn.inputs[::-1]
-    if tuple(x.shape) != tuple(eqn.out.shape) or not isinstance(c, (np.ndarray, float, int)):
-        return None
-    c = np.asarray(c, eqn.out.dtype) if isinstance(c, (float, int)) else np.asarray(c)  # weak
-    lead = len(out) - c.ndim  # c broadcasts against the trailing axes of x
-    keep = [i for i in range(c.ndim) if c.shape[i] == eqn.out.shape[lead + i]]
-    c = c.reshape(tuple(c.shape[i] for i in keep))
-    return _Contraction([out, "".join(out[lead + i] for i in keep)], out, [x, c], size)
-
-
-def _result_dtype(ops: list) -> np.dtype:
-    return np.result_type(*[x.dtype if type(x) is Var else x for x in ops])
-
-
-def _n_constants(c: _Contraction) -> int:
-    return sum(type(x) is not Var for x in c.ops)
-
-
-def _index_product(subs: list, ops: list) -> int:
-    """Product of the sizes of all indices: the cost of evaluating the contraction."""
-    size = {}
-    for sub, x in zip(subs, ops):
-        size.update(zip(sub, np.shape(x) if type(x) is not Var else x.shape))
-    return int(np.prod(list(size.values()), dtype=np.int64))
-
-
-def _compose(outer: _Contraction, k: int, inner: _Contraction) -> _Contraction:
-    """``outer`` with its operand ``k`` replaced by the contraction ``inner`` (letters renamed)."""
-    taken = set("".join(outer.subs) + outer.out)
-    fresh = iter(c for c in string.ascii_letters if c not in taken)
-    rename = dict(zip(inner.out, outer.subs[k]))
-    for sub in inner.subs:
-        for c in sub:
-            if c not in rename:
-                rename[c] = next(fresh)
-    subs = outer.subs[:k] + ["".join(rename[c] for c in s) for s in inner.subs] + outer.subs[k + 1:]
-    ops = outer.ops[:k] + inner.ops + outer.ops[k + 1:]
-    return _Contraction(subs, outer.out, ops, outer.cost + inner.cost)
-
-
-def _precontract(c: _Contraction, budget: int) -> _Contraction | None:
-    """``c`` with its constant operands contracted into one, computed now; None if that
-    would make a larger constant or cost more than ``budget``."""
-    consts = [k for k, x in enumerate(c.ops) if type(x) is not Var]
-    if len(consts) < 2:
-        return c
-    if any(isinstance(c.ops[k], Tracer) for k in consts):
-        return None
-    v = c.var_index()
-    kept = set(c.out) | (set(c.subs[v]) if v is not None else set())
-    size = {}
-    for k in consts:
-        size.update(zip(c.subs[k], np.shape(c.ops[k])))
-    r_subs = "".join(ch for ch in size if ch in kept)
-    r_size = int(np.prod([size[ch] for ch in r_subs], dtype=np.int64))
-    largest = max(int(np.size(c.ops[k])) for k in consts)
-    if r_size > largest or int(np.prod(list(size.values()), dtype=np.int64)) > budget:
-        return None
-    r_spec = ",".join(c.subs[k] for k in consts) + "->" + r_subs
-    r = _einsum_p().impl(*[np.asarray(c.ops[k]) for k in consts], spec=r_spec)
-    rest = [k for k in range(len(c.ops)) if k not in consts]
-    subs = [r_subs] + [c.subs[k] for k in rest]
-    ops = [r] + [c.ops[k] for k in rest]
-    return _Contraction(subs, c.out, ops, _index_product(subs, ops))
-
-
-def _einsum_p():
-    from .primitives.linear import einsum_p
-    return einsum_p
+#: Consumer primitive -> its fold rule.
+_FOLDS = {sum_p: _fold_sum_into_einsum, einsum_p: _fold_unary_einsum,
+          reshape_p: _fold_squeeze_kept_dims, transpose_p: _fold_transpose_into_einsum}

@@ -1,0 +1,219 @@
+r"""``custom_jvp``: a function whose JVP rule the user states.
+
+``@custom_jvp`` + ``.defjvp(rule)``: reverse mode and higher orders come, as for
+every primitive, from linearizing the rule and transposing.  Each decorated
+function becomes its own primitive (named ``custom_jvp:<name>``, not registered
+in ``core.PRIMITIVES``) whose JVP rule stages the user's rule in the tangents —
+a linear program, so a rule that is not linear in its tangents raises
+:class:`linad.LinearityError` — and applies it to the actual tangents with
+symbolic zeros skipped.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import tree
+from .core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
+from .linearize import StagingTrace, StagingTracer
+from .primitives.rules import defjvp_full
+
+__all__ = ["custom_jvp", "CustomJVPFunction"]
+
+
+def _unregistered_primitive(name: str, impl: Callable, multiple_results: bool = False) -> Primitive:
+    """A primitive that is not entered in ``core.PRIMITIVES``.
+
+    Primitives made at run time for user functions (one per ``custom_jvp``) are
+    not part of the library's primitive set: registering them would keep every
+    decorated function alive forever and make the systematic suite's coverage
+    check depend on which user code happened to run first.
+    """
+    prim = Primitive(name, impl, multiple_results=multiple_results)
+    PRIMITIVES.pop(name, None)
+    return prim
+
+
+class CustomJVPFunction:
+    """A function with a user-defined JVP rule (made by :func:`custom_jvp`).
+
+    Calling it binds its own primitive (``self.prim``, named
+    ``custom_jvp:<name>``, not entered in ``core.PRIMITIVES``): on NumPy values
+    the primitive runs the function, under a transformation it stages the rule.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> f = linad.custom_jvp(lambda x: 2.0 * x)
+    >>> rule = f.defjvp(lambda primals, tangents: (f(primals[0]), 3.0 * tangents[0]))
+    >>> float(linad.grad(f)(1.0))          # the rule, not the function, is differentiated
+    3.0
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(sorted(set(int(i) for i in nondiff_argnums)))
+        self.jvp_rule: Callable | None = None
+        name = getattr(fun, "__qualname__", getattr(fun, "__name__", "fun"))
+        self.prim = _unregistered_primitive(f"custom_jvp:{name}", self._impl,
+                                            multiple_results=True)
+        defjvp_full(self.prim, self._jvp)
+
+    def defjvp(self, rule: Callable) -> Callable:
+        """Set the JVP rule: ``rule(*nondiff_args, primals, tangents) -> (out, out_tangent)``.
+
+        ``primals`` and ``tangents`` are tuples of the differentiated arguments
+        (pytrees).  The rule is run once per use with *staged* tangents (linear
+        values, recorded into a small linear program that is then applied to the
+        actual tangents, skipping those that are zero), so it must return the
+        primal output and a tangent computed from ``tangents`` with linear
+        operations only.  Returns ``rule`` so it can be used as a decorator.
+        """
+        self.jvp_rule = rule
+        return rule
+
+    # -- calling ----------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.jvp_rule is None:
+            raise TypeError(f"custom_jvp function {self.__name__!r} has no JVP rule: define one "
+                            f"with @{self.__name__}.defjvp before calling it")
+        args = self._positional(args, kwargs)
+        for i in self.nondiff_argnums:
+            if i >= len(args):
+                raise TypeError(f"{self.__name__}: nondiff_argnums {self.nondiff_argnums} refers "
+                                f"to argument {i}, but it was called with {len(args)} arguments")
+            if any(isinstance(x, Tracer) for x in tree.leaves(args[i])):
+                raise TypeError(
+                    f"{self.__name__}: argument {i} is in nondiff_argnums but is a traced value. "
+                    "Non-differentiable arguments must be static (functions, shapes, "
+                    "constants); pass traced arrays as differentiable arguments.")
+        nondiff = tuple(args[i] for i in self.nondiff_argnums)
+        diff = tuple(a for i, a in enumerate(args) if i not in self.nondiff_argnums)
+        leaves, in_tree = tree.flatten(diff)
+        leaves = [x if isinstance(x, Tracer) else np.asarray(x) for x in leaves]
+        store: dict = {}
+        outs = bind(self.prim, *leaves, in_tree=in_tree, nondiff=nondiff, store=store)
+        return tree.unflatten(store["out_tree"], outs)
+
+    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        if not kwargs:
+            return args
+        bound = inspect.signature(self.fun).bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"{self.__name__}: keyword-only arguments are not supported by "
+                            "custom_jvp; make them positional")
+        return bound.args
+
+    def _full_args(self, nondiff: tuple, diff: tuple) -> list:
+        full, it_nd, it_d = [], iter(nondiff), iter(diff)
+        for i in range(len(nondiff) + len(diff)):
+            full.append(next(it_nd) if i in self.nondiff_argnums else next(it_d))
+        return full
+
+    def _impl(self, *leaves, in_tree, nondiff, store):
+        out = self.fun(*self._full_args(nondiff, tree.unflatten(in_tree, leaves)))
+        out_leaves, store["out_tree"] = tree.flatten(out)
+        if any(isinstance(o, Tracer) for o in out_leaves):
+            raise TypeError(
+                f"custom_jvp function {self.__name__!r} returned a traced value for concrete "
+                "arguments: it closes over a value being differentiated, which would bypass its "
+                "JVP rule. Pass that value as an argument instead.")
+        return out_leaves
+
+    def _jvp(self, primals, tangents, *, in_tree, nondiff, store):
+        if all(type(t) is Zero for t in tangents):
+            outs = bind(self.prim, *primals, in_tree=in_tree, nondiff=nondiff, store=store)
+            return outs, [Zero.like(o) for o in outs]
+        p_out, program = self._stage_rule(primals, in_tree, nondiff, store)
+        return p_out, program(*tangents)
+
+    def _stage_rule(self, primals, in_tree, nondiff, store):
+        """Run the rule once with staged tangents: (primal outputs, the tangent program).
+
+        Staging makes the tangent map an explicit linear program (and checks its
+        linearity); applying it with symbolic-zero propagation means tangents that
+        are zero never meet primal values of outer transformations.
+        """
+        trace = StagingTrace(f"custom_jvp rule of {self.__name__}")
+        t_in = [trace.new_input(shape_of(p), dtype_of(p)) for p in primals]
+        try:
+            res = self.jvp_rule(*nondiff, tree.unflatten(in_tree, primals),
+                                tree.unflatten(in_tree, t_in))
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError(f"the JVP rule of {self.__name__!r} must return a pair "
+                                "(primal_out, tangent_out)")
+            p_out, p_tree = tree.flatten(res[0])
+            t_out, t_tree = tree.flatten(res[1])
+            if p_tree != t_tree:
+                raise TypeError(f"the JVP rule of {self.__name__!r} returned a primal output of "
+                                f"structure {p_tree!r} but a tangent of structure {t_tree!r}")
+            for k, p in enumerate(p_out):
+                if isinstance(p, StagingTracer) and p._trace is trace:
+                    raise TypeError(f"the JVP rule of {self.__name__!r} computed its primal "
+                                    f"output {k} from the tangents")
+            t_out = [self._check_tangent(p, t, k) for k, (p, t) in enumerate(zip(p_out, t_out))]
+        except BaseException:
+            trace.alive = False
+            raise
+        store["out_tree"] = p_tree
+        program = trace.finish(t_in, t_out, [(shape_of(p), dtype_of(p)) for p in p_out])
+        return p_out, program
+
+    def _check_tangent(self, p: Any, t: Any, k: int) -> Any:
+        if type(t) is Zero:
+            return t
+        if isinstance(t, (int, float, complex)) and not isinstance(t, bool):
+            t = np.asarray(t, dtype_of(p))
+        if tuple(shape_of(t)) != tuple(shape_of(p)) or np.dtype(dtype_of(t)) != np.dtype(
+                dtype_of(p)):
+            raise TypeError(
+                f"the JVP rule of {self.__name__!r} returned, for output {k}, a tangent "
+                f"{format_aval(shape_of(t), dtype_of(t))} for a primal "
+                f"{format_aval(shape_of(p), dtype_of(p))}; a tangent must have its primal's "
+                "shape and dtype")
+        return t
+
+
+def custom_jvp(fun: Callable | None = None, *, nondiff_argnums: Sequence[int] = ()
+               ) -> CustomJVPFunction | Callable[[Callable], CustomJVPFunction]:
+    """Give ``fun`` a custom JVP rule; reverse mode follows by transposition.
+
+    Use as ``@custom_jvp`` (or ``@custom_jvp(nondiff_argnums=(0,))``), then
+    define the rule with ``@f.defjvp``::
+
+        rule(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)
+
+    ``primals`` and ``tangents`` are tuples of the differentiated arguments; the
+    rule must compute ``tangent_out`` linearly from ``tangents`` with linad (or
+    NumPy) operations.  ``vjp``/``grad`` linearize the rule and transpose it;
+    higher orders differentiate the rule itself (call ``f`` inside the rule to
+    keep the custom rule at every order).  A rule that is not linear in its
+    tangents raises :class:`linad.LinearityError` (the rule is staged as a
+    linear program in the tangents every time it is used, also in ``jvp``).
+
+    ``nondiff_argnums`` name positional arguments that are not differentiated
+    (functions, flags, static data); they are passed to the rule first.  They
+    must not be traced values.  ``fun`` should not close over traced values:
+    pass them as arguments.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> @linad.custom_jvp
+    ... def softplus(x):              # runs on NumPy arrays only: any NumPy code is fine
+    ...     return np.logaddexp(0.0, x)
+    >>> @softplus.defjvp
+    ... def softplus_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return softplus(x), t / (1 + np.exp(-x))
+    >>> linad.grad(lambda x: softplus(x).sum())(np.array([0.0, 1.0]))
+    array([0.5       , 0.73105858])
+    """
+    if fun is None:
+        return lambda f: CustomJVPFunction(f, nondiff_argnums)
+    return CustomJVPFunction(fun, nondiff_argnums)

@@ -1,0 +1,289 @@
+"""The linear-program IR.
+
+A :class:`LinearProgram` is a straight-line list of :class:`Equation` s, each
+applying one *linear* primitive to variables (:class:`~linad.core.Var`, the
+linear inputs) and constants (residuals such as ``cos(x)`` recorded while
+linearizing, or Python scalars).  Outputs are variables or symbolic zeros.
+
+This module holds the structure and the reference semantics of a program:
+printing, dead-code elimination, and evaluation equation by equation, on
+concrete or traced values (``program(*args)``) or with a leading batch axis
+on every input (``program.apply_batched(*args)``).  Transposition is in
+:mod:`linad.transpose`; the compiled evaluator that applies a program many
+times is in :mod:`linad.optimize.compile`.  :class:`ClosedProgram` lifts the
+traced constants out of a program (closure conversion), so that a primitive
+can carry a program as a parameter and take those constants as operands.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .core import Tracer, Var, Zero, bind, format_aval, instantiate
+
+__all__ = ["Equation", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts"]
+
+
+class Equation:
+    """``out = prim(*inputs, **params)``; inputs are Vars or constants."""
+
+    __slots__ = ("prim", "inputs", "params", "out")
+
+    def __init__(self, prim, inputs: list, params: dict, out: Var):
+        self.prim = prim
+        self.inputs = inputs
+        self.params = params
+        self.out = out
+
+
+class LinearProgram:
+    """A linear map recorded as a straight-line program.
+
+    Parameters
+    ----------
+    in_vars : list of Var
+        The linear inputs.
+    eqns : list of Equation
+        The equations, in execution order.
+    outs : list of Var or Zero
+        The outputs.
+    """
+
+    __slots__ = ("in_vars", "eqns", "outs", "cache")
+
+    def __init__(self, in_vars: list, eqns: list, outs: list):
+        self.in_vars = list(in_vars)
+        self.eqns = list(eqns)
+        self.outs = list(outs)
+        #: derived forms of the program (e.g. its compiled form), cleared when it changes
+        self.cache = {}
+
+    # ------------------------------------------------------------------ structure
+    def dce(self) -> "LinearProgram":
+        """Remove equations whose results no output needs (iterative, in place)."""
+        live = {o for o in self.outs if type(o) is Var}  # Vars hash by identity
+        kept = []
+        for eqn in reversed(self.eqns):
+            if eqn.out in live:
+                kept.append(eqn)
+                for v in eqn.inputs:
+                    if type(v) is Var:
+                        live.add(v)
+        kept.reverse()
+        self.eqns = kept
+        self.cache.clear()
+        return self
+
+    def residuals(self) -> list:
+        """The array constants the program keeps (each once)."""
+        seen = {}
+        for eqn in self.eqns:
+            for v in eqn.inputs:
+                if type(v) is not Var and isinstance(v, (np.ndarray, Tracer)) and id(v) not in seen:
+                    seen[id(v)] = v
+        return list(seen.values())
+
+    # ------------------------------------------------------------------ printing
+    def __str__(self) -> str:
+        return pretty_print(self)
+
+    __repr__ = __str__
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, *args: Any) -> list:
+        """Apply the program to one input per ``in_var``; returns the list of outputs.
+
+        Each equation ``bind`` s its primitive, so inputs and residuals may be
+        concrete arrays or tracers of an enclosing transformation.  Inputs may be
+        symbolic zeros (:class:`~linad.core.Zero`): an equation whose linear inputs
+        are all zero is skipped and its output is a zero too.
+        """
+        env = {}  # Vars hash by identity
+        for v, a in zip(self.in_vars, args):
+            env[v] = a
+        for eqn in self.eqns:
+            vals = []
+            live = False
+            for v in eqn.inputs:
+                if type(v) is Var:
+                    v = env[v]
+                    live = live or type(v) is not Zero
+                vals.append(v)
+            if live:
+                env[eqn.out] = bind(eqn.prim, *[instantiate(x) for x in vals], **eqn.params)
+            else:
+                env[eqn.out] = Zero(eqn.out.shape, eqn.out.dtype)
+        return [env[o] if type(o) is Var else o for o in self.outs]
+
+    def apply_batched(self, *args: Any) -> list:
+        """Apply to concrete inputs carrying one leading batch axis each (all the same length).
+
+        Each equation runs its primitive's ``batch_rule`` once for the whole batch.
+        Outputs that are symbolic zeros stay :class:`~linad.core.Zero` (unbatched).
+        """
+        env = {}
+        for v, a in zip(self.in_vars, args):
+            env[v] = a
+        for eqn in self.eqns:
+            vals, flags = [], []
+            for v in eqn.inputs:
+                is_var = type(v) is Var
+                vals.append(env[v] if is_var else v)
+                flags.append(is_var)
+            env[eqn.out] = eqn.prim.batch_rule(vals, tuple(flags), **eqn.params)
+        return [env[o] if type(o) is Var else o for o in self.outs]
+
+    def has_traced_residuals(self) -> bool:
+        """True if some residual is a tracer of an enclosing transformation."""
+        for eqn in self.eqns:
+            for v in eqn.inputs:
+                if isinstance(v, Tracer):
+                    return True
+        return False
+
+
+def use_counts(program: LinearProgram) -> dict[Var, int]:
+    """How many times each variable is read (by equations and as an output)."""
+    uses: dict[Var, int] = {}
+    for eqn in program.eqns:
+        for v in eqn.inputs:
+            if type(v) is Var:
+                uses[v] = uses.get(v, 0) + 1
+    for o in program.outs:
+        if type(o) is Var:
+            uses[o] = uses.get(o, 0) + 1
+    return uses
+
+
+# ---------------------------------------------------------------------- closure conversion
+
+class Hole:
+    """Placeholder for a lifted constant in a closed program's template."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"c{self.index}"
+
+
+class ClosedProgram:
+    """A staged one-input linear program whose traced constants were lifted out.
+
+    The template keeps :class:`Hole` s where the program used traced values (of
+    outer transformations); :meth:`with_consts` puts values back.  This closure
+    conversion turns what ``matvec`` closed over into explicit operands of the
+    ``linear_solve`` primitive, so that outer transformations differentiate them.
+    """
+
+    __slots__ = ("template", "n_consts")
+
+    def __init__(self, template: LinearProgram, n_consts: int):
+        self.template = template
+        self.n_consts = n_consts
+
+    @staticmethod
+    def convert(prog: LinearProgram) -> tuple["ClosedProgram", list]:
+        consts: list = []
+        index: dict[int, int] = {}
+        eqns = []
+        for eqn in prog.eqns:
+            ins = []
+            for v in eqn.inputs:
+                if isinstance(v, Tracer):
+                    if id(v) not in index:
+                        index[id(v)] = len(consts)
+                        consts.append(v)
+                    v = Hole(index[id(v)])
+                ins.append(v)
+            eqns.append(Equation(eqn.prim, ins, eqn.params, eqn.out))
+        template = LinearProgram(prog.in_vars, eqns, prog.outs) if consts else prog
+        return ClosedProgram(template, len(consts)), consts
+
+    def with_consts(self, consts: Sequence) -> LinearProgram:
+        if not self.n_consts:
+            return self.template
+        eqns = [Equation(e.prim, [consts[v.index] if type(v) is Hole else v for v in e.inputs],
+                         e.params, e.out) for e in self.template.eqns]
+        return LinearProgram(self.template.in_vars, eqns, self.template.outs)
+
+    @property
+    def out_aval(self) -> tuple:
+        o = self.template.outs[0]
+        return tuple(o.shape), np.dtype(o.dtype)
+
+    def __repr__(self) -> str:
+        v = self.template.in_vars[0]
+        return (f"matvec<{format_aval(v.shape, v.dtype)}->{format_aval(*self.out_aval)}, "
+                f"{len(self.template.eqns)} eqns>")
+
+
+# ---------------------------------------------------------------------- printing
+
+def _var_names():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    while True:
+        q, r = divmod(n, 26)
+        yield letters[r] + (str(q) if q else "")
+        n += 1
+
+
+def pretty_print(program: LinearProgram) -> str:
+    """Text of a program: one line per equation, residuals named, not dumped."""
+    names: dict[Var, str] = {}
+    gen = _var_names()
+    res_names: dict[int, str] = {}
+    res_lines = []
+
+    def var(v: Var) -> str:
+        if v not in names:
+            names[v] = next(gen)
+        return names[v]
+
+    def atom(x: Any) -> str:
+        if type(x) is Var:
+            return var(x)
+        if isinstance(x, (np.ndarray, Tracer, np.generic)) and np.ndim(x) > 0 or isinstance(x, Tracer):
+            if id(x) not in res_names:
+                res_names[id(x)] = f"r{len(res_names)}"
+                res_lines.append(f"{res_names[id(x)]}:{format_aval(np.shape(x) if not isinstance(x, Tracer) else x.shape, x.dtype)}")
+            return res_names[id(x)]
+        return repr(x.item() if isinstance(x, np.generic) or isinstance(x, np.ndarray) else x)
+
+    ins = " ".join(f"{var(v)}:{format_aval(v.shape, v.dtype)}" for v in program.in_vars)
+    lines = []
+    for eqn in program.eqns:
+        p = _format_params(eqn.params)
+        args = " ".join(atom(x) for x in eqn.inputs)
+        lines.append(f"    {var(eqn.out)}:{format_aval(eqn.out.shape, eqn.out.dtype)} = "
+                     f"{eqn.prim.name}{p} {args}")
+    outs = ", ".join(var(o) if type(o) is Var else f"0:{format_aval(o.shape, o.dtype)}"
+                     for o in program.outs)
+    head = f"{{ lambda {ins} ."
+    res = ("\n  residuals: " + ", ".join(res_lines)) if res_lines else ""
+    body = "\n".join(lines)
+    return f"{head}\n  let\n{body}\n  in ({outs}) }}{res}" if lines else f"{head}\n  in ({outs}) }}{res}"
+
+
+def _format_params(params: dict) -> str:
+    if not params:
+        return ""
+    parts = []
+    for k, v in params.items():
+        if isinstance(v, np.dtype) or isinstance(v, type):
+            v = np.dtype(v).name
+        elif isinstance(v, tuple) and any(isinstance(e, np.ndarray) for e in v):
+            v = "(" + ", ".join(f"<int{e.shape}>" if isinstance(e, np.ndarray) else _fmt_index(e)
+                                for e in v) + ")"
+        parts.append(f"{k}={v}")
+    return "[" + " ".join(parts) + "]"
+
+
+def _fmt_index(e: Any) -> str:
+    if isinstance(e, slice):
+        return ":".join("" if s is None else str(s) for s in (e.start, e.stop, e.step)).rstrip(":") or ":"
+    return repr(e)
