@@ -45,7 +45,7 @@ from .api import (_argnums_tuple, _check_scalar_output, _flat_args, _flat_fun, _
 from .core import Tracer, Zero, dtype_of, instantiate, is_inexact
 from .linear_map import LinearMap
 from .linearize import linearize_flat
-from .numpy._creation import stack
+from .numpy._shape import stack
 from .optimize.compile import apply, apply_batched
 from .optimize.onehot import OneHotBatch, identity_basis
 from .transpose import backward_pass

@@ -26,7 +26,7 @@ MARKER = ("<!-- Everything below this line is generated from the dispatch regist
 
 #: Section titles for the linad module that implements a handler.
 FAMILIES = [
-    ("linad.numpy._core", "Arithmetic, comparisons, products and reductions (core)"),
+    ("linad.numpy._core", "Arithmetic, comparisons, sum, mean and where (core)"),
     ("linad.numpy._elementwise", "Elementwise functions"),
     ("linad.numpy._reductions", "Reductions"),
     ("linad.numpy._shape", "Shape"),
@@ -54,7 +54,7 @@ def _public_names(lnp: Any) -> dict[int, str]:
 def _handlers() -> list[tuple[str, Any]]:
     """(NumPy name, linad handler) for every NumPy function and ufunc that dispatches."""
     from linad.numpy import _dispatch as D
-    pairs = [(f"np.{u.__name__}", fn) for u, fn in D.HANDLED_UFUNCS.items()]
+    pairs = [(D._ufunc_name(u), fn) for u, fn in D.HANDLED_UFUNCS.items()]
     pairs += [(D._numpy_name(f), fn) for f, fn in D.HANDLED_FUNCTIONS.items()]
     names = set(D.supported_numpy_names())
     assert {n for n, _ in pairs} == names, "registry and supported_numpy_names() disagree"

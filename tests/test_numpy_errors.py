@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+import scipy.special
 
 import linad
 import linad.numpy as lnp
@@ -40,6 +41,36 @@ def test_unsupported_ufunc_method_is_named():
     with pytest.raises(TypeError, match=r"np\.multiply\.accumulate is not supported on traced "
                                         r"values; see docs/numpy\.md"):
         raises_inside(lambda x: np.multiply.accumulate(x))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: scipy.special.gammaln(x), r"scipy\.special\.gammaln"),
+    (lambda x: scipy.special.xlogy(x, x), r"scipy\.special\.xlogy"),
+    (lambda x: np.frompyfunc(abs, 1, 1)(x), r"the ufunc abs \(vectorized\)"),
+])
+def test_unsupported_ufunc_outside_numpy_is_named_by_its_module(call, name):
+    with pytest.raises(TypeError, match=rf"linad does not implement {name} for traced values; "
+                                        r"see docs/numpy\.md") as info:
+        raises_inside(call)
+    assert "np.gammaln" not in str(info.value) and "np.xlogy" not in str(info.value)
+
+
+def test_scipy_ufunc_method_and_out_errors_name_its_module():
+    with pytest.raises(TypeError, match=r"^scipy\.special\.xlogy\.accumulate is not supported"):
+        raises_inside(lambda x: scipy.special.xlogy.accumulate(x))
+    with pytest.raises(TypeError, match=r"^scipy\.special\.gammaln\(\.\.\., out=\.\.\.\) would "
+                                        r"write a traced value"):
+        raises_inside(lambda x: scipy.special.gammaln(x, out=np.empty(3)))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 1}, {"axis": None}, {"keepdims": True}])
+def test_add_reduce_on_traced_values_reduces_like_numpy(kwargs):
+    # np.add.reduce sums over axis 0 unless told otherwise (np.sum sums over all axes)
+    x = np.arange(6.0).reshape(2, 3)
+    t = np.linspace(1.0, 2.0, 6).reshape(2, 3)
+    out, tangent = linad.jvp(lambda v: np.add.reduce(v, **kwargs), (x,), (t,))
+    np.testing.assert_allclose(out, np.add.reduce(x, **kwargs))
+    np.testing.assert_allclose(tangent, np.add.reduce(t, **kwargs))
 
 
 def test_np_full_with_traced_fill_is_refused_and_lnp_full_works():

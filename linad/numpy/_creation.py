@@ -17,30 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
-from ._core import add, astype, divide, equal, multiply, subtract
+from ._base import _arr, array_from_nested, astype
+from ._core import add, divide, equal, multiply, subtract
 from ._dispatch import implements
-from ._shape import _arr, broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape, stack
+from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape
 
 __all__ = ["array", "zeros_like", "ones_like", "empty_like", "full_like",
            "full", "linspace", "meshgrid"]
-
-
-def array_from_nested(x: Any) -> Any:
-    """An array from (nested) lists or tuples that may contain traced values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> array_from_nested([[1.0, 2.0], np.array([3.0, 4.0])])
-    array([[1., 2.],
-           [3., 4.]])
-    """
-    if not isinstance(x, (list, tuple)):
-        return x if isinstance(x, Tracer) else np.asarray(x)
-    parts = [array_from_nested(e) for e in x]
-    if not any(isinstance(p, Tracer) for p in parts):
-        return np.array(parts)
-    return stack(parts)
 
 
 def array(object: Any, dtype: Any = None, *, copy: bool = True, order: str = "K",

@@ -6,6 +6,7 @@ functions or ufuncs when they are called on traced values, so that plain
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -44,9 +45,26 @@ def _numpy_name(f: Any) -> str:
     return f"{mod.replace('numpy', 'np', 1)}.{f.__name__}"
 
 
+def _ufunc_name(ufunc: np.ufunc) -> str:
+    """The public name of ``ufunc``: ``np.sin``, ``scipy.special.gammaln``, ...
+
+    A ufunc does not know its module, so this is the shortest public module (no
+    ``_`` in its path) among those imported that export the ufunc under its name.
+    """
+    name = ufunc.__name__
+    if vars(np).get(name) is ufunc:
+        return f"np.{name}"
+    homes = [m for m, mod in list(sys.modules.items())
+             if not any(part.startswith("_") for part in m.split("."))
+             and getattr(mod, "__dict__", {}).get(name) is ufunc]
+    if not homes:
+        return f"the ufunc {name}"
+    return f"{min(homes, key=lambda m: (m.count('.'), m))}.{name}"
+
+
 def supported_numpy_names() -> list[str]:
     """Sorted names of every NumPy function and ufunc linad handles on traced values."""
-    names = {f"np.{u.__name__}" for u in HANDLED_UFUNCS}
+    names = {_ufunc_name(u) for u in HANDLED_UFUNCS}
     names |= {_numpy_name(f) for f in HANDLED_FUNCTIONS}
     return sorted(names)
 
@@ -54,23 +72,25 @@ def supported_numpy_names() -> list[str]:
 def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     if kwargs.get("out") is not None:
         raise TypeError(
-            f"np.{ufunc.__name__}(..., out=...) would write a traced value into an existing "
+            f"{_ufunc_name(ufunc)}(..., out=...) would write a traced value into an existing "
             "array in place, which linad cannot differentiate. Use the returned value instead "
             "(x = x + y rather than x += y), or x.at[idx].set(v) for a functional update.")
     kwargs.pop("out", None)
     if method == "reduce" and ufunc is np.add:
-        from . import sum as _sum
-        return _sum(*inputs, **kwargs)
+        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
+        return HANDLED_FUNCTIONS[np.sum](*inputs, **kwargs)
     if method != "__call__":
-        raise TypeError(f"np.{ufunc.__name__}.{method} is not supported on traced values; {_DOCS}")
+        raise TypeError(f"{_ufunc_name(ufunc)}.{method} is not supported on traced values; "
+                        f"{_DOCS}")
     fn = HANDLED_UFUNCS.get(ufunc)
     if fn is None:
-        raise TypeError(f"linad does not implement np.{ufunc.__name__} for traced values; {_DOCS}")
+        raise TypeError(f"linad does not implement {_ufunc_name(ufunc)} for traced values; "
+                        f"{_DOCS}")
     try:
         return fn(*inputs, **kwargs)
     except TypeError as err:
         if kwargs and "unexpected keyword" in str(err):
-            raise TypeError(f"np.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not "
+            raise TypeError(f"{_ufunc_name(ufunc)}: keyword arguments {sorted(kwargs)} are not "
                             "supported on traced values") from None
         raise
 

@@ -30,7 +30,8 @@ from ..core import Primitive, Tracer, bind, dtype_of
 from ..primitives import elementwise as E
 from ..primitives import linear as L
 from ..primitives.elementwise import detached_value
-from ._core import _asarray_if_needed, astype, negative, power
+from ._base import _asarray_if_needed, astype
+from ._core import negative, power
 from ._dispatch import implements
 
 __all__ = [

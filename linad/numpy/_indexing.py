@@ -29,13 +29,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, dtype_of, is_inexact, shape_of
+from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
-from ..primitives.rules import defjvp
-from ._core import astype, multiply
+from ..primitives.discrete import argsort_p
+from ..primitives.elementwise import detached_value
+from ._base import _along, _arr, _ndim, astype, normalize_axis_index
+from ._core import multiply, stop_gradient
 from ._dispatch import implements
-from ._shape import _along, _arr, _ndim, broadcast_to, normalize_axis_index, ravel, reshape, \
-    stack
+from ._shape import broadcast_to, ravel, reshape, stack
 
 __all__ = ["normalize_index", "take", "take_along_axis", "compress", "extract", "choose",
            "select", "sort", "argsort", "index_add", "index_set", "index_multiply"]
@@ -289,14 +290,6 @@ def select(condlist: Sequence, choicelist: Sequence, default: Any = 0) -> Any:
 
 # ============================================================================ sorting
 
-def _argsort_impl(x, *, axis, kind):
-    return np.argsort(x, axis=axis, kind=kind)
-
-
-argsort_p = Primitive("argsort", _argsort_impl)
-defjvp(argsort_p, None)
-
-
 @implements(np.argsort)
 def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
             stable: bool | None = None) -> np.ndarray:
@@ -351,8 +344,6 @@ def _share_ties(s: Any, axis: int) -> Any:
     The value is unchanged exactly: ``stop(s) + (avg(s) - stop(avg(s)))`` adds an exact
     zero, while the tangent becomes the mean of the tangents of each group of tied values.
     """
-    from ..primitives.elementwise import detached_value
-    from ._core import stop_gradient
     v = np.moveaxis(detached_value(s), axis, -1)
     n = v.shape[-1] if v.ndim else 1
     if v.ndim == 0 or n < 2 or not np.any(v[..., 1:] == v[..., :-1]):

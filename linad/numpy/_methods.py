@@ -8,6 +8,12 @@ import numpy as np
 from ..core import Tracer
 from ..primitives import linear as L
 from . import _core as C
+from . import _elementwise as EW
+from . import _indexing as I
+from . import _products as P
+from . import _reductions as RD
+from . import _shape as S
+from ._base import CONSTANT_TYPES
 
 
 def _in_place(op: str):
@@ -38,24 +44,20 @@ class _AtUpdate:
         self.x, self.idx = x, idx
 
     def add(self, v: Any) -> Any:
-        from ._indexing import index_add
-        return index_add(self.x, self.idx, v)
+        return I.index_add(self.x, self.idx, v)
 
     def set(self, v: Any) -> Any:
-        from ._indexing import index_set
-        return index_set(self.x, self.idx, v)
+        return I.index_set(self.x, self.idx, v)
 
     def multiply(self, v: Any) -> Any:
-        from ._indexing import index_multiply
-        return index_multiply(self.x, self.idx, v)
+        return I.index_multiply(self.x, self.idx, v)
 
     def get(self) -> Any:
         return self.x[self.idx]
 
 
 def _getitem(self, idx):
-    from ._indexing import index
-    return index(self, idx)
+    return I.index(self, idx)
 
 
 def _with_constant(prim, general, reflected: bool = False):
@@ -64,12 +66,12 @@ def _with_constant(prim, general, reflected: bool = False):
     takes the general path ``general(self, other)`` (``general(other, self)`` if reflected)."""
     if reflected:
         def method(self, other):
-            if isinstance(other, C.CONSTANT_TYPES):
+            if isinstance(other, CONSTANT_TYPES):
                 return self._trace.process_primitive(prim, (other, self), {})
             return general(other, self)
     else:
         def method(self, other):
-            if isinstance(other, C.CONSTANT_TYPES):
+            if isinstance(other, CONSTANT_TYPES):
                 return self._trace.process_primitive(prim, (self, other), {})
             return general(self, other)
     return method
@@ -80,7 +82,7 @@ def _matmul(self, other):
     if (type(other) is np.ndarray and other.ndim == 2 and len(self.shape) == 2
             and self.shape[1] == other.shape[0]):
         return self._trace.process_primitive(L.einsum_p, (self, other), {"spec": "ij,jk->ik"})
-    return C.matmul(self, other)
+    return P.matmul(self, other)
 
 
 _METHODS = {
@@ -91,14 +93,14 @@ _METHODS = {
     "__rmul__": _with_constant(L.mul_p, C.multiply, True),
     "__truediv__": _with_constant(L.div_p, C.divide), "__rtruediv__": _swap(C.divide),
     "__pow__": C.power, "__rpow__": _swap(C.power),
-    "__matmul__": _matmul, "__rmatmul__": _swap(C.matmul),
+    "__matmul__": _matmul, "__rmatmul__": _swap(P.matmul),
     "__neg__": C.negative, "__pos__": C.positive,
     "__lt__": C.less, "__le__": C.less_equal, "__gt__": C.greater, "__ge__": C.greater_equal,
     "__eq__": C.equal, "__ne__": C.not_equal,
     "__getitem__": _getitem,
-    "sum": C.sum, "mean": C.mean, "reshape": C.reshape, "astype": C.astype,
-    "conj": C.conj, "conjugate": C.conj, "dot": C.dot, "trace": C.trace,
-    "transpose": lambda self, *axes: C.transpose(
+    "sum": C.sum, "mean": C.mean, "reshape": S.reshape, "astype": C.astype,
+    "conj": C.conj, "conjugate": C.conj, "dot": P.dot, "trace": P.trace,
+    "transpose": lambda self, *axes: S.transpose(
         self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) or axes == (None,)
         else (axes or None)),
 }
@@ -111,8 +113,8 @@ for _name, _fn in _METHODS.items():
     setattr(Tracer, _name, _fn)
 
 Tracer.__hash__ = lambda self: id(self)
-Tracer.T = property(lambda self: C.transpose(self))
-Tracer.mT = property(lambda self: C.transpose(self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)))
+Tracer.T = property(lambda self: S.transpose(self))
+Tracer.mT = property(lambda self: S.transpose(self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)))
 Tracer.real = property(C.real)
 Tracer.imag = property(C.imag)
 Tracer.at = property(_AtIndexer)
@@ -129,7 +131,6 @@ def _in_place_method(name: str, instead: str):
 
 
 def _attach_shape_methods() -> None:
-    from . import _indexing as I, _shape as S
     methods = {
         "flatten": lambda self, order="C": S.ravel(self, order),
         "ravel": lambda self, order="C": S.ravel(self, order),
@@ -160,7 +161,6 @@ _attach_shape_methods()
 # ------------------------------------------------------------------ elementwise and reduction methods
 
 def _attach_elementwise_reduction_methods() -> None:
-    from . import _elementwise as EW, _reductions as RD
     methods = {
         "__abs__": EW.absolute,
         "__mod__": EW.mod, "__rmod__": _swap(EW.mod),

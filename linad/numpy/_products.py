@@ -1,6 +1,9 @@
-r"""Products of ``linad.numpy``: vdot, inner, outer, cross, multi_dot, vecdot, matvec, vecmat.
+r"""Products of ``linad.numpy``: einsum, matmul, dot, tensordot, trace, vdot, inner, outer,
+cross, multi_dot, vecdot, matvec, vecmat.
 
-(``einsum``, ``matmul``, ``dot`` and ``tensordot`` are in ``_core``.)  Each product
+``einsum`` normalises NumPy's subscripts (implicit output, ``...``, repeated indices,
+size-1 broadcasting, the interleaved sublist form) to linad's canonical ``einsum``
+primitive, whose transpose is again an einsum.  Each product
 is one multilinear ``einsum`` (or ``mul``), so its JVP is the sum of the product
 with one operand replaced by its tangent at a time, e.g.
 :math:`d(a \times b) = da \times b + a \times db`, and reverse mode transposes
@@ -10,22 +13,27 @@ argument, as NumPy does, and their derivative in it is conjugated accordingly.
 """
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import shape_of
+from ..core import Tracer, shape_of
 from ..primitives import linear as L
-from ._core import conj, dot, einsum, matmul, multiply, subtract
+from ._base import _arr, _asarray_if_needed, _ndim, asarray, astype, normalize_axis_index
+from ._core import conj, multiply, subtract
 from ._dispatch import implements
-from ._shape import _arr, _ndim, moveaxis, normalize_axis_index, ravel, reshape
+from ._shape import moveaxis, ravel, reshape, transpose
 
-__all__ = ["vdot", "inner", "outer", "cross"]  # multi_dot is lnp.linalg.multi_dot
+__all__ = ["einsum", "matmul", "dot", "tensordot", "trace",
+           "vdot", "inner", "outer", "cross"]  # multi_dot is lnp.linalg.multi_dot
 
 _LETTERS = string.ascii_letters
 _SUBLIST_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # NumPy's order for ints
 
+
+# ============================================================================ einsum
 
 def einsum_subscripts(first: Any, rest: Sequence) -> tuple[str, list]:
     """The subscripts string and operands of the interleaved form
@@ -61,6 +69,219 @@ def einsum_subscripts(first: Any, rest: Sequence) -> tuple[str, list]:
         spec += "->" + letters(out)
     return spec, ops
 
+
+@implements(np.einsum)
+def einsum(subscripts: str, *operands: Any, optimize: Any = False, **kwargs: Any) -> Any:
+    """Einstein summation with NumPy's full syntax.
+
+    Implicit output, ``...`` with broadcasting, repeated indices (diagonals,
+    traces) are normalised to linad's canonical ``einsum`` primitive, whose
+    transpose is again an einsum.  ``optimize`` is accepted and ignored (the
+    two-operand case always runs through BLAS).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> float(lnp.einsum("ii", np.eye(3)))
+    3.0
+    """
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("order", None)
+    kwargs.pop("casting", None)
+    if kwargs:
+        raise TypeError(f"einsum: unsupported keyword arguments {sorted(kwargs)} (out= would "
+                        "write in place; use the returned array)")
+    if not isinstance(subscripts, str):  # interleaved form einsum(a, [0, 1], b, [1], [0])
+        subscripts, operands = einsum_subscripts(subscripts, operands)
+    operands = [o if isinstance(o, (Tracer, np.ndarray)) else asarray(o) for o in operands]
+    spec, reshapes = normalize_einsum(subscripts, tuple(tuple(shape_of(o)) for o in operands))
+    operands = [o if r is None else L.reshape(o, r) for o, r in zip(operands, reshapes)]
+    res = L.einsum(spec, *operands)
+    return astype(res, dtype) if dtype is not None else res
+
+
+@functools.lru_cache(maxsize=2048)
+def normalize_einsum(subscripts: str, shapes: tuple) -> tuple[str, tuple]:
+    """Canonical spec (explicit output, no ellipsis, no size-1 broadcasting) for ``shapes``.
+
+    Returns the spec and, per operand, the shape to reshape it to (dropping size-1
+    axes that broadcast against a larger size) or None.
+    """
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        lhs, out = spec.split("->")
+    else:
+        lhs, out = spec, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(shapes)} operands")
+    used = set(spec) - set(".,->")
+    fresh = [c for c in _LETTERS if c not in used]
+    nd_ell = 0
+    for s, shp in zip(ins, shapes):
+        if "..." in s:
+            nd_ell = max(nd_ell, len(shp) - (len(s) - 3))
+    ell = "".join(fresh[:nd_ell])
+    new_ins = []
+    for s, shp in zip(ins, shapes):
+        if "..." in s:
+            k = len(shp) - (len(s) - 3)
+            s = s.replace("...", ell[nd_ell - k:] if k else "")
+        if len(s) != len(shp):
+            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of shape {shp}")
+        new_ins.append(s)
+    if out is None:
+        counts: dict[str, int] = {}
+        for s in new_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        if "..." not in out and nd_ell:
+            raise ValueError("einsum: the output has no '...' for the dimensions that '...' "
+                             "covers in the inputs")
+        out = out.replace("...", ell)
+    for c in out:
+        if out.count(c) > 1:
+            raise ValueError(f"einsum: output subscript {c!r} appears more than once")
+        if not any(c in s for s in new_ins):
+            raise ValueError(f"einsum: output subscript {c!r} never appears in an input")
+    # size-1 broadcasting: drop a size-1 axis whose letter has a larger size elsewhere
+    size: dict[str, int] = {}
+    for s, shp in zip(new_ins, shapes):
+        for c, n in zip(s, shp):
+            if n != 1:
+                if size.get(c, n) != n:
+                    raise ValueError(f"einsum: index {c!r} has sizes {size[c]} and {n}")
+                size[c] = n
+    final_ins, reshapes = [], []
+    for s, shp in zip(new_ins, shapes):
+        drop = [i for i, (c, n) in enumerate(zip(s, shp)) if n == 1 and size.get(c, 1) != 1]
+        if drop:
+            keep = [i for i in range(len(s)) if i not in drop]
+            reshapes.append(tuple(shp[i] for i in keep))
+            s = "".join(s[i] for i in keep)
+        else:
+            reshapes.append(None)
+        final_ins.append(s)
+    return ",".join(final_ins) + "->" + out, tuple(reshapes)
+
+
+# ============================================================================ matmul, dot, tensordot, trace
+
+@implements(np.matmul)
+def matmul(a: Any, b: Any) -> Any:
+    """Matrix product with NumPy's ``@`` rules (1-D operands, stacked broadcasting).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> linad.grad(lambda x: (A @ x).sum())(np.ones(2))
+    array([4., 6.])
+    """
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    sha, shb = shape_of(a), shape_of(b)
+    na, nb = len(sha), len(shb)
+    if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common case: no normalisation needed
+        return L.einsum("ij,jk->ik", a, b)
+    if na == 0 or nb == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions")
+    sa = "...ij" if na > 1 else "j"
+    sb = "...jk" if nb > 1 else "j"
+    so = ("..." if na > 1 or nb > 1 else "") + ("i" if na > 1 else "") + ("k" if nb > 1 else "")
+    return einsum(f"{sa},{sb}->{so}", a, b)
+
+
+@implements(np.dot)
+def dot(a: Any, b: Any) -> Any:
+    """``np.dot``: sum over the last axis of ``a`` and the second-to-last of ``b``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.dot(x, x))(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    la = _LETTERS[:na - 1]
+    lb = _LETTERS[na - 1:na - 1 + nb]
+    if nb == 1:
+        return einsum(f"{la}z,z->{la}", a, b)
+    sb = lb[:nb - 2] + "z" + lb[nb - 1]
+    return einsum(f"{la}z,{sb}->{la}{lb[:nb - 2]}{lb[nb - 1]}", a, b)
+
+
+@implements(np.tensordot)
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """``np.tensordot``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
+    a, b = _asarray_if_needed(a), _asarray_if_needed(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(na - axes, na))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [x % na for x in ax_a]
+        ax_b = [x % nb for x in ax_b]
+    la = list(_LETTERS[:na])
+    lb = list(_LETTERS[na:na + nb])
+    for i, j in zip(ax_a, ax_b):
+        lb[j] = la[i]
+    out = [c for i, c in enumerate(la) if i not in ax_a] + [c for j, c in enumerate(lb) if j not in ax_b]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
+
+
+@implements(np.trace)
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
+          out: Any = None) -> Any:
+    """Sum along a diagonal (``np.trace``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lnp.trace)(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    if out is not None:
+        raise TypeError("trace: out= is not supported")
+    a = _asarray_if_needed(a)
+    nd = len(shape_of(a))
+    axis1, axis2 = axis1 % nd, axis2 % nd
+    rest = [i for i in range(nd) if i not in (axis1, axis2)]
+    a = transpose(a, rest + [axis1, axis2])
+    n1, n2 = shape_of(a)[-2:]
+    if offset == 0 and n1 == n2:
+        pass  # already square: no slicing
+    elif offset >= 0:
+        m = max(0, min(n1, n2 - offset))
+        a = _getitem(a, (Ellipsis, slice(0, m), slice(offset, offset + m)))
+    else:
+        m = max(0, min(n1 + offset, n2))
+        a = _getitem(a, (Ellipsis, slice(-offset, -offset + m), slice(0, m)))
+    letters = _LETTERS[:len(rest)]
+    res = einsum(f"{letters}zz->{letters}", a)
+    return astype(res, dtype) if dtype is not None else res
+
+
+def _getitem(x: Any, idx: tuple) -> Any:
+    return L.getitem(x, idx) if isinstance(x, Tracer) else np.asarray(x)[idx]
+
+
+# ============================================================================ vdot, inner, outer, cross
 
 @implements(np.vdot)
 def vdot(a: Any, b: Any) -> Any:

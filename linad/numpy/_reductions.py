@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, dtype_of, is_inexact, shape_of
+from ..core import dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
-from ._core import _asarray_if_needed, astype, divide, multiply, normalize_axes, subtract
-from ._elementwise import sqrt
+from ._base import _arr, _ndim, astype, normalize_axes
+from ._core import divide, multiply, subtract
 from ._core import mean as _mean, sum as _sum
 from ._dispatch import implements
-from ._elementwise import absolute, maximum, minimum, power
+from ._elementwise import absolute, maximum, minimum, power, sqrt
 
 __all__ = [
     "prod", "max", "min", "amax", "amin", "ptp", "var", "std", "cumsum", "cumprod",
@@ -40,20 +40,11 @@ __all__ = [
 ]
 
 
-def _array(a: Any) -> Any:
-    a = _asarray_if_needed(a)
-    return a if isinstance(a, Tracer) else np.asarray(a)
-
-
 def _refuse(name: str, **unsupported: Any) -> None:
     given = sorted(k for k, v in unsupported.items() if v is not None)
     if given:
         raise TypeError(f"{name}: {', '.join(k + '=' for k in given)} "
                         f"{'is' if len(given) == 1 else 'are'} not supported by linad.numpy")
-
-
-def _ndim(a: Any) -> int:
-    return len(shape_of(a))
 
 
 def _count(a: Any, axes: tuple) -> int:
@@ -85,7 +76,7 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     array([0., 6., 0.])
     """
     _refuse("prod", out=out, where=where)
-    a = _array(a)
+    a = _arr(a)
     if dtype is not None:
         a = astype(a, dtype)
     res = R.reduce_prod(a, normalize_axes(axis, _ndim(a)), keepdims)
@@ -94,7 +85,7 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
 
 def _extreme(name: str, reduce, combine, a, axis, out, keepdims, initial, where):
     _refuse(name, out=out, where=where)
-    a = _array(a)
+    a = _arr(a)
     res = reduce(a, normalize_axes(axis, _ndim(a)), keepdims)
     return res if initial is None else combine(res, initial)
 
@@ -169,7 +160,7 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously.")
         ddof = correction
-    a = _array(a)
+    a = _arr(a)
     if dtype is not None:
         a = astype(a, dtype)
     elif not is_inexact(dtype_of(a)):
@@ -213,12 +204,12 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     >>> linad.grad(avg, argnums=(0, 1))(np.array([1.0, 3.0]), np.array([1.0, 3.0]))
     (array([0.25, 0.75]), array([-0.375,  0.125]))
     """
-    a = _array(a)
+    a = _arr(a)
     if weights is None:
         avg = _mean(a, axis, keepdims=keepdims)
         scl = np.asarray(_count(a, normalize_axes(axis, _ndim(a))), dtype_of(avg))
     else:
-        w = _weights_like(a, _array(weights), axis)
+        w = _weights_like(a, _arr(weights), axis)
         axes = normalize_axes(axis, _ndim(a))
         scl = _sum(w, axes, keepdims=keepdims)
         if (detached_value(scl) == 0).any():
@@ -248,7 +239,7 @@ def _weights_like(a: Any, w: Any, axis: Any) -> Any:
 
 def _scan_operand(name: str, a: Any, axis: Any, dtype: Any, out: Any) -> tuple[Any, int]:
     _refuse(name, out=out)
-    a = _array(a)
+    a = _arr(a)
     if dtype is not None:
         a = astype(a, dtype)
     if axis is None:
@@ -290,7 +281,7 @@ def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any
 
 def _cumulative(name: str, scan, identity: float, x: Any, axis: Any, dtype: Any,
                 include_initial: bool) -> Any:
-    x = _array(x)
+    x = _arr(x)
     if axis is None:
         if _ndim(x) > 1:
             raise ValueError(f"{name}: axis must be specified for arrays of more than one "
@@ -426,7 +417,7 @@ def vector_norm(x: Any, ord: Any = None, axis: Any = None,  # noqa: A002
     >>> float(vector_norm(np.array([3.0, -4.0]), ord=np.inf))
     4.0
     """
-    x = _array(x)
+    x = _arr(x)
     if not is_inexact(dtype_of(x)):
         x = astype(x, np.float64)
     axes = normalize_axes(axis, _ndim(x))

@@ -28,14 +28,10 @@ import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
 from ..primitives import linear as L
-from ._core import asarray, astype, multiply, add
+from ._base import _along, _arr, _ndim, _np_funcs, astype, normalize_axis_index, \
+    normalize_axis_tuple
+from ._core import add, multiply
 from ._dispatch import implements
-
-try:  # NumPy >= 2
-    from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
-except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core.multiarray import normalize_axis_index
-    from numpy.core.numeric import normalize_axis_tuple
 
 __all__ = [
     "reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "moveaxis", "swapaxes",
@@ -47,27 +43,8 @@ __all__ = [
 ]
 
 
-def _arr(x: Any) -> Any:
-    """A traced value unchanged; anything else (lists holding traced values too) as an array."""
-    return x if isinstance(x, Tracer) else asarray(x)
-
-
-def _ndim(x: Any) -> int:
-    return len(shape_of(x))
-
-
 def _getitem(x: Any, idx: tuple) -> Any:
     return L.getitem(x, idx)
-
-
-def _along(axis: int, idx: Any) -> tuple:
-    """An index that applies ``idx`` to ``axis`` and keeps every other axis."""
-    return (slice(None),) * axis + (idx,)
-
-
-def _np_funcs(*names: str) -> list:
-    """The NumPy functions with these names that this NumPy version has."""
-    return [getattr(np, n) for n in names if hasattr(np, n)]
 
 
 # ============================================================================ reshape, ravel

@@ -33,16 +33,19 @@ from __future__ import annotations
 
 import operator
 from collections import namedtuple
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, dtype_of, is_inexact, shape_of
+from ..core import dtype_of, is_inexact, shape_of
 from ..primitives import elementwise as E
 from ..primitives import linalg as LA
 from ..primitives import linear as L
 from . import _core as C
-from . import _products
+from . import _products as P
+from . import _reductions as RD
+from . import _shape as S
+from ._base import _arr, _ndim
 from ._dispatch import implements
 
 __all__ = [
@@ -65,19 +68,10 @@ _NOVALUE = object()
 
 # ============================================================================ helpers
 
-def _arr(x: Any) -> Any:
-    x = C._asarray_if_needed(x)
-    return x if isinstance(x, Tracer) else np.asarray(x)
-
-
 def _inexact(x: Any) -> Any:
     """``x`` as an array; integer and boolean arrays become float64 (as NumPy computes)."""
     x = _arr(x)
     return x if is_inexact(dtype_of(x)) else C.astype(x, np.float64)
-
-
-def _ndim(x: Any) -> int:
-    return len(shape_of(x))
 
 
 def _square(a: Any) -> Any:
@@ -103,7 +97,7 @@ def _as_columns(b: Any, n: int, name: str) -> tuple[Any, bool]:
         if shape_of(b)[0] != n:
             raise ValueError(f"{name}: the right-hand side has {shape_of(b)[0]} rows but the "
                              f"matrix has {n}")
-        return C.reshape(b, (n, 1)), True
+        return S.reshape(b, (n, 1)), True
     if shape_of(b)[-2] != n:
         raise ValueError(f"{name}: the right-hand side has {shape_of(b)[-2]} rows but the "
                          f"matrix has {n}")
@@ -116,7 +110,7 @@ def _solve_columns(a: Any, b: Any, name: str, solver) -> Any:
     b2, vector = _as_columns(b, n, name)
     batch = np.broadcast_shapes(tuple(shape_of(a)[:-2]), tuple(shape_of(b2)[:-2]))
     x = solver(_broadcast_batch(a, batch), _broadcast_batch(b2, batch))
-    return C.reshape(x, tuple(batch) + (shape_of(x)[-2],)) if vector else x
+    return S.reshape(x, tuple(batch) + (shape_of(x)[-2],)) if vector else x
 
 
 # ==================================================================== inverse, solve, determinants
@@ -421,14 +415,14 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     s = svdvals(a)
     s_val = LA.concrete(s)
     rank = int(np.sum(s_val > rcond * s_val.max(initial=0.0))) if s_val.size else 0
-    x = C.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
+    x = P.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
     if rank == n and m > n:
-        r = C.subtract(b2, C.matmul(a, x))
+        r = C.subtract(b2, P.matmul(a, x))
         resid = C.sum(_abs2(r), axis=0)
     else:
         resid = np.empty((0,), np.finfo(dtype).dtype)
     if vector:
-        x = C.reshape(x, (n,))
+        x = S.reshape(x, (n,))
     return x, resid, rank, s
 
 
@@ -493,24 +487,17 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple, keepdims: bool) -> Any:
     if r == c:
         raise ValueError("Duplicate axes given.")
     rest = [i for i in range(nd) if i not in (r, c)]
-    res = _matrix_norm_last(C.transpose(x, rest + [r, c]), ord)
+    res = _matrix_norm_last(S.transpose(x, rest + [r, c]), ord)
     if keepdims:
         shape = list(shape_of(x))
         shape[r] = shape[c] = 1
-        res = C.reshape(res, tuple(shape))
+        res = S.reshape(res, tuple(shape))
     return res
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
-    """Vector norms: ``_reductions.vector_norm`` when present, else the 2-norm here."""
-    from . import _reductions
-    impl = getattr(_reductions, "vector_norm", None)
-    if impl is not None:
-        return impl(x, ord=ord, axis=axis, keepdims=keepdims)
-    if ord not in (None, 2):
-        raise NotImplementedError(f"vector norm of order {ord!r}")
-    axes = C.normalize_axes(axis, _ndim(x))
-    return _sqrt0(C.sum(_abs2(x), axis=axes, keepdims=keepdims))
+    """Vector norms (``lnp.linalg.norm`` and ``vector_norm`` of vectors)."""
+    return RD.vector_norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
 @implements(np.linalg.norm)
@@ -534,8 +521,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     nd = _ndim(x)
     if axis is None:
         if ord is None:
-            res = _vector_norm(C.reshape(x, (-1,)), None, 0, False)
-            return C.reshape(res, (1,) * nd) if keepdims else res
+            res = _vector_norm(S.reshape(x, (-1,)), None, 0, False)
+            return S.reshape(res, (1,) * nd) if keepdims else res
         if nd == 1:
             axis = (0,)
         elif nd == 2:
@@ -578,8 +565,8 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     """
     x = _inexact(x)
     if axis is None:
-        res = _vector_norm(C.reshape(x, (-1,)), ord, 0, False)
-        return C.reshape(res, (1,) * _ndim(x)) if keepdims else res
+        res = _vector_norm(S.reshape(x, (-1,)), ord, 0, False)
+        return S.reshape(res, (1,) * _ndim(x)) if keepdims else res
     return _vector_norm(x, ord, axis, keepdims)
 
 
@@ -646,30 +633,14 @@ def matrix_power(a: Any, n: int) -> Any:
     result, power_ = None, a
     while n:
         if n & 1:
-            result = power_ if result is None else C.matmul(result, power_)
+            result = power_ if result is None else P.matmul(result, power_)
         n >>= 1
         if n:
-            power_ = C.matmul(power_, power_)
+            power_ = P.matmul(power_, power_)
     return result
 
 
-def _fallback_multi_dot(arrays: Sequence, *, out: Any = None) -> Any:
-    """Product of a chain of matrices, left to right."""
-    if out is not None:
-        raise TypeError("multi_dot: out= is not supported")
-    arrays = list(arrays)
-    if len(arrays) < 2:
-        raise ValueError("Expecting at least two arrays.")
-    res = arrays[0]
-    for a in arrays[1:]:
-        res = C.dot(res, a)
-    return res
-
-
-if hasattr(_products, "multi_dot"):
-    multi_dot = _products.multi_dot
-else:  # pragma: no cover - only before linad.numpy._products provides it
-    multi_dot = implements(np.linalg.multi_dot)(_fallback_multi_dot)
+multi_dot = P.multi_dot
 
 
 @implements(np.linalg.tensorsolve)
@@ -689,15 +660,15 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
     if axes is not None:
         order = [k for k in range(an) if k not in [ax % an for ax in axes]]
         order += [ax % an for ax in axes]
-        a = C.transpose(a, order)
+        a = S.transpose(a, order)
     shape = tuple(shape_of(a))
     old = shape[bn:]
     size = int(np.prod(old, dtype=np.int64))
     if int(np.prod(shape[:bn], dtype=np.int64)) != size:
         raise LinAlgError("Input arrays must satisfy the requirement "
                           "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
-    x = solve(C.reshape(a, (size, size)), C.reshape(b, (size,)))
-    return C.reshape(x, old)
+    x = solve(S.reshape(a, (size, size)), S.reshape(b, (size,)))
+    return S.reshape(x, old)
 
 
 @implements(np.linalg.tensorinv)
@@ -716,5 +687,5 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     shape = tuple(shape_of(a))
     size = int(np.prod(shape[:ind], dtype=np.int64))
     rest = int(np.prod(shape[ind:], dtype=np.int64))
-    inverse = inv(_square(C.reshape(a, (size, rest))))
-    return C.reshape(inverse, shape[ind:] + shape[:ind])
+    inverse = inv(_square(S.reshape(a, (size, rest))))
+    return S.reshape(inverse, shape[ind:] + shape[:ind])
