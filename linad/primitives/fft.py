@@ -112,7 +112,7 @@ def _real_of(dtype: Any) -> np.dtype:
     return np.empty((), dtype).real.dtype
 
 
-# ============================================================================ fft (complex to complex)
+# ======================================================================= fft: complex to complex
 
 def _fft_impl(x, *, axes, inverse, norm):
     x = np.asarray(x)
@@ -146,7 +146,7 @@ deflinear(fft_p, linear_in=(0,),
               args[0], axes=tuple(a + 1 for a in axes), inverse=inverse, norm=norm))
 
 
-# ============================================================================ rfft (real to half spectrum)
+# ==================================================================== rfft: real to half spectrum
 
 def _rfft_impl(x, *, axis, norm):
     x = np.asarray(x)
@@ -187,7 +187,7 @@ deflinear(rfft_p, linear_in=(0,), shape_rule=_rfft_shape, transpose_rule=_rfft_t
                                                                 norm=norm))
 
 
-# ============================================================================ irfft (half spectrum to real)
+# =================================================================== irfft: half spectrum to real
 
 def _irfft_impl(y, *, axis, n, norm):
     y = np.asarray(y)
