@@ -15,6 +15,7 @@ from ._products import *  # noqa: F401,F403
 from . import _elementwise, _reductions, _shape, _products, _creation, _indexing
 from . import _methods  # noqa: F401  (operators on Tracer)
 from . import linalg  # noqa: F401
+from . import fft  # noqa: F401
 from ._dispatch import supported_numpy_names  # noqa: F401
 
 # NumPy constants and dtypes, so that lnp reads like np
@@ -22,5 +23,5 @@ from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, comple
                    int32, int64, bool_, ndarray)
 from numpy import zeros, ones, eye, empty, arange  # noqa: F401
 
-__all__ = (list(_core_all) + ["linalg"] + _creation.__all__ + _indexing.__all__
+__all__ = (list(_core_all) + ["linalg", "fft"] + _creation.__all__ + _indexing.__all__
            + _elementwise.__all__ + _reductions.__all__ + _shape.__all__ + _products.__all__)
