@@ -1,11 +1,19 @@
-"""Array methods and operators of traced values (attached to :class:`~linad.core.Tracer`)."""
+"""Array methods and operators of traced values, given to :class:`~linad.core.Tracer`.
+
+One table, installed with :func:`~linad.core.define_tracer_methods`: NumPy's operator
+semantics (``@``, indexing, comparisons, reflected operators) and array methods.
+Augmented assignment (``x += y``) has no method of its own, so Python rebinds the
+name to ``x + y`` (as in JAX and autograd; docs/sharp-edges.md has the aliasing
+difference from NumPy).  Methods that would modify an array in place (``x.sort()``,
+``x.fill(v)``) raise a TypeError that names the functional form.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from ..core import Tracer
+from ..core import define_tracer_methods
 from ..primitives import linear as L
 from . import _core as C
 from . import _elementwise as EW
@@ -14,15 +22,6 @@ from . import _products as P
 from . import _reductions as RD
 from . import _shape as S
 from ._base import CONSTANT_TYPES
-
-
-def _in_place(op: str):
-    def method(self, other):
-        raise TypeError(
-            f"in-place '{op}=' on a traced array is not supported: linad traces values, not "
-            f"memory, and the update could not reach other references to the array. Write "
-            f"x = x {op} y instead.")
-    return method
 
 
 def _swap(fn):
@@ -104,20 +103,12 @@ _METHODS = {
         self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) or axes == (None,)
         else (axes or None)),
 }
-for _op in ("+", "-", "*", "/", "**", "@", "//", "%"):
-    _name = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@": "matmul",
-             "//": "floordiv", "%": "mod"}[_op]
-    _METHODS[f"__i{_name}__"] = _in_place(_op)
-
-for _name, _fn in _METHODS.items():
-    setattr(Tracer, _name, _fn)
-
-Tracer.__hash__ = lambda self: id(self)
-Tracer.T = property(lambda self: S.transpose(self))
-Tracer.mT = property(lambda self: S.transpose(self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)))
-Tracer.real = property(C.real)
-Tracer.imag = property(C.imag)
-Tracer.at = property(_AtIndexer)
+_METHODS.update({
+    "T": property(lambda self: S.transpose(self)),
+    "mT": property(lambda self: S.transpose(
+        self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))),
+    "real": property(C.real), "imag": property(C.imag), "at": property(_AtIndexer),
+})
 
 
 # ------------------------------------------------------------------ shape and indexing methods
@@ -130,48 +121,38 @@ def _in_place_method(name: str, instead: str):
     return method
 
 
-def _attach_shape_methods() -> None:
-    methods = {
-        "flatten": lambda self, order="C": S.ravel(self, order),
-        "ravel": lambda self, order="C": S.ravel(self, order),
-        "squeeze": lambda self, axis=None: S.squeeze(self, axis),
-        "swapaxes": S.swapaxes,
-        "repeat": lambda self, repeats, axis=None: S.repeat(self, repeats, axis),
-        "diagonal": S.diagonal,
-        "take": lambda self, indices, axis=None, out=None, mode="raise": I.take(
-            self, indices, axis, out, mode),
-        "compress": lambda self, condition, axis=None, out=None: I.compress(
-            condition, self, axis, out),
-        "argsort": I.argsort,
-        "copy": lambda self, order="C": self,
-        "sort": _in_place_method("sort", "x = np.sort(x, axis) (or lnp.sort)"),
-        "partition": _in_place_method("partition", "x = np.sort(x, axis)"),
-        "fill": _in_place_method("fill", "lnp.full_like(x, value)"),
-        "put": _in_place_method("put", "x = x.at[idx].set(v)"),
-        "itemset": _in_place_method("itemset", "x = x.at[idx].set(v)"),
-        "resize": _in_place_method("resize", "x = x.reshape(shape)"),
-    }
-    for name, fn in methods.items():
-        setattr(Tracer, name, fn)
-
-
-_attach_shape_methods()
+_METHODS.update({
+    "flatten": lambda self, order="C": S.ravel(self, order),
+    "ravel": lambda self, order="C": S.ravel(self, order),
+    "squeeze": lambda self, axis=None: S.squeeze(self, axis),
+    "swapaxes": S.swapaxes,
+    "repeat": lambda self, repeats, axis=None: S.repeat(self, repeats, axis),
+    "diagonal": S.diagonal,
+    "take": lambda self, indices, axis=None, out=None, mode="raise": I.take(
+        self, indices, axis, out, mode),
+    "compress": lambda self, condition, axis=None, out=None: I.compress(
+        condition, self, axis, out),
+    "argsort": I.argsort,
+    "copy": lambda self, order="C": self,
+    "sort": _in_place_method("sort", "x = np.sort(x, axis) (or lnp.sort)"),
+    "partition": _in_place_method("partition", "x = np.sort(x, axis)"),
+    "fill": _in_place_method("fill", "lnp.full_like(x, value)"),
+    "put": _in_place_method("put", "x = x.at[idx].set(v)"),
+    "itemset": _in_place_method("itemset", "x = x.at[idx].set(v)"),
+    "resize": _in_place_method("resize", "x = x.reshape(shape)"),
+})
 
 
 # ------------------------------------------------------------------ elementwise and reduction methods
 
-def _attach_elementwise_reduction_methods() -> None:
-    methods = {
-        "__abs__": EW.absolute,
-        "__mod__": EW.mod, "__rmod__": _swap(EW.mod),
-        "__floordiv__": EW.floor_divide, "__rfloordiv__": _swap(EW.floor_divide),
-        "max": RD.max, "min": RD.min, "prod": RD.prod, "var": RD.var, "std": RD.std,
-        "cumsum": RD.cumsum, "cumprod": RD.cumprod, "ptp": RD.ptp,
-        "argmax": RD.argmax, "argmin": RD.argmin, "any": RD.any, "all": RD.all,
-        "clip": EW.clip, "round": EW.round,
-    }
-    for name, fn in methods.items():
-        setattr(Tracer, name, fn)
+_METHODS.update({
+    "__abs__": EW.absolute,
+    "__mod__": EW.mod, "__rmod__": _swap(EW.mod),
+    "__floordiv__": EW.floor_divide, "__rfloordiv__": _swap(EW.floor_divide),
+    "max": RD.max, "min": RD.min, "prod": RD.prod, "var": RD.var, "std": RD.std,
+    "cumsum": RD.cumsum, "cumprod": RD.cumprod, "ptp": RD.ptp,
+    "argmax": RD.argmax, "argmin": RD.argmin, "any": RD.any, "all": RD.all,
+    "clip": EW.clip, "round": EW.round,
+})
 
-
-_attach_elementwise_reduction_methods()
+define_tracer_methods(_METHODS)
