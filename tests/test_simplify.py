@@ -304,3 +304,31 @@ def test_folded_product_with_a_python_scalar_keeps_float32():
                                np.ones((2, 2), np.float32))
     t = f_lin(np.ones((2, 2), np.float32))
     assert t.dtype == np.float32 and np.allclose(t, 16.0)
+
+
+# ---------------------------------------------------------------------- the switch
+
+def test_switched_off_programs_stay_as_staged_and_run_uncompiled(monkeypatch):
+    """With the optimisations off the staged program is not rewritten (``X @ X.T``'s tangent
+    keeps both products), nothing is compiled, and every answer is the same."""
+    from linad.optimize.compile import CompiledProgram
+    runs = []
+    run = CompiledProgram.__call__
+    monkeypatch.setattr(CompiledProgram, "__call__",
+                        lambda self, args, batched: runs.append(batched) or run(self, args, batched))
+    X = rng.standard_normal((3, 2))
+    f = lambda X: X @ X.T
+    _, on = linad.linearize(f, X)
+    J_on = linad.jacfwd(f)(X)
+    runs_on = len(runs)
+    with linad.optimize.disabled():
+        _, off = linad.linearize(f, X)
+        J_off = linad.jacfwd(f)(X)
+        t = rng.standard_normal(X.shape)
+        np.testing.assert_allclose(off(t), on(t), rtol=1e-13)
+        np.testing.assert_allclose(off.T(off(t)), on.T(on(t)), rtol=1e-13)
+    assert runs_on > 0 and len(runs) == runs_on   # nothing compiled while off, even `on`
+    assert _prims(on.program).count("einsum") == 1
+    assert _prims(off.program).count("einsum") == 2
+    np.testing.assert_allclose(J_off, J_on, rtol=1e-13)
+    assert linad.optimize.enabled()
