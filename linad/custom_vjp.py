@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .core import Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
+from .core import LinearityError, Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
 from .custom_jvp import CustomFunction, _name_of, _unregistered_primitive, check_aval
 from .primitives import linear as L
 from .primitives.rules import deflinear, defjvp_full
@@ -107,8 +107,14 @@ class _Backward:
         ops = iter(residual_operands)
         res = [self.static_res[k] if k in self.static_res else next(ops)
                for k in range(self.res_tree.num_leaves)]
-        result = self.fn.bwd(*self.nondiff, tree.unflatten(self.res_tree, res),
-                             tree.unflatten(self.out_tree, cts))
+        try:
+            result = self.fn.bwd(*self.nondiff, tree.unflatten(self.res_tree, res),
+                                 tree.unflatten(self.out_tree, cts))
+        except LinearityError as err:
+            raise LinearityError(
+                f"the bwd rule of custom_vjp function {self.fn.__name__!r} is not linear in the "
+                f"cotangent ({err}). jacrev and f_lin.T stage bwd as a linear program; linad.vjp "
+                "and linad.grad call it on the actual cotangent and accept any bwd.") from None
         leaves = self._cotangent_leaves(result)
         return [leaves[k] for k in self.live]
 
