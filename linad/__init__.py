@@ -36,5 +36,6 @@ __all__ = [
     "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
     "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
     "tree_leaves", "tree_structure", "tree_flatten", "tree_unflatten", "tree_reduce",
-    "testing", "scipy", "optimize", "custom_jvp", "custom_vjp", "linop", "linop_apply", "linear_solve", "root",
+    "testing", "scipy", "optimize", "custom_jvp", "custom_vjp", "linop", "linop_apply",
+    "linear_solve", "root",
 ] + _jacobians.__all__

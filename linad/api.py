@@ -355,22 +355,22 @@ def _check_scalar_output(out: Any, holomorphic: bool = False) -> None:
             f"grad requires a scalar output, but the function returned an array of shape "
             f"{shape}. Reduce it (e.g. .sum()), or use linad.vjp / linad.jacrev for "
             "non-scalar outputs.")
-    _check_output_dtype(dtype_of(out), holomorphic, "grad")
+    _check_output_dtype(dtype_of(out), holomorphic, "grad", "scalar output")
 
 
-def _check_output_dtype(dtype: Any, holomorphic: bool, where: str) -> None:
+def _check_output_dtype(dtype: Any, holomorphic: bool, where: str, what: str = "output") -> None:
     """Reverse mode from a ones cotangent: a real output, or with ``holomorphic`` a complex one."""
     dtype = np.dtype(dtype)
     if holomorphic:
         if dtype.kind != "c":
             raise TypeError(
-                f"{where} with holomorphic=True requires a complex output, got dtype {dtype}. "
+                f"{where} with holomorphic=True requires a complex {what}, got dtype {dtype}. "
                 "Drop holomorphic=True for a real-valued function.")
     elif dtype.kind != "f":
         hint = (" For a holomorphic function pass holomorphic=True; otherwise differentiate "
                 "its real part, or use linad.vjp." if dtype.kind == "c" else "")
         raise TypeError(
-            f"{where} requires a real floating-point output, got dtype {dtype}.{hint}")
+            f"{where} requires a real floating-point {what}, got dtype {dtype}.{hint}")
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,

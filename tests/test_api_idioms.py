@@ -419,7 +419,7 @@ def test_holomorphic_dtype_errors():
     with pytest.raises(TypeError, match="grad with holomorphic=True requires complex inputs, "
                                         "but argument 0 has dtype float64"):
         linad.grad(np.sin, holomorphic=True)(1.0)
-    with pytest.raises(TypeError, match="grad with holomorphic=True requires a complex output, "
+    with pytest.raises(TypeError, match="grad with holomorphic=True requires a complex scalar output, "
                                         "got dtype float64"):
         linad.grad(lambda z: (z * z.conj()).real, holomorphic=True)(np.complex128(1j))
     with pytest.raises(TypeError, match="got dtype complex128. For a holomorphic function pass "
