@@ -1,8 +1,9 @@
-"""User-facing transformations: jvp, linearize, vjp, grad, value_and_grad, linear_transpose.
+"""User-facing transformations: jvp, linearize, vjp, grad, value_and_grad, elementwise_grad,
+linear_transpose.
 
 Names, signatures and conventions follow JAX's (``jax.jvp``, ``jax.linearize``,
-``jax.vjp``, ``jax.grad``, ``jax.linear_transpose``).  Differences are stated in
-each docstring.
+``jax.vjp``, ``jax.grad``, ``jax.linear_transpose``; ``elementwise_grad`` is
+autograd's).  Differences are stated in each docstring.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from .linearize import linearize_flat, stage
 from .optimize.sharing import sharing_scope
 from .transpose import backward_pass
 
-__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "linear_transpose"]
+__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "elementwise_grad",
+           "linear_transpose"]
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -85,7 +87,7 @@ def _as_array(x: Any) -> Any:
 
 # ----------------------------------------------------------------------------- forward mode
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """Evaluate ``f`` and its directional derivative (forward mode).
 
     Tangents are computed eagerly alongside the primals; no program is built.
@@ -97,16 +99,21 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     primals, tangents : sequence
         The point and the direction, pytrees of the same structure, shapes and
         dtypes.
+    has_aux : bool
+        ``f`` returns ``(out, aux)``; ``aux`` is returned as it is, not
+        differentiated.
 
     Returns
     -------
-    (out, out_tangent)
+    (out, out_tangent), or (out, out_tangent, aux) with ``has_aux=True``
 
     Examples
     --------
     >>> import numpy as np, linad
     >>> linad.jvp(np.sin, (0.0,), (2.0,))
     (array(0.), array(2.))
+    >>> linad.jvp(lambda x: (x ** 2, "aux"), (3.0,), (1.0,), has_aux=True)
+    (array(9.), array(6.), 'aux')
     """
     p_leaves, in_tree = _flat_args(primals, "jvp")
     t_leaves, t_tree = tree.flatten(tuple(tangents))
@@ -115,10 +122,12 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
                         "they must match")
     t_leaves = [check_tangent(t, p, k, "jvp") for k, (t, p) in enumerate(zip(t_leaves, p_leaves))]
     store: dict = {}
-    primals_out, tangents_out = jvp_flat(_flat_fun(f, in_tree, store), p_leaves, t_leaves)
+    primals_out, tangents_out = jvp_flat(_flat_fun(f, in_tree, store, has_aux), p_leaves,
+                                         t_leaves)
     td = store["out_tree"]
-    return (tree.unflatten(td, [_as_array(p) for p in primals_out]),
-            tree.unflatten(td, [_as_array(t) for t in tangents_out]))
+    out = (tree.unflatten(td, [_as_array(p) for p in primals_out]),
+           tree.unflatten(td, [_as_array(t) for t in tangents_out]))
+    return out + (_aux_value(store),) if has_aux else out
 
 
 def jvp_flat(f_flat: Callable, primals: Sequence, tangents: Sequence,
@@ -140,7 +149,7 @@ def jvp_flat(f_flat: Callable, primals: Sequence, tangents: Sequence,
 
 # ----------------------------------------------------------------------------- linearize
 
-def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
+def linearize(f: Callable, *primals: Any, has_aux: bool = False):
     """Evaluate ``f`` and record its tangent map as a linear program.
 
     Parameters
@@ -149,6 +158,9 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
         A function of ``len(primals)`` positional pytree arguments.
     *primals : pytrees of arrays
         The point of linearization.
+    has_aux : bool
+        ``f`` returns ``(out, aux)``; ``aux`` is returned as it is, not
+        differentiated.
 
     Returns
     -------
@@ -157,6 +169,8 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
     f_lin : LinearMap
         The tangent map: ``f_lin(*tangents)`` runs only the recorded program;
         ``f_lin.T`` is its transpose, ``print(f_lin)`` shows the program.
+    aux
+        Only with ``has_aux=True``.
 
     Examples
     --------
@@ -164,9 +178,12 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, LinearMap]:
     >>> out, f_lin = linad.linearize(np.sin, 0.0)
     >>> f_lin(3.0)
     array(3.)
+    >>> out, f_lin, aux = linad.linearize(lambda x: (3 * x, 2 * x), 1.0, has_aux=True)
+    >>> f_lin(2.0), aux
+    (array(6.), array(2.))
     """
-    out, f_lin, _ = _linearize(f, primals, has_aux=False, where="linearize")
-    return out, f_lin
+    out, f_lin, aux = _linearize(f, primals, has_aux, "linearize")
+    return (out, f_lin, aux) if has_aux else (out, f_lin)
 
 
 def _linearize(f: Callable, primals: Sequence, has_aux: bool, where: str):
@@ -175,14 +192,18 @@ def _linearize(f: Callable, primals: Sequence, has_aux: bool, where: str):
     out_leaves, program = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_leaves, where)
     out_tree = store["out_tree"]
     lmap = LinearMap(program, in_tree, out_tree, in_is_args=True, out_is_args=False)
-    aux = None
-    if has_aux:
-        aux = tree.tree_map(_strip, store["aux"])
+    aux = _aux_value(store) if has_aux else None
     return tree.unflatten(out_tree, [_as_array(o) for o in out_leaves]), lmap, aux
 
 
+def _aux_value(store: dict) -> Any:
+    """The aux output recorded by :func:`_flat_fun`, with finished transformations' tracers
+    replaced by their primal values."""
+    return tree.tree_map(lambda x: _as_array(_strip(x)), store["aux"])
+
+
 def _strip(x: Any) -> Any:
-    """The primal value of a tracer of a finished linearize (for aux outputs)."""
+    """The primal value of a tracer of a finished transformation (for aux outputs)."""
     while isinstance(x, JVPTracer) and not x._trace.alive:
         x = x.primal
     return x
@@ -253,7 +274,35 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int, where: str) -> tupl
     return tuple(a % nargs for a in nums)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def with_diff_args(f: Callable, args: tuple, kwargs: dict, nums: tuple) -> Callable:
+    """``f`` as a function of ``args[i] for i in nums`` only, the other arguments fixed."""
+    def g(*diff):
+        full = list(args)
+        for i, d in zip(nums, diff):
+            full[i] = d
+        return f(*full, **kwargs)
+    return g
+
+
+def _check_diff_inputs(args: tuple, nums: tuple, holomorphic: bool, where: str) -> None:
+    """Differentiated arguments must be float or complex; complex with ``holomorphic``."""
+    for i in nums:
+        for leaf in tree.leaves(args[i]):
+            dt = np.dtype(dtype_of(leaf if isinstance(leaf, Tracer) else np.asarray(leaf)))
+            if holomorphic and dt.kind != "c":
+                raise TypeError(
+                    f"{where} with holomorphic=True requires complex inputs, but argument {i} "
+                    f"has dtype {dt}. Pass it as a complex array (.astype(complex)), or drop "
+                    "holomorphic=True.")
+            if not is_inexact(dt):
+                raise TypeError(
+                    f"{where}: argument {i} has dtype {dt}; linad differentiates only with "
+                    "respect to float or complex inputs. Pass it as a float array "
+                    "(np.asarray(x, dtype=float)), or remove it from argnums.")
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
     """A function returning ``f``'s value and its gradient w.r.t. ``argnums``.
 
     ``f`` must return a real scalar.  With ``has_aux=True`` ``f`` returns
@@ -261,32 +310,30 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     function of complex input the gradient follows JAX's convention (the
     transpose, not the adjoint: ``grad(lambda z: abs(z)**2)(z) == 2*conj(z)``).
 
+    With ``holomorphic=True`` (JAX's flag) the inputs and the scalar output must
+    be complex, and the result is the pullback of the cotangent ``1``: for a
+    holomorphic ``f`` that is the complex derivative ``f'(z)`` itself, not its
+    conjugate.  For an ``f`` that is not holomorphic it is the derivative of
+    the real part of ``f`` in the convention above; the flag is a promise, it
+    is not checked.
+
     Examples
     --------
     >>> import numpy as np, linad
     >>> linad.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     (array(5.), array([2., 4.]))
+    >>> linad.value_and_grad(lambda z: z ** 3, holomorphic=True)(np.complex128(1j))
+    (array(-0.-1.j), array(-3.+0.j))
     """
+    where = "grad"
+
     def vg(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "grad")
-
-        def g(*diff):
-            full = list(args)
-            for i, d in zip(nums, diff):
-                full[i] = d
-            return f(*full, **kwargs)
-
-        for i in nums:
-            for k, leaf in enumerate(tree.leaves(args[i])):
-                if not is_inexact(dtype_of(leaf if isinstance(leaf, Tracer) else np.asarray(leaf))):
-                    raise TypeError(
-                        f"grad: argument {i} has dtype {dtype_of(np.asarray(leaf)) if not isinstance(leaf, Tracer) else leaf.dtype}; "
-                        "linad differentiates only with respect to float or complex inputs. "
-                        "Pass it as a float array (np.asarray(x, dtype=float)), or remove it "
-                        "from argnums.")
-        res = _vjp(g, [args[i] for i in nums], has_aux, "grad")
+        nums = _argnums_tuple(argnums, len(args), where)
+        _check_diff_inputs(args, nums, holomorphic, where)
+        res = _vjp(with_diff_args(f, args, kwargs, nums), [args[i] for i in nums], has_aux,
+                   where)
         out, f_vjp = res[0], res[1]
-        _check_scalar_output(out)
+        _check_scalar_output(out, holomorphic)
         grads = f_vjp(np.ones((), dtype_of(out)))
         g_out = grads[0] if isinstance(argnums, int) else grads
         if has_aux:
@@ -297,7 +344,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     return vg
 
 
-def _check_scalar_output(out: Any) -> None:
+def _check_scalar_output(out: Any, holomorphic: bool = False) -> None:
     if isinstance(out, (tuple, list, dict)) or out is None:
         raise TypeError("grad requires a function returning one real scalar; it returned a "
                         f"{type(out).__name__}. Use linad.vjp or linad.jacrev for structured "
@@ -308,13 +355,26 @@ def _check_scalar_output(out: Any) -> None:
             f"grad requires a scalar output, but the function returned an array of shape "
             f"{shape}. Reduce it (e.g. .sum()), or use linad.vjp / linad.jacrev for "
             "non-scalar outputs.")
-    if not is_inexact(dtype_of(out)) or dtype_of(out).kind == "c":
+    _check_output_dtype(dtype_of(out), holomorphic, "grad", "scalar output")
+
+
+def _check_output_dtype(dtype: Any, holomorphic: bool, where: str, what: str = "output") -> None:
+    """Reverse mode from a ones cotangent: a real output, or with ``holomorphic`` a complex one."""
+    dtype = np.dtype(dtype)
+    if holomorphic:
+        if dtype.kind != "c":
+            raise TypeError(
+                f"{where} with holomorphic=True requires a complex {what}, got dtype {dtype}. "
+                "Drop holomorphic=True for a real-valued function.")
+    elif dtype.kind != "f":
+        hint = (" For a holomorphic function pass holomorphic=True; otherwise differentiate "
+                "its real part, or use linad.vjp." if dtype.kind == "c" else "")
         raise TypeError(
-            f"grad requires a real floating-point scalar output, got dtype {dtype_of(out)}. "
-            "For a complex output differentiate its real part, or use linad.vjp.")
+            f"{where} requires a real floating-point {what}, got dtype {dtype}.{hint}")
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
     """The gradient of a scalar function ``f`` w.r.t. the arguments ``argnums``.
 
     Reverse mode: ``f`` is linearized once and the linear program transposed.
@@ -328,6 +388,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         gradients.
     has_aux : bool
         Return ``(grad, aux)``.
+    holomorphic : bool
+        ``f`` is holomorphic: complex inputs and a complex scalar output; the
+        result is the complex derivative ``f'(z)`` (see :func:`value_and_grad`).
 
     Examples
     --------
@@ -336,8 +399,11 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
     >>> linad.grad(lambda X: (X.T @ X).sum())(X)
     array([[ 6.,  6.],
            [14., 14.]])
+    >>> z = np.complex128(1 + 2j)
+    >>> bool(np.isclose(linad.grad(np.sin, holomorphic=True)(z), np.cos(z)))
+    True
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def g(*args, **kwargs):
         (value_aux, gr) = vg(*args, **kwargs)
@@ -347,6 +413,46 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
 
     g.__name__ = f"grad({getattr(f, '__name__', 'f')})"
     return g
+
+
+def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The gradient of ``sum(f(x))``: the pullback of a cotangent of ones (autograd's name).
+
+    For an ``f`` that acts elementwise (``y[i]`` depends on ``x[i]`` only, as for
+    ``np.tanh``) this is the derivative of each element, ``f'(x)`` evaluated
+    elementwise, for the cost of one reverse pass.  For any other ``f`` it is
+    the column sums of the Jacobian, ``J^T 1`` — *not* an elementwise
+    derivative.
+
+    Parameters
+    ----------
+    f : callable
+        Returns a real array (or a pytree of real arrays: all their elements
+        are summed).
+    argnums : int or tuple of int
+        Which positional arguments to differentiate, as for :func:`grad`.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> x = np.array([0.0, 1.0, 2.0])
+    >>> linad.elementwise_grad(np.tanh)(x)       # 1 - tanh(x)**2
+    array([1.        , 0.41997434, 0.07065082])
+    """
+    where = "elementwise_grad"
+
+    def eg(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), where)
+        _check_diff_inputs(args, nums, False, where)
+        out, f_vjp = _vjp(with_diff_args(f, args, kwargs, nums), [args[i] for i in nums],
+                          False, where)
+        for leaf in tree.leaves(out):
+            _check_output_dtype(dtype_of(leaf), False, where)
+        grads = f_vjp(tree.tree_map(lambda o: np.ones(shape_of(o), dtype_of(o)), out))
+        return grads[0] if isinstance(argnums, int) else grads
+
+    eg.__name__ = f"elementwise_grad({getattr(f, '__name__', 'f')})"
+    return eg
 
 
 # ----------------------------------------------------------------------------- transposition

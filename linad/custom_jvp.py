@@ -19,9 +19,10 @@ import numpy as np
 from . import tree
 from .core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
 from .linearize import StagingTrace, StagingTracer
+from .primitives.linear import add
 from .primitives.rules import defjvp_full
 
-__all__ = ["custom_jvp", "CustomJVPFunction"]
+__all__ = ["custom_jvp", "CustomJVPFunction", "CustomFunction", "check_aval"]
 
 
 def _unregistered_primitive(name: str, impl: Callable, multiple_results: bool = False) -> Primitive:
@@ -37,50 +38,32 @@ def _unregistered_primitive(name: str, impl: Callable, multiple_results: bool = 
     return prim
 
 
-class CustomJVPFunction:
-    """A function with a user-defined JVP rule (made by :func:`custom_jvp`).
+class CustomFunction:
+    """What a function with user-stated derivative rules shares (``custom_jvp``, ``custom_vjp``).
 
-    Calling it binds its own primitive (``self.prim``, named
-    ``custom_jvp:<name>``, not entered in ``core.PRIMITIVES``): on NumPy values
-    the primitive runs the function, under a transformation it stages the rule.
-
-    Examples
-    --------
-    >>> import numpy as np, linad
-    >>> f = linad.custom_jvp(lambda x: 2.0 * x)
-    >>> rule = f.defjvp(lambda primals, tangents: (f(primals[0]), 3.0 * tangents[0]))
-    >>> float(linad.grad(f)(1.0))          # the rule, not the function, is differentiated
-    3.0
+    Calling it binds its own primitive (``self.prim``, named ``<kind>:<name>``, not
+    entered in ``core.PRIMITIVES``) on the flat leaves of the differentiated
+    arguments; the arguments in ``nondiff_argnums`` ride along as a parameter.
+    On NumPy values the primitive runs the function; under a transformation the
+    subclass's JVP rule (``_jvp``) applies the user's rule.
     """
+
+    kind = "custom"
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(sorted(set(int(i) for i in nondiff_argnums)))
-        self.jvp_rule: Callable | None = None
-        name = getattr(fun, "__qualname__", getattr(fun, "__name__", "fun"))
-        self.prim = _unregistered_primitive(f"custom_jvp:{name}", self._impl,
+        self.prim = _unregistered_primitive(f"{self.kind}:{_name_of(fun)}", self._impl,
                                             multiple_results=True)
         defjvp_full(self.prim, self._jvp)
 
-    def defjvp(self, rule: Callable) -> Callable:
-        """Set the JVP rule: ``rule(*nondiff_args, primals, tangents) -> (out, out_tangent)``.
-
-        ``primals`` and ``tangents`` are tuples of the differentiated arguments
-        (pytrees).  The rule is run once per use with *staged* tangents (linear
-        values, recorded into a small linear program that is then applied to the
-        actual tangents, skipping those that are zero), so it must return the
-        primal output and a tangent computed from ``tangents`` with linear
-        operations only.  Returns ``rule`` so it can be used as a decorator.
-        """
-        self.jvp_rule = rule
-        return rule
+    def _check_defined(self) -> None:
+        """Raise ``TypeError`` if the user's rule is missing."""
 
     # -- calling ----------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.jvp_rule is None:
-            raise TypeError(f"custom_jvp function {self.__name__!r} has no JVP rule: define one "
-                            f"with @{self.__name__}.defjvp before calling it")
+        self._check_defined()
         args = self._positional(args, kwargs)
         for i in self.nondiff_argnums:
             if i >= len(args):
@@ -106,7 +89,7 @@ class CustomJVPFunction:
         bound.apply_defaults()
         if bound.kwargs:
             raise TypeError(f"{self.__name__}: keyword-only arguments are not supported by "
-                            "custom_jvp; make them positional")
+                            f"{self.kind}; make them positional")
         return bound.args
 
     def _full_args(self, nondiff: tuple, diff: tuple) -> list:
@@ -120,10 +103,119 @@ class CustomJVPFunction:
         out_leaves, store["out_tree"] = tree.flatten(out)
         if any(isinstance(o, Tracer) for o in out_leaves):
             raise TypeError(
-                f"custom_jvp function {self.__name__!r} returned a traced value for concrete "
+                f"{self.kind} function {self.__name__!r} returned a traced value for concrete "
                 "arguments: it closes over a value being differentiated, which would bypass its "
-                "JVP rule. Pass that value as an argument instead.")
+                "rule. Pass that value as an argument instead.")
         return out_leaves
+
+    def _jvp(self, primals, tangents, *, in_tree, nondiff, store):
+        raise NotImplementedError
+
+
+def _name_of(fun: Callable) -> str:
+    return getattr(fun, "__qualname__", getattr(fun, "__name__", "fun"))
+
+
+def check_aval(value: Any, primal: Any, what: str) -> Any:
+    """``value`` (a tangent or cotangent a user rule returned) with ``primal``'s shape and dtype.
+
+    Python scalars take the primal's dtype; symbolic zeros pass.  Otherwise a
+    mismatch raises ``TypeError``: ``what`` names the rule, the argument or
+    output, and the kind of value.
+    """
+    if type(value) is Zero:
+        return value
+    if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
+        value = np.asarray(value, dtype_of(primal))
+    if tuple(shape_of(value)) != tuple(shape_of(primal)) or np.dtype(
+            dtype_of(value)) != np.dtype(dtype_of(primal)):
+        raise TypeError(
+            f"{what} {format_aval(shape_of(value), dtype_of(value))} for a primal "
+            f"{format_aval(shape_of(primal), dtype_of(primal))}; it must have its primal's "
+            "shape and dtype")
+    return value
+
+
+class CustomJVPFunction(CustomFunction):
+    """A function with a user-defined JVP rule (made by :func:`custom_jvp`).
+
+    Calling it binds its own primitive (``self.prim``, named
+    ``custom_jvp:<name>``, not entered in ``core.PRIMITIVES``): on NumPy values
+    the primitive runs the function, under a transformation it stages the rule.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> f = linad.custom_jvp(lambda x: 2.0 * x)
+    >>> rule = f.defjvp(lambda primals, tangents: (f(primals[0]), 3.0 * tangents[0]))
+    >>> float(linad.grad(f)(1.0))          # the rule, not the function, is differentiated
+    3.0
+    """
+
+    kind = "custom_jvp"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp_rule: Callable | None = None
+
+    def defjvp(self, rule: Callable) -> Callable:
+        """Set the JVP rule: ``rule(*nondiff_args, primals, tangents) -> (out, out_tangent)``.
+
+        ``primals`` and ``tangents`` are tuples of the differentiated arguments
+        (pytrees).  The rule is run once per use with *staged* tangents (linear
+        values, recorded into a small linear program that is then applied to the
+        actual tangents, skipping those that are zero), so it must return the
+        primal output and a tangent computed from ``tangents`` with linear
+        operations only.  Returns ``rule`` so it can be used as a decorator.
+        """
+        self.jvp_rule = rule
+        return rule
+
+    def defjvps(self, *tangent_fns: Callable | None) -> None:
+        """Set the JVP rule from one function per differentiated argument (JAX's ``defjvps``).
+
+        ``tangent_fns[i](t, ans, *primals)`` gives the contribution of argument
+        ``i``'s tangent ``t`` to the output tangent (a pytree of the output's
+        structure, linear in ``t``); ``ans`` is the primal output.  ``None`` marks
+        an argument with no derivative.  The output tangent is the sum of the
+        contributions.  Not available with ``nondiff_argnums`` (use
+        :meth:`defjvp`).
+
+        Examples
+        --------
+        >>> import numpy as np, linad
+        >>> @linad.custom_jvp
+        ... def f(x, y):
+        ...     return np.sin(x) * y
+        >>> f.defjvps(lambda tx, ans, x, y: np.cos(x) * y * tx,
+        ...           lambda ty, ans, x, y: np.sin(x) * ty)
+        >>> [float(g) for g in linad.grad(f, argnums=(0, 1))(0.0, 2.0)]
+        [2.0, 0.0]
+        """
+        if self.nondiff_argnums:
+            raise TypeError(f"{self.__name__}: defjvps cannot be used with nondiff_argnums "
+                            f"{self.nondiff_argnums}; define the rule with defjvp instead")
+
+        def rule(primals, tangents):
+            if len(tangent_fns) != len(primals):
+                raise TypeError(
+                    f"{self.__name__}: defjvps was given {len(tangent_fns)} functions, but the "
+                    f"function was called with {len(primals)} arguments; give one per argument "
+                    "(None for an argument with no derivative)")
+            ans = self(*primals)
+            out = None
+            for fn, t in zip(tangent_fns, tangents):
+                if fn is not None:
+                    c = fn(t, ans, *primals)
+                    out = c if out is None else tree.tree_map(add, out, c)
+            return ans, tree.tree_map(Zero.like, ans) if out is None else out
+
+        self.defjvp(rule)
+
+    def _check_defined(self) -> None:
+        if self.jvp_rule is None:
+            raise TypeError(f"custom_jvp function {self.__name__!r} has no JVP rule: define one "
+                            f"with @{self.__name__}.defjvp before calling it")
 
     def _jvp(self, primals, tangents, *, in_tree, nondiff, store):
         if all(type(t) is Zero for t in tangents):
@@ -156,27 +248,14 @@ class CustomJVPFunction:
                 if isinstance(p, StagingTracer) and p._trace is trace:
                     raise TypeError(f"the JVP rule of {self.__name__!r} computed its primal "
                                     f"output {k} from the tangents")
-            t_out = [self._check_tangent(p, t, k) for k, (p, t) in enumerate(zip(p_out, t_out))]
+            t_out = [check_aval(t, p, f"the JVP rule of {self.__name__!r} returned, for output "
+                                   f"{k}, a tangent") for k, (p, t) in enumerate(zip(p_out, t_out))]
         except BaseException:
             trace.alive = False
             raise
         store["out_tree"] = p_tree
         program = trace.finish(t_in, t_out, [(shape_of(p), dtype_of(p)) for p in p_out])
         return p_out, program
-
-    def _check_tangent(self, p: Any, t: Any, k: int) -> Any:
-        if type(t) is Zero:
-            return t
-        if isinstance(t, (int, float, complex)) and not isinstance(t, bool):
-            t = np.asarray(t, dtype_of(p))
-        if tuple(shape_of(t)) != tuple(shape_of(p)) or np.dtype(dtype_of(t)) != np.dtype(
-                dtype_of(p)):
-            raise TypeError(
-                f"the JVP rule of {self.__name__!r} returned, for output {k}, a tangent "
-                f"{format_aval(shape_of(t), dtype_of(t))} for a primal "
-                f"{format_aval(shape_of(p), dtype_of(p))}; a tangent must have its primal's "
-                "shape and dtype")
-        return t
 
 
 def custom_jvp(fun: Callable | None = None, *, nondiff_argnums: Sequence[int] = ()

@@ -40,8 +40,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .api import (_argnums_tuple, _check_scalar_output, _flat_args, _flat_fun, _linearize,
-                  _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize)
+from .api import (_argnums_tuple, _aux_value, _check_scalar_output, _flat_args, _flat_fun,
+                  _linearize, _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize,
+                  with_diff_args)
 from .core import Tracer, Zero, dtype_of, instantiate, is_inexact
 from .linear_map import LinearMap
 from .linearize import linearize_flat
@@ -114,13 +115,7 @@ def _reverse_block(res: Any, start: int, n: int, in_shape: tuple, out_shape: tup
 def _prepare(f: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool, where: str):
     """Linearize ``f`` w.r.t. ``args[argnums]``; also return the differentiated inputs' structure."""
     nums = _argnums_tuple(argnums, len(args), where)
-
-    def g(*diff):
-        full = list(args)
-        for i, d in zip(nums, diff):
-            full[i] = d
-        return f(*full, **kwargs)
-
+    g = with_diff_args(f, args, kwargs, nums)
     out, lmap, aux = _linearize(g, [args[i] for i in nums], has_aux, where)
     diff = args[nums[0]] if isinstance(argnums, int) else tuple(args[i] for i in nums)
     return out, lmap, aux, tree.flatten(diff)[1]
@@ -283,7 +278,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     return jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
-def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
+def hvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> Any:
     """Hessian-vector product of a scalar ``f``, reverse over forward.
 
     ``H v`` is the gradient of the directional derivative ``x -> <f'(x), v>``
@@ -303,11 +298,15 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
         differentiated with respect to all of ``primals``.  For complex primals
         the result is the derivative of ``grad(f)`` along ``tangents`` (the
         conventions of :func:`grad`).
+    has_aux : bool
+        ``f`` returns ``(value, aux)``; ``aux`` is returned as it is, not
+        differentiated.
 
     Returns
     -------
     The Hessian of ``f`` at ``primals`` applied to ``tangents``: an array of the
-    first primal's structure when there is one primal, else a tuple.
+    first primal's structure when there is one primal, else a tuple.  With
+    ``has_aux=True``, the pair ``(hv, aux)``.
 
     Examples
     --------
@@ -315,11 +314,14 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
     >>> f = lambda x: (x ** 3).sum()
     >>> linad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
     array([ 6., 12.])
+    >>> linad.hvp(lambda x: ((x ** 3).sum(), x.size), (np.ones(2),), (np.ones(2),),
+    ...           has_aux=True)
+    (array([6., 6.]), 2)
     """
     p_leaves, in_tree = _flat_args(tuple(primals), "hvp")
     v_leaves = _direction(tangents, in_tree, p_leaves)
     store: dict = {}
-    f_flat = _flat_fun(f, in_tree, store)
+    f_flat = _flat_fun(f, in_tree, store, has_aux)
 
     def derivative(*x_leaves):  # x -> f'(x) . v, on flat leaves
         return jvp_flat(f_flat, x_leaves, v_leaves, "hvp")[1]
@@ -328,7 +330,8 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
     _check_scalar_output(tree.unflatten(store["out_tree"], out))
     hv = backward_pass(program, [np.ones((), dtype_of(out[0]))])
     hv = tree.unflatten(in_tree, [_zeros_if_symbolic(c) for c in hv])
-    return hv[0] if len(hv) == 1 else hv
+    hv = hv[0] if len(hv) == 1 else hv
+    return (hv, _aux_value(store)) if has_aux else hv
 
 
 def _direction(tangents: Sequence, in_tree, p_leaves: list) -> list:
