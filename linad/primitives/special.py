@@ -32,10 +32,12 @@ polygamma(n, x)        :math:`\dot x\,\psi^{(n+1)}(x)`; ``n`` is an integer orde
                        a tangent on it raises ``TypeError``
 zeta(x, q)             :math:`-\dot q\,x\,\zeta(x+1, q)`; the derivative in ``x`` is not
                        implemented: a tangent on it raises ``NotImplementedError``
-xlogy(x, y)            :math:`\dot x\log y + \dot y\,x/y` (the second term 0 where ``x == 0``)
-xlog1py(x, y)          :math:`\dot x\,\mathrm{log1p}(y) + \dot y\,x/(1+y)` (idem)
+xlogy(x, y)            :math:`\dot x\log y + \dot y\,x/y` (the second term 0 where
+                       ``x == y == 0``)
+xlog1py(x, y)          :math:`\dot x\,\mathrm{log1p}(y) + \dot y\,x/(1+y)` (0 where
+                       ``x == 0, y == -1``)
 rel_entr(x, y)         :math:`\dot x\,(\log(x/y) + 1) - \dot y\,x/y` (the second term 0
-                       where ``x == 0``)
+                       where ``x == y == 0``)
 betaln(a, b)           :math:`\dot a\,(\psi(a) - \psi(a+b)) + \dot b\,(\psi(b) - \psi(a+b))`
 beta(a, b)             ``beta(a, b)`` times the ``betaln`` tangent
 gammainc(a, x)         :math:`\dot x\,e^{-x}x^{a-1}/\Gamma(a)`
@@ -258,23 +260,29 @@ i1e_p = _unary("i1e", sc.i1e, _i1e_slope)
 # ============================================================================ x log y
 
 def _x_over(x: Any, y: Any) -> Any:
-    """``x / y``, 0 where ``x == 0`` (the function is identically 0 there)."""
-    x0 = np.broadcast_to(detached_value(x) == 0, np.broadcast_shapes(np.shape(
-        detached_value(x)), np.shape(detached_value(y))))
-    return _zero_where(x0, div(x, _safe(x0, y)))
+    """``x / y``, 0 where ``x == y == 0`` (the function is identically 0 along ``x == 0``)."""
+    both = (detached_value(x) == 0) & (detached_value(y) == 0)
+    return _zero_where(both, div(x, _safe(both, y)))
+
+
+def _quiet(contribution: Callable) -> Callable:
+    """``contribution`` with NumPy's divide/invalid warnings off: outside the domain
+    (``log`` of 0 or of a negative number) the derivative is SciPy's inf or NaN."""
+    def rule(*args, **params):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return contribution(*args, **params)
+    return rule
 
 
 xlogy_p = Primitive("xlogy", sc.xlogy)
-defjvp(xlogy_p, lambda t, ans, x, y: mul(t, log(y)),
-       lambda t, ans, x, y: mul(t, _x_over(x, y)))
+defjvp(xlogy_p, _quiet(lambda t, ans, x, y: mul(t, log(y))),
+       _quiet(lambda t, ans, x, y: mul(t, _x_over(x, y))))
 xlog1py_p = Primitive("xlog1py", sc.xlog1py)
-defjvp(xlog1py_p, lambda t, ans, x, y: mul(t, bind(log1p_p, y)),
-       lambda t, ans, x, y: mul(t, _x_over(x, add(y, 1))))
-
-
+defjvp(xlog1py_p, _quiet(lambda t, ans, x, y: mul(t, bind(log1p_p, y))),
+       _quiet(lambda t, ans, x, y: mul(t, _x_over(x, add(y, 1)))))
 rel_entr_p = Primitive("rel_entr", sc.rel_entr)
-defjvp(rel_entr_p, lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1)),
-       lambda t, ans, x, y: neg(mul(t, _x_over(x, y))))
+defjvp(rel_entr_p, _quiet(lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1))),
+       _quiet(lambda t, ans, x, y: neg(mul(t, _x_over(x, y)))))
 
 
 # ============================================================================ incomplete gamma / beta
