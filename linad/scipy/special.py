@@ -38,7 +38,7 @@ from ..core import Primitive, Tracer, bind, shape_of
 from ..numpy import _core as C
 from ..numpy._core import _asarray_if_needed
 from ..numpy._dispatch import implements
-from ..numpy._elementwise import absolute, exp, expm1, log, log1p, logaddexp, sign
+from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
 from ..primitives.elementwise import detached_value, real_dtype
@@ -294,7 +294,8 @@ def logit(x: Any) -> Any:
     Derivative ``1 / (x (1 - x))``; ``-inf``, ``inf`` at 0 and 1 as in SciPy.
     """
     x = _asarray_if_needed(x)
-    return log(C.divide(x, C.subtract(1, x)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # SciPy's inf and NaN at the edges
+        return log(C.divide(x, C.subtract(1, x)))
 
 
 @_documented(sc.softplus, """\
@@ -436,17 +437,17 @@ def huber(delta: Any, r: Any) -> Any:
 def pseudo_huber(delta: Any, r: Any) -> Any:
     """Pseudo-Huber loss ``delta**2 (sqrt(1 + (r / delta)**2) - 1)`` (``scipy.special.pseudo_huber``).
 
-    Computed as ``delta**2 expm1(log1p((r / delta)**2) / 2)``.  0 at ``delta == 0``
-    (where the derivative is taken to be 0) and ``inf`` for ``delta < 0``, as in SciPy.
+    Computed as ``delta r**2 / (hypot(delta, r) + delta)``, which keeps full
+    precision for small ``r / delta`` and does not overflow for tiny ``delta``
+    (where SciPy's formula overflows to ``inf``).  0 at ``delta == 0`` (where the
+    derivative is taken to be 0) and ``inf`` for ``delta < 0``, as in SciPy.
     """
     delta, r = _asarray_if_needed(delta), _asarray_if_needed(r)
     cd = _mask(delta)
     shape = np.broadcast_shapes(np.shape(cd), np.shape(_mask(r)))
-    zero = np.broadcast_to(cd == 0, shape)
-    ds = _fill(cd == 0, 1.0, delta)
-    v = C.divide(r, ds)
-    res = C.multiply(C.multiply(ds, ds), expm1(C.multiply(log1p(C.multiply(v, v)), 0.5)))
-    res = _fill(zero, 0.0, res)
+    ds = _fill(cd <= 0, 1.0, delta)
+    res = C.divide(C.multiply(ds, C.multiply(r, r)), C.add(hypot(ds, r), ds))
+    res = _fill(np.broadcast_to(cd == 0, shape), 0.0, res)
     return _fill(np.broadcast_to(cd < 0, shape), np.inf, res)
 
 

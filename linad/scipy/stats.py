@@ -126,7 +126,10 @@ class _Continuous:
         invalid = a.mask((vscale <= 0) | ~np.asarray(self._valid_shapes(*vshapes)))
         safe_shapes = [_fill(a.mask(~np.asarray(self._valid_shapes(*vshapes))), 1.0, s)
                        if not isinstance(s, (int, float)) else s for s in shapes]
-        safe_scale = scale if isinstance(scale, (int, float)) else _fill(vscale <= 0, 1.0, scale)
+        if isinstance(scale, (int, float)):
+            safe_scale = scale if scale > 0 else 1.0
+        else:
+            safe_scale = _fill(vscale <= 0, 1.0, scale)
         vz = (vx - vloc) / np.where(vscale > 0, vscale, 1.0)
         low, high = a.mask(vz < self._lower) & ~invalid, a.mask(vz > self._upper) & ~invalid
         z = C.divide(C.subtract(x, loc), safe_scale)
