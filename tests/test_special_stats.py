@@ -61,7 +61,7 @@ BINARY = [  # name, domain of the first, of the second argument
     ("xlogy", (-2.0, 2.0), (0.0, 3.0)), ("xlog1py", (-2.0, 2.0), (-1.0, 3.0)),
     ("rel_entr", (-1.0, 3.0), (-1.0, 3.0)), ("kl_div", (-1.0, 3.0), (-1.0, 3.0)),
     ("betaln", (0.1, 5.0), (0.1, 5.0)), ("beta", (0.1, 5.0), (0.1, 5.0)),
-    ("huber", (-1.0, 2.0), (-3.0, 3.0)), ("pseudo_huber", (-1.0, 2.0), (-3.0, 3.0)),  # |delta| > 1e-100: see below
+    ("huber", (-1.0, 2.0), (-3.0, 3.0)), ("pseudo_huber", (-1.0, 2.0), (-3.0, 3.0)),
     ("gammainc", (0.1, 5.0), (0.0, 6.0)), ("gammaincc", (0.1, 5.0), (0.0, 6.0)),
     ("stdtr", (0.5, 20.0), (-5.0, 5.0)), ("zeta", (1.1, 5.0), (0.1, 4.0)),
 ]
@@ -221,6 +221,8 @@ def test_continuous_values(name, shape_st, xr, data):
     for method in METHODS:
         got = getattr(getattr(lst, name), method)(x, *shapes, loc=loc, scale=scale)
         want = getattr(getattr(ss, name), method)(x, *shapes, loc=loc, scale=scale)
+        if dtype == np.float32 and method.startswith("log"):  # float32 underflows below
+            got, want = np.where(want < -80, -80, got), np.where(want < -80, -80, want)
         assert_values(got, want, dtype)
     if name in ("norm", "expon"):
         q = data.draw(arrays(-0.2, 1.2, dtype))

@@ -84,12 +84,14 @@ def _keep_dtype(fn: Callable) -> Callable:
     """``fn`` (a SciPy function) with its result cast to its float operands' dtype.
 
     SciPy computes some functions (``polygamma``, the Hurwitz ``zeta``) in double
-    precision only; linad keeps float32 in float32.
+    precision only, and promotes 0-d float32 operands met with a Python float;
+    linad keeps float32 in float32 (Python numbers are weakly typed, as in NumPy).
     """
     def impl(*args):
         out = fn(*args)
-        floats = [a for a in args if np.dtype(np.result_type(a)).kind in "fc"]
-        return np.asarray(out).astype(np.result_type(*floats or [np.float64]), copy=False)
+        floats = [a if isinstance(a, (float, complex)) else np.result_type(a) for a in args
+                  if isinstance(a, (float, complex)) or np.result_type(a).kind in "fc"]
+        return np.asarray(out).astype(np.result_type(*floats or [np.float64]), copy=False)[()]
     impl.__name__ = getattr(fn, "__name__", "impl")
     return impl
 
@@ -146,23 +148,23 @@ def _order_up(n: Any) -> np.ndarray:
     return np.asarray(detached_value(n)) + 1
 
 
-gammaln_p = _unary("gammaln", sc.gammaln, lambda ans, x: digamma(x))
-digamma_p = _unary("digamma", sc.digamma, lambda ans, x: polygamma(1, x))
+gammaln_p = _unary("gammaln", _keep_dtype(sc.gammaln), lambda ans, x: digamma(x))
+digamma_p = _unary("digamma", _keep_dtype(sc.digamma), lambda ans, x: polygamma(1, x))
 polygamma_p = Primitive("polygamma", _polygamma_impl)
 defjvp(polygamma_p,
        _no_derivative("polygamma", "n", "the order n is an integer", TypeError),
        lambda t, ans, n, x: mul(t, polygamma(_order_up(n), x)))
-gamma_p = _unary("gamma", sc.gamma, lambda ans, x: mul(ans, digamma(x)))
+gamma_p = _unary("gamma", _keep_dtype(sc.gamma), lambda ans, x: mul(ans, digamma(x)))
 
 
 def _betaln_da(a, b):
     return sub(digamma(a), digamma(add(a, b)))
 
 
-betaln_p = Primitive("betaln", sc.betaln)
+betaln_p = Primitive("betaln", _keep_dtype(sc.betaln))
 defjvp(betaln_p, lambda t, ans, a, b: mul(t, _betaln_da(a, b)),
        lambda t, ans, a, b: mul(t, _betaln_da(b, a)))
-beta_p = Primitive("beta", sc.beta)
+beta_p = Primitive("beta", _keep_dtype(sc.beta))
 defjvp(beta_p, lambda t, ans, a, b: mul(t, mul(ans, _betaln_da(a, b))),
        lambda t, ans, a, b: mul(t, mul(ans, _betaln_da(b, a))))
 
@@ -172,10 +174,15 @@ def zeta(x: Any, q: Any) -> Any:
     return bind(zeta_p, x, q)
 
 
+def _plus_one(x: Any) -> Any:
+    """``x + 1``; a Python number stays one (weak), so float32 stays float32."""
+    return x + 1 if isinstance(x, (int, float)) else add(x, 1)
+
+
 zeta_p = Primitive("zeta", _keep_dtype(sc.zeta))
 defjvp(zeta_p,
        _no_derivative("zeta", "x", "the derivative in the exponent x is not implemented"),
-       lambda t, ans, x, q: neg(mul(t, mul(x, zeta(add(x, 1), q)))))
+       lambda t, ans, x, q: neg(mul(t, mul(x, zeta(_plus_one(x), q)))))
 
 
 # ============================================================================ error functions
@@ -185,10 +192,11 @@ def _gauss(x: Any) -> Any:
     return exp(neg(mul(x, x)))
 
 
-erf_p = _unary("erf", sc.erf, lambda ans, x: mul(_gauss(x), _TWO_SQRT_PI))
-erfc_p = _unary("erfc", sc.erfc, lambda ans, x: mul(_gauss(x), -_TWO_SQRT_PI))
-erfinv_p = _unary("erfinv", sc.erfinv, lambda ans, x: mul(exp(mul(ans, ans)), _SQRT_PI_2))
-erfcinv_p = _unary("erfcinv", sc.erfcinv,
+erf_p = _unary("erf", _keep_dtype(sc.erf), lambda ans, x: mul(_gauss(x), _TWO_SQRT_PI))
+erfc_p = _unary("erfc", _keep_dtype(sc.erfc), lambda ans, x: mul(_gauss(x), -_TWO_SQRT_PI))
+erfinv_p = _unary("erfinv", _keep_dtype(sc.erfinv),
+                  lambda ans, x: mul(exp(mul(ans, ans)), _SQRT_PI_2))
+erfcinv_p = _unary("erfcinv", _keep_dtype(sc.erfcinv),
                    lambda ans, x: mul(exp(mul(ans, ans)), -_SQRT_PI_2))
 
 
@@ -197,10 +205,11 @@ def _log_phi(x: Any) -> Any:
     return sub(mul(mul(x, x), -0.5), _LOG_SQRT_2PI)
 
 
-ndtr_p = _unary("ndtr", sc.ndtr, lambda ans, x: exp(_log_phi(x)))
-log_ndtr_p = _unary("log_ndtr", sc.log_ndtr, lambda ans, x: exp(sub(_log_phi(x), ans)))
-ndtri_p = _unary("ndtri", sc.ndtri, lambda ans, x: mul(exp(mul(mul(ans, ans), 0.5)),
-                                                        _SQRT_2PI))
+ndtr_p = _unary("ndtr", _keep_dtype(sc.ndtr), lambda ans, x: exp(_log_phi(x)))
+log_ndtr_p = _unary("log_ndtr", _keep_dtype(sc.log_ndtr),
+                    lambda ans, x: exp(sub(_log_phi(x), ans)))
+ndtri_p = _unary("ndtri", _keep_dtype(sc.ndtri),
+                 lambda ans, x: mul(exp(mul(mul(ans, ans), 0.5)), _SQRT_2PI))
 
 
 def expit(x: Any) -> Any:
@@ -208,8 +217,8 @@ def expit(x: Any) -> Any:
     return bind(expit_p, x)
 
 
-expit_p = _unary("expit", sc.expit, lambda ans, x: mul(ans, sub(1, ans)))
-log_expit_p = _unary("log_expit", sc.log_expit, lambda ans, x: expit(neg(x)))
+expit_p = _unary("expit", _keep_dtype(sc.expit), lambda ans, x: mul(ans, sub(1, ans)))
+log_expit_p = _unary("log_expit", _keep_dtype(sc.log_expit), lambda ans, x: expit(neg(x)))
 
 
 # ============================================================================ Bessel functions
@@ -251,10 +260,10 @@ def _i1e_slope(ans, x):
     return _safe(zero, slope, 0.5)
 
 
-i0_p = _unary("i0", sc.i0, lambda ans, x: i1(x))
-i1_p = _unary("i1", sc.i1, _i1_slope)
-i0e_p = _unary("i0e", sc.i0e, lambda ans, x: sub(i1e(x), mul(ans, _sign(x))))
-i1e_p = _unary("i1e", sc.i1e, _i1e_slope)
+i0_p = _unary("i0", _keep_dtype(sc.i0), lambda ans, x: i1(x))
+i1_p = _unary("i1", _keep_dtype(sc.i1), _i1_slope)
+i0e_p = _unary("i0e", _keep_dtype(sc.i0e), lambda ans, x: sub(i1e(x), mul(ans, _sign(x))))
+i1e_p = _unary("i1e", _keep_dtype(sc.i1e), _i1e_slope)
 
 
 # ============================================================================ x log y
@@ -274,52 +283,60 @@ def _quiet(contribution: Callable) -> Callable:
     return rule
 
 
-xlogy_p = Primitive("xlogy", sc.xlogy)
+xlogy_p = Primitive("xlogy", _keep_dtype(sc.xlogy))
 defjvp(xlogy_p, _quiet(lambda t, ans, x, y: mul(t, log(y))),
        _quiet(lambda t, ans, x, y: mul(t, _x_over(x, y))))
-xlog1py_p = Primitive("xlog1py", sc.xlog1py)
+xlog1py_p = Primitive("xlog1py", _keep_dtype(sc.xlog1py))
 defjvp(xlog1py_p, _quiet(lambda t, ans, x, y: mul(t, bind(log1p_p, y))),
        _quiet(lambda t, ans, x, y: mul(t, _x_over(x, add(y, 1)))))
-rel_entr_p = Primitive("rel_entr", sc.rel_entr)
+rel_entr_p = Primitive("rel_entr", _keep_dtype(sc.rel_entr))
 defjvp(rel_entr_p, _quiet(lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1))),
        _quiet(lambda t, ans, x, y: neg(mul(t, _x_over(x, y)))))
 
 
-# ============================================================================ incomplete gamma / beta
+# ======================================================================= incomplete gamma, beta
+
+def _weak(v: Any) -> Any:
+    """A float64 NumPy scalar (a term of constant shape parameters) as a Python float,
+    which NumPy treats as weakly typed: float32 operands stay float32."""
+    return float(v) if type(v) is np.float64 else v
+
 
 def _gammainc_slope(a, x):
     """The density ``exp(-x + (a-1) log x - gammaln a)`` of the regularized gammainc."""
-    return exp(sub(sub(bind(xlogy_p, sub(a, 1), x), x), bind(gammaln_p, a)))
+    log_density = sub(bind(xlogy_p, _weak(sub(a, 1)), x), x)
+    return exp(sub(log_density, _weak(bind(gammaln_p, a))))
 
 
 def _betainc_slope(a, b, x):
     """``x^(a-1) (1-x)^(b-1) / B(a, b)``, as the exp of its log."""
-    log_density = add(bind(xlogy_p, sub(a, 1), x), bind(xlog1py_p, sub(b, 1), neg(x)))
-    return exp(sub(log_density, bind(betaln_p, a, b)))
+    log_density = add(bind(xlogy_p, _weak(sub(a, 1)), x),
+                      bind(xlog1py_p, _weak(sub(b, 1)), neg(x)))
+    return exp(sub(log_density, _weak(bind(betaln_p, a, b))))
 
 
 def _t_density(df, t):
     """Student's t density with ``df`` degrees of freedom at ``t``."""
-    half = mul(add(df, 1), 0.5)
-    log_c = sub(sub(bind(gammaln_p, half), bind(gammaln_p, mul(df, 0.5))),
-                mul(log(mul(df, np.pi)), 0.5))
+    half = _weak(mul(add(df, 1), 0.5))
+    log_c = _weak(sub(sub(bind(gammaln_p, half), bind(gammaln_p, mul(df, 0.5))),
+                      mul(log(mul(df, np.pi)), 0.5)))
     return exp(sub(log_c, mul(half, bind(log1p_p, div(mul(t, t), df)))))
 
 
 _SHAPE = "the derivative in a shape parameter is not implemented"
-gammainc_p = Primitive("gammainc", sc.gammainc)
+gammainc_p = Primitive("gammainc", _keep_dtype(sc.gammainc))
 defjvp(gammainc_p, _no_derivative("gammainc", "a", _SHAPE),
        lambda t, ans, a, x: mul(t, _gammainc_slope(a, x)))
-gammaincc_p = Primitive("gammaincc", sc.gammaincc)
+gammaincc_p = Primitive("gammaincc", _keep_dtype(sc.gammaincc))
 defjvp(gammaincc_p, _no_derivative("gammaincc", "a", _SHAPE),
        lambda t, ans, a, x: neg(mul(t, _gammainc_slope(a, x))))
-betainc_p = Primitive("betainc", sc.betainc)
+betainc_p = Primitive("betainc", _keep_dtype(sc.betainc))
 defjvp(betainc_p, _no_derivative("betainc", "a", _SHAPE), _no_derivative("betainc", "b", _SHAPE),
        lambda t, ans, a, b, x: mul(t, _betainc_slope(a, b, x)))
-betaincc_p = Primitive("betaincc", sc.betaincc)
+betaincc_p = Primitive("betaincc", _keep_dtype(sc.betaincc))
 defjvp(betaincc_p, _no_derivative("betaincc", "a", _SHAPE),
        _no_derivative("betaincc", "b", _SHAPE),
        lambda t, ans, a, b, x: neg(mul(t, _betainc_slope(a, b, x))))
-stdtr_p = Primitive("stdtr", sc.stdtr)
+stdtr_p = Primitive("stdtr", _keep_dtype(sc.stdtr))
 defjvp(stdtr_p, _no_derivative("stdtr", "df", _SHAPE),
        lambda t, ans, df, x: mul(t, _t_density(df, x)))

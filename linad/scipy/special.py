@@ -435,7 +435,7 @@ def huber(delta: Any, r: Any) -> Any:
     True
 """)
 def pseudo_huber(delta: Any, r: Any) -> Any:
-    """Pseudo-Huber loss ``delta**2 (sqrt(1 + (r / delta)**2) - 1)`` (``scipy.special.pseudo_huber``).
+    """Pseudo-Huber loss ``delta**2 (sqrt(1 + (r / delta)**2) - 1)`` (``scipy.special``).
 
     Computed as ``delta r**2 / (hypot(delta, r) + delta)``, which keeps full
     precision for small ``r / delta`` and does not overflow for tiny ``delta``
@@ -451,7 +451,7 @@ def pseudo_huber(delta: Any, r: Any) -> Any:
     return _fill(np.broadcast_to(cd < 0, shape), np.inf, res)
 
 
-# ============================================================================ incomplete gamma / beta
+# ======================================================================= incomplete gamma, beta
 
 gammainc = _primitive_function(sc.gammainc, S.gammainc_p, "a x", """\
 The regularized lower incomplete gamma function :math:`P(a, x)` (``scipy.special.gammainc``).
