@@ -46,7 +46,7 @@ def _numpy_name(f: Any) -> str:
 
 def supported_numpy_names() -> list[str]:
     """Sorted names of every NumPy function and ufunc linad handles on traced values."""
-    names = {f"np.{u.__name__}" for u in HANDLED_UFUNCS}
+    names = {f"np.{u.__name__}" for u in HANDLED_UFUNCS if getattr(np, u.__name__, None) is u}
     names |= {_numpy_name(f) for f in HANDLED_FUNCTIONS}
     return sorted(names)
 
