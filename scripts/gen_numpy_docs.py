@@ -53,8 +53,10 @@ def _public_names(lnp: Any) -> dict[int, str]:
 
 def _handlers() -> list[tuple[str, Any]]:
     """(NumPy name, linad handler) for every NumPy function and ufunc that dispatches."""
+    import numpy as np
     from linad.numpy import _dispatch as D
-    pairs = [(D._ufunc_name(u), fn) for u, fn in D.HANDLED_UFUNCS.items()]
+    pairs = [(f"np.{u.__name__}", fn) for u, fn in D.HANDLED_UFUNCS.items()
+             if getattr(np, u.__name__, None) is u]  # scipy.special's ufuncs: docs/scipy.md
     pairs += [(D._numpy_name(f), fn) for f, fn in D.HANDLED_FUNCTIONS.items()]
     names = set(D.supported_numpy_names())
     assert {n for n, _ in pairs} == names, "registry and supported_numpy_names() disagree"

@@ -63,8 +63,11 @@ def _ufunc_name(ufunc: np.ufunc) -> str:
 
 
 def supported_numpy_names() -> list[str]:
-    """Sorted names of every NumPy function and ufunc linad handles on traced values."""
-    names = {_ufunc_name(u) for u in HANDLED_UFUNCS}
+    """Sorted names of every NumPy function and ufunc linad handles on traced values.
+
+    SciPy's ufuncs (``scipy.special``) are handled too but not listed here (docs/scipy.md).
+    """
+    names = {f"np.{u.__name__}" for u in HANDLED_UFUNCS if getattr(np, u.__name__, None) is u}
     names |= {_numpy_name(f) for f in HANDLED_FUNCTIONS}
     return sorted(names)
 

@@ -1,2 +1,2 @@
-"""``linad.scipy``: SciPy-compatible namespaces (``special``, ``linalg``)."""
-from . import special, linalg  # noqa: F401
+"""``linad.scipy``: SciPy-compatible namespaces (``special``, ``stats``, ``linalg``)."""
+from . import special, linalg, stats  # noqa: F401

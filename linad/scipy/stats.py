@@ -1,0 +1,580 @@
+r"""``linad.scipy.stats``: differentiable log-densities and distribution functions.
+
+The objects ``norm``, ``t``, ``gamma``, ``beta``, ``expon``, ``poisson``,
+``bernoulli`` and ``multivariate_normal`` take ``scipy.stats``'s arguments (the
+data first, then the shape parameters, then ``loc`` and ``scale``) and return
+its values: ``-inf`` log-densities and 0/1 probabilities outside the support,
+NaN for invalid parameters (``scale <= 0``, ``df <= 0``, ``p`` outside [0, 1] ...).
+
+Derivatives flow to the data and to every continuous parameter, with these
+exceptions, each of which raises instead of giving a silent wrong derivative:
+
+* the CDFs of ``gamma``, ``beta`` and ``t`` (``cdf``, ``sf``, ``logcdf``,
+  ``logsf``) are differentiable in ``x``, ``loc`` and ``scale`` but not in the
+  shape parameter (``a``, ``b``, ``df``): that needs the derivative of the
+  incomplete gamma / beta function in its parameter, which is not implemented;
+  a tangent on it raises ``NotImplementedError``;
+* the count ``k`` of ``poisson`` and ``bernoulli`` (and their ``loc``) is
+  discrete: a traced ``k`` raises ``TypeError``.
+
+Outside the support the value is a constant (``-inf``, 0 or 1) and its
+derivative is 0.
+
+Examples
+--------
+>>> import numpy as np, linad
+>>> from linad.scipy import stats
+>>> float(linad.grad(stats.norm.logpdf, argnums=1)(1.0, 0.0, 2.0))  # (x - mu) / sigma^2
+0.25
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..core import Tracer
+from ..numpy import _core as C
+from ..numpy import diagonal
+from ..numpy import linalg as NLA
+from ..numpy._core import _asarray_if_needed
+from ..numpy._elementwise import exp, expm1, log, log1p
+from ..primitives import linear as L
+from ..primitives.elementwise import detached_value, real_dtype
+from . import linalg as SLA
+from . import special as sp
+
+__all__ = ["norm", "t", "gamma", "beta", "expon", "poisson", "bernoulli",
+           "multivariate_normal"]
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+# ============================================================================ helpers
+
+def _value(x: Any) -> np.ndarray:
+    """The concrete value of ``x`` (for domain masks; no derivative)."""
+    return np.asarray(detached_value(x))
+
+
+def _fill(mask: np.ndarray, value: float, x: Any) -> Any:
+    """``x`` with the constant ``value`` where the concrete ``mask`` holds."""
+    if not np.any(mask):
+        return x
+    return C.where(mask, np.asarray(value, real_dtype(x)), x)
+
+
+def _log(x: Any) -> Any:
+    """``log(x)``; a Python number stays a (weak) Python float, so float32 stays float32."""
+    if isinstance(x, (int, float)):
+        return math.log(x) if x > 0 else math.nan
+    return log(x)
+
+
+class _Args:
+    """The operands of one call, with their common shape and concrete values."""
+
+    def __init__(self, *args: Any):
+        self.args = [a if isinstance(a, (int, float)) else _asarray_if_needed(a) for a in args]
+        self.values = [_value(a) for a in self.args]
+        self.shape = np.broadcast_shapes(*(np.shape(v) for v in self.values))
+
+    def mask(self, m: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(m, bool), self.shape)
+
+
+# ============================================================================ continuous
+
+class _Continuous:
+    """A location-scale family: ``f(x) = f_0((x - loc) / scale) / scale``.
+
+    Subclasses give the standardized functions (``_logpdf``, ``_cdf``, ...) of
+    ``z`` and the shape parameters, the support ``[_lower, _upper]``, a point
+    ``_inside`` of it (substituted outside the support, so that no rule sees an
+    invalid value) and ``_valid_shapes``.
+    """
+
+    name = ""
+    shapes: tuple = ()
+    _lower, _upper, _inside = -np.inf, np.inf, 0.0
+
+    def _valid_shapes(self, *shapes: np.ndarray) -> Any:
+        return True
+
+    def _parameters(self, args: tuple, loc: Any, scale: Any) -> tuple:
+        """``(shapes, loc, scale)`` from SciPy's ``(*shapes, loc=0, scale=1)`` arguments."""
+        n = len(self.shapes)
+        if not n <= len(args) <= n + 2:
+            raise TypeError(f"{self.name}: expected the arguments ({', '.join(self.shapes)}"
+                            f"{', ' if n else ''}loc=0, scale=1) after x, got {len(args)} "
+                            "positional values")
+        rest = list(args[n:]) + [None] * (n + 2 - len(args))
+        for i, (given, kw) in enumerate(zip(rest, (loc, scale))):
+            if given is not None and kw is not None:
+                raise TypeError(f"{self.name}: {('loc', 'scale')[i]} given twice")
+        loc = rest[0] if rest[0] is not None else loc
+        scale = rest[1] if rest[1] is not None else scale
+        return args[:n], 0.0 if loc is None else loc, 1.0 if scale is None else scale
+
+    def _prepare(self, x: Any, args: tuple, loc: Any, scale: Any):
+        """``(z, shapes, scale, below_support, above_support, invalid)`` (masks concrete)."""
+        shapes, loc, scale = self._parameters(args, loc, scale)
+        a = _Args(x, loc, scale, *shapes)
+        x, loc, scale, *shapes = a.args
+        vx, vloc, vscale, *vshapes = a.values
+        invalid = a.mask((vscale <= 0) | ~np.asarray(self._valid_shapes(*vshapes)))
+        safe_shapes = [_fill(a.mask(~np.asarray(self._valid_shapes(*vshapes))), 1.0, s)
+                       if not isinstance(s, (int, float)) else s for s in shapes]
+        if isinstance(scale, (int, float)):
+            safe_scale = scale if scale > 0 else 1.0
+        else:
+            safe_scale = _fill(vscale <= 0, 1.0, scale)
+        vz = (vx - vloc) / np.where(vscale > 0, vscale, 1.0)
+        low, high = a.mask(vz < self._lower) & ~invalid, a.mask(vz > self._upper) & ~invalid
+        z = C.divide(C.subtract(x, loc), safe_scale)
+        z = _fill(low | high | invalid, self._inside, z)
+        return z, safe_shapes, safe_scale, low, high, invalid
+
+    def _finish(self, res: Any, low: np.ndarray, high: np.ndarray, invalid: np.ndarray,
+                at_low: float, at_high: float) -> Any:
+        res = _fill(low, at_low, res)
+        res = _fill(high, at_high, res)
+        return _fill(invalid, np.nan, res)
+
+    def logpdf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The log of the probability density at ``x`` (``-inf`` outside the support)."""
+        z, shapes, scale, low, high, invalid = self._prepare(x, args, loc, scale)
+        res = C.subtract(self._logpdf(z, *shapes), _log(scale))
+        return self._finish(res, low, high, invalid, -np.inf, -np.inf)
+
+    def pdf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The probability density at ``x``: ``exp(logpdf)``."""
+        return exp(self.logpdf(x, *args, loc=loc, scale=scale))
+
+    def cdf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The cumulative distribution function at ``x``."""
+        z, shapes, _, low, high, invalid = self._prepare(x, args, loc, scale)
+        return self._finish(self._cdf(z, *shapes), low, high, invalid, 0.0, 1.0)
+
+    def sf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The survival function ``1 - cdf`` at ``x`` (computed without the cancellation)."""
+        z, shapes, _, low, high, invalid = self._prepare(x, args, loc, scale)
+        return self._finish(self._sf(z, *shapes), low, high, invalid, 1.0, 0.0)
+
+    def logcdf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The log of the cumulative distribution function at ``x``."""
+        z, shapes, _, low, high, invalid = self._prepare(x, args, loc, scale)
+        return self._finish(self._logcdf(z, *shapes), low, high, invalid, -np.inf, 0.0)
+
+    def logsf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
+        """The log of the survival function at ``x``."""
+        z, shapes, _, low, high, invalid = self._prepare(x, args, loc, scale)
+        return self._finish(self._logsf(z, *shapes), low, high, invalid, 0.0, -np.inf)
+
+    def _logcdf(self, z: Any, *shapes: Any) -> Any:
+        with np.errstate(divide="ignore"):  # log(0) = -inf where the CDF underflows
+            return log(self._cdf(z, *shapes))
+
+    def _logsf(self, z: Any, *shapes: Any) -> Any:
+        with np.errstate(divide="ignore"):
+            return log(self._sf(z, *shapes))
+
+
+class _Invertible(_Continuous):
+    """A family whose quantile function (``ppf``) is differentiable."""
+
+    def ppf(self, q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        """The quantile function (inverse of ``cdf``) at ``q``; NaN outside [0, 1]."""
+        a = _Args(q, loc, scale)
+        q, loc, scale = a.args
+        vq, _, vscale = a.values
+        invalid = a.mask((vscale <= 0) | ~((vq >= 0) & (vq <= 1)))
+        ends = a.mask((vq == 0) | (vq == 1)) & ~invalid
+        safe_q = _fill(ends | invalid, 0.5, q)
+        res = C.add(C.multiply(self._ppf(safe_q), scale), loc)
+        res = _fill(a.mask(vq == 0) & ends, self._lower, res)
+        res = _fill(a.mask(vq == 1) & ends, self._upper, res)
+        return _fill(invalid, np.nan, res)
+
+
+class _Norm(_Invertible):
+    """The normal distribution (``scipy.stats.norm``): ``norm.logpdf(x, loc=0, scale=1)``.
+
+    ``logpdf``, ``pdf``, ``cdf``, ``sf``, ``logcdf``, ``logsf`` (the last two with
+    ``log_ndtr``, accurate in the tails) and ``ppf``; differentiable in every argument.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.scipy.stats import norm
+    >>> float(norm.cdf(0.0, loc=0.0, scale=3.0))
+    0.5
+    >>> [float(g) for g in linad.grad(norm.logpdf, argnums=(0, 1, 2))(1.0, 0.0, 1.0)]
+    [-1.0, 1.0, 0.0]
+    """
+
+    name = "norm"
+
+    def _logpdf(self, z):
+        return C.subtract(C.multiply(C.multiply(z, z), -0.5), _LOG_SQRT_2PI)
+
+    def _cdf(self, z):
+        return sp.ndtr(z)
+
+    def _sf(self, z):
+        return sp.ndtr(C.negative(z))
+
+    def _logcdf(self, z):
+        return sp.log_ndtr(z)
+
+    def _logsf(self, z):
+        return sp.log_ndtr(C.negative(z))
+
+    def _ppf(self, q):
+        return sp.ndtri(q)
+
+
+class _Expon(_Invertible):
+    """The exponential distribution (``scipy.stats.expon``): ``expon.logpdf(x, loc=0, scale=1)``.
+
+    Support ``x >= loc``; ``logpdf``, ``pdf``, ``cdf``, ``sf``, ``logcdf``, ``logsf``
+    and ``ppf``, differentiable in every argument.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.scipy.stats import expon
+    >>> float(expon.logpdf(-1.0))
+    -inf
+    >>> float(linad.grad(expon.logpdf, argnums=2)(2.0, 0.0, 1.0))  # d/ds (-x/s - log s)
+    1.0
+    """
+
+    name = "expon"
+    _lower, _inside = 0.0, 1.0
+
+    def _logpdf(self, z):
+        return C.negative(z)
+
+    def _cdf(self, z):
+        return C.negative(expm1(C.negative(z)))
+
+    def _sf(self, z):
+        return exp(C.negative(z))
+
+    def _logsf(self, z):
+        return C.negative(z)
+
+    def _ppf(self, q):
+        return C.negative(log1p(C.negative(q)))
+
+
+class _T(_Continuous):
+    """Student's t distribution (``scipy.stats.t``): ``t.logpdf(x, df, loc=0, scale=1)``.
+
+    ``logpdf`` and ``pdf`` are differentiable in every argument.  ``cdf``, ``sf``,
+    ``logcdf``, ``logsf`` are differentiable in ``x``, ``loc`` and ``scale``; a
+    tangent on ``df`` raises ``NotImplementedError``.  ``df`` must be finite.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> from linad.scipy.stats import t
+    >>> bool(np.isclose(t.pdf(0.0, 1.0), 1 / np.pi))  # df = 1: Cauchy
+    True
+    >>> bool(np.isclose(linad.grad(t.cdf)(0.0, 1.0), 1 / np.pi))
+    True
+    """
+
+    name = "t"
+    shapes = ("df",)
+
+    def _valid_shapes(self, df):
+        return df > 0
+
+    def _logpdf(self, z, df):
+        half = C.multiply(C.add(df, 1.0), 0.5)
+        res = C.subtract(sp.gammaln(half), sp.gammaln(C.multiply(df, 0.5)))
+        spread = C.add(C.multiply(log(C.multiply(df, np.pi)), 0.5),
+                       C.multiply(half, log1p(C.divide(C.multiply(z, z), df))))
+        return C.subtract(res, spread)
+
+    def _cdf(self, z, df):
+        return sp.stdtr(df, z)
+
+    def _sf(self, z, df):
+        return sp.stdtr(df, C.negative(z))
+
+
+class _Gamma(_Continuous):
+    """The gamma distribution (``scipy.stats.gamma``): ``gamma.logpdf(x, a, loc=0, scale=1)``.
+
+    Support ``x >= loc``.  ``logpdf`` and ``pdf`` are differentiable in every
+    argument.  ``cdf``, ``sf``, ``logcdf``, ``logsf`` are differentiable in ``x``,
+    ``loc`` and ``scale``; a tangent on the shape ``a`` raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> from linad.scipy.stats import gamma
+    >>> bool(np.isclose(gamma.logpdf(2.0, 1.0), -2.0))  # a = 1: exponential
+    True
+    >>> bool(np.isclose(linad.grad(gamma.cdf)(2.0, 1.0), np.exp(-2.0)))
+    True
+    """
+
+    name = "gamma"
+    shapes = ("a",)
+    _lower, _inside = 0.0, 1.0
+
+    def _valid_shapes(self, a):
+        return a > 0
+
+    def _logpdf(self, z, a):
+        return C.subtract(C.subtract(sp.xlogy(C.subtract(a, 1.0), z), z), sp.gammaln(a))
+
+    def _cdf(self, z, a):
+        return sp.gammainc(a, z)
+
+    def _sf(self, z, a):
+        return sp.gammaincc(a, z)
+
+
+class _Beta(_Continuous):
+    """The beta distribution (``scipy.stats.beta``): ``beta.logpdf(x, a, b, loc=0, scale=1)``.
+
+    Support ``loc <= x <= loc + scale``.  ``logpdf`` and ``pdf`` are differentiable
+    in every argument.  ``cdf``, ``sf``, ``logcdf``, ``logsf`` are differentiable in
+    ``x``, ``loc`` and ``scale``; a tangent on ``a`` or ``b`` raises
+    ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.scipy.stats import beta
+    >>> float(beta.pdf(0.25, 2.0, 1.0))  # 2 x
+    0.5
+    >>> float(linad.grad(beta.cdf)(0.25, 2.0, 1.0))
+    0.5
+    """
+
+    name = "beta"
+    shapes = ("a", "b")
+    _lower, _upper, _inside = 0.0, 1.0, 0.5
+
+    def _valid_shapes(self, a, b):
+        return (a > 0) & (b > 0)
+
+    def _logpdf(self, z, a, b):
+        res = C.add(sp.xlog1py(C.subtract(b, 1.0), C.negative(z)),
+                    sp.xlogy(C.subtract(a, 1.0), z))
+        return C.subtract(res, sp.betaln(a, b))
+
+    def _cdf(self, z, a, b):
+        return sp.betainc(a, b, z)
+
+    def _sf(self, z, a, b):
+        return sp.betaincc(a, b, z)
+
+
+norm = _Norm()
+expon = _Expon()
+t = _T()
+gamma = _Gamma()
+beta = _Beta()
+
+
+# ============================================================================ discrete
+
+def _counts(k: Any, loc: Any, name: str) -> np.ndarray:
+    """The concrete counts ``k - loc``; a traced ``k`` or ``loc`` raises ``TypeError``."""
+    if isinstance(k, Tracer) or isinstance(loc, Tracer):
+        raise TypeError(f"{name}: the count k (and loc) is discrete and has no derivative; "
+                        "pass a constant array (e.g. linad.stop_gradient(k)) and differentiate "
+                        "with respect to the distribution's parameter.")
+    return np.asarray(k) - np.asarray(loc)
+
+
+class _Discrete:
+    """A distribution on the integers: ``logpmf``/``pmf`` from ``_logpmf(k, param)``."""
+
+    name = ""
+    _upper = np.inf
+
+    def logpmf(self, k: Any, param: Any, loc: Any = 0) -> Any:
+        """The log of the probability mass at ``k`` (``-inf`` off the support)."""
+        kk = _counts(k, loc, self.name)
+        a = _Args(kk, param)
+        _, param = a.args
+        vk, vp = a.values
+        invalid = a.mask(~self._valid(vp))
+        off = a.mask((vk < 0) | (vk > self._upper) | (vk != np.floor(vk))) & ~invalid
+        safe_k = np.where(off | invalid, 0.0, np.broadcast_to(vk, a.shape))
+        safe_p = _fill(a.mask(~self._valid(vp)), self._safe_param, param)
+        res = self._logpmf(safe_k.astype(real_dtype(safe_p), copy=False), safe_p)
+        return _fill(invalid, np.nan, _fill(off, -np.inf, res))
+
+    def pmf(self, k: Any, param: Any, loc: Any = 0) -> Any:
+        """The probability mass at ``k``: ``exp(logpmf)``."""
+        return exp(self.logpmf(k, param, loc))
+
+
+class _Poisson(_Discrete):
+    """The Poisson distribution (``scipy.stats.poisson``): ``poisson.logpmf(k, mu, loc=0)``.
+
+    ``logpmf = xlogy(k, mu) - gammaln(k + 1) - mu``, differentiable in ``mu``
+    (``k / mu - 1``); the count ``k`` is discrete (a traced ``k`` raises ``TypeError``).
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.scipy.stats import poisson
+    >>> float(linad.grad(poisson.logpmf, argnums=1)(3, 2.0))  # k / mu - 1
+    0.5
+    """
+
+    name = "poisson"
+    _safe_param = 1.0
+
+    def _valid(self, mu):
+        return mu >= 0
+
+    def _logpmf(self, k, mu):
+        return C.subtract(C.subtract(sp.xlogy(k, mu), sp.gammaln(k + 1)), mu)
+
+    def logpmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:  # noqa: D102  (SciPy's names)
+        return super().logpmf(k, mu, loc)
+
+    def pmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:  # noqa: D102
+        return super().pmf(k, mu, loc)
+
+    logpmf.__doc__ = _Discrete.logpmf.__doc__
+    pmf.__doc__ = _Discrete.pmf.__doc__
+
+
+class _Bernoulli(_Discrete):
+    """The Bernoulli distribution (``scipy.stats.bernoulli``): ``bernoulli.logpmf(k, p, loc=0)``.
+
+    ``logpmf = xlogy(k, p) + xlog1py(1 - k, -p)`` on ``k in {0, 1}``, differentiable
+    in ``p``; the count ``k`` is discrete (a traced ``k`` raises ``TypeError``).
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.scipy.stats import bernoulli
+    >>> float(bernoulli.pmf(1, 0.25))
+    0.25
+    >>> float(linad.grad(bernoulli.logpmf, argnums=1)(1, 0.25))  # 1 / p
+    4.0
+    """
+
+    name = "bernoulli"
+    _upper = 1
+    _safe_param = 0.5
+
+    def _valid(self, p):
+        return (p >= 0) & (p <= 1)
+
+    def _logpmf(self, k, p):
+        return C.add(sp.xlogy(k, p), sp.xlog1py(1 - k, C.negative(p)))
+
+    def logpmf(self, k: Any, p: Any, loc: Any = 0) -> Any:  # noqa: D102  (SciPy's names)
+        return super().logpmf(k, p, loc)
+
+    def pmf(self, k: Any, p: Any, loc: Any = 0) -> Any:  # noqa: D102
+        return super().pmf(k, p, loc)
+
+    logpmf.__doc__ = _Discrete.logpmf.__doc__
+    pmf.__doc__ = _Discrete.pmf.__doc__
+
+
+poisson = _Poisson()
+bernoulli = _Bernoulli()
+
+
+# ============================================================================ multivariate normal
+
+class _MultivariateNormal:
+    """The multivariate normal (``scipy.stats.multivariate_normal``).
+
+    ``multivariate_normal.logpdf(x, mean=None, cov=1, allow_singular=False)`` with
+    ``x`` of shape ``(..., d)`` (or a scalar / 1-D array when ``d == 1``), through
+    the Cholesky factor ``L`` of ``cov``: ``-|L^{-1}(x - mean)|^2 / 2 - sum(log diag L)
+    - d log(2 pi) / 2``.  ``cov`` may be a scalar (``cov * I``), a 1-D diagonal or a
+    ``(d, d)`` matrix, of which only the lower triangle is read (so the gradient
+    in ``cov`` sits on that triangle).  Differentiable in ``x``, ``mean`` and
+    ``cov``.  The result is squeezed as SciPy does.  ``allow_singular=True`` is
+    not supported (``NotImplementedError``); a ``cov`` that is not positive
+    definite raises ``LinAlgError``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> from linad.scipy.stats import multivariate_normal as mvn
+    >>> x, cov = np.array([1.0, 2.0]), np.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> g = linad.grad(mvn.logpdf, argnums=1)(x, np.zeros(2), cov)
+    >>> bool(np.allclose(g, np.linalg.solve(cov, x)))  # cov^{-1} (x - mean)
+    True
+    """
+
+    def logpdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
+        """The log of the density at ``x`` (see the class docstring)."""
+        if allow_singular:
+            raise NotImplementedError("multivariate_normal: allow_singular=True is not "
+                                      "supported; pass a positive definite cov")
+        cov = _asarray_if_needed(cov)
+        ndim_cov = np.ndim(_value(cov))
+        if ndim_cov > 2:
+            raise ValueError(f"multivariate_normal: cov must be a scalar, a 1-D diagonal or a "
+                             f"2-D matrix, got {ndim_cov} dimensions")
+        dim = (int(np.size(_value(mean))) if mean is not None
+               else 1 if ndim_cov == 0 else np.shape(_value(cov))[0])
+        x = _asarray_if_needed(x)
+        vx = _value(x)
+        if vx.ndim == 0 or (vx.ndim == 1 and dim == 1):
+            x = L.reshape(x, vx.shape + (1,) if vx.ndim else (1,))
+        elif vx.ndim == 1:
+            x = L.reshape(x, (1,) + vx.shape)
+        if np.shape(_value(x))[-1] != dim:
+            raise ValueError(f"multivariate_normal: x has {np.shape(_value(x))[-1]} components "
+                             f"in its last axis but the distribution has dimension {dim}")
+        dev = x if mean is None else C.subtract(x, L.reshape(_asarray_if_needed(mean), (dim,)))
+        sq, logdet = self._whiten(dev, cov, ndim_cov, dim)
+        res = C.subtract(C.multiply(sq, -0.5), C.add(logdet, dim * _LOG_SQRT_2PI))
+        out_shape = tuple(n for n in np.shape(_value(res)) if n != 1)
+        return L.reshape(res, out_shape)
+
+    def pdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
+        """The density at ``x``: ``exp(logpdf)``."""
+        return exp(self.logpdf(x, mean, cov, allow_singular))
+
+    @staticmethod
+    def _whiten(dev: Any, cov: Any, ndim_cov: int, dim: int):
+        """``(|L^{-1} dev|^2 summed over the last axis, log det(cov) / 2)``."""
+        if ndim_cov < 2:
+            if ndim_cov == 1 and np.shape(_value(cov))[0] != dim:
+                raise ValueError(f"multivariate_normal: the diagonal cov has "
+                                 f"{np.shape(_value(cov))[0]} entries, expected {dim}")
+            if np.any(_value(cov) <= 0):
+                raise NLA.LinAlgError("multivariate_normal: cov is not positive definite "
+                                      "(a diagonal entry is <= 0)")
+            sq = C.sum(C.divide(C.multiply(dev, dev), cov), axis=-1)
+            half_logdet = C.multiply(log(cov), 0.5)
+            if ndim_cov == 1:
+                half_logdet = C.sum(half_logdet)
+            else:
+                half_logdet = C.multiply(half_logdet, dim)
+            return sq, half_logdet
+        if np.shape(_value(cov)) != (dim, dim):
+            raise ValueError(f"multivariate_normal: cov has shape {np.shape(_value(cov))}, "
+                             f"expected {(dim, dim)}")
+        chol = NLA.cholesky(cov)
+        batch = np.shape(_value(dev))[:-1]
+        cols = L.reshape(dev, (int(np.prod(batch)), dim))
+        w = SLA.solve_triangular(chol, L.transpose(cols, (1, 0)), lower=True)
+        sq = L.reshape(C.sum(C.multiply(w, w), axis=0), batch)
+        return sq, C.sum(log(diagonal(chol)))
+
+
+multivariate_normal = _MultivariateNormal()
