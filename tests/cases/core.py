@@ -117,8 +117,9 @@ CASES = [
          binary(), ("complex",)),
     Case("inv", lnp.linalg.inv, well_conditioned().map(lambda a: ((a,), {})), ("inv",),
          np_fn=np.linalg.inv),
-    Case("comparisons", lambda x: lnp.where(x > 0, x, 2 * x) + (x >= 0) * x - (x < 1) * x
-         + (x <= 1) * x + (x == 0) * x + (x != 3) * x, unary(away_from=0.0),
+    # every threshold is 0, the point the inputs keep away from (no kink inside the FD stencil)
+    Case("comparisons", lambda x: lnp.where(x > 0, x, 2 * x) + (x >= 0) * x - (x < 0) * x
+         + 3 * (x <= 0) * x + (x == 0) * x + (x != 0) * x, unary(away_from=0.0),
          ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")),
     # stop_gradient changes the derivative on purpose (tested in test_core); here it only
     # enters through a term whose derivative is zero either way
