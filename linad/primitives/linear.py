@@ -226,9 +226,9 @@ _BATCH_LETTERS = string.ascii_uppercase
 def einsum(spec: str, *operands: Any) -> Any:
     """Canonical einsum: explicit ``->``, every letter one size.
 
-    ``...`` may stand for leading batch axes of equal sizes (it is replaced by
-    upper-case letters before binding: write the other subscripts in lower case).  ``linad.numpy.einsum`` normalises NumPy's full
-    syntax to this form.
+    ``...`` may stand for leading batch axes of equal sizes: it is replaced by
+    upper-case letters before binding (write the other subscripts in lower case).
+    ``linad.numpy.einsum`` normalises NumPy's full syntax to this form.
 
     Examples
     --------
