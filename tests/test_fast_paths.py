@@ -4,7 +4,8 @@ import itertools
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from linad.primitives.linear import _einsum_impl, _pair_plan
+from linad.primitives import einsum_exec
+from linad.primitives.einsum_exec import _pair_plan, contract, ones_vector
 
 SPECS = [("ik,jk->ij", "ik", "jk"), ("jk,ik->ij", "jk", "ik"), ("ij,jk->ik", "ij", "jk"),
          ("ij,ij->", "ij", "ij"), ("bij,bjk->bik", "bij", "bjk"), ("ij,k->ijk", "ij", "k"),
@@ -25,7 +26,7 @@ def test_broadcast_views_and_plans_match_numpy(spec_parts, mode, data):
         a = np.broadcast_to(rng.standard_normal(sa[:-1] + (1,)), sa)
     if mode & 2:  # a broadcast scalar
         b = np.broadcast_to(rng.standard_normal(()), sb)
-    np.testing.assert_allclose(_einsum_impl(a, b, spec=spec), np.einsum(spec, a, b), rtol=1e-12,
+    np.testing.assert_allclose(contract(a, b, spec=spec), np.einsum(spec, a, b), rtol=1e-12,
                                atol=1e-12)
 
 
@@ -59,25 +60,24 @@ def test_every_pair_plan_matches_numpy():
 
 
 def test_plans_remembered_by_spec_hold_for_every_shape():
-    """``_einsum_impl`` reuses a bare matmul/multiply plan across shapes of one spec: run
+    """``contract`` reuses a bare matmul/multiply plan across shapes of one spec: run
     every layout with sizes > 1 first (which records the bare plans), then with each size
     set to 1 and other sizes, and again in the opposite order, against np.einsum."""
-    from linad.primitives import linear as L
     rng = np.random.default_rng(1)
     specs = list(_pair_specs())
     size_sets = [{"i": 2, "j": 3, "k": 4}, {"i": 1, "j": 3, "k": 4}, {"i": 3, "j": 1, "k": 2},
                  {"i": 2, "j": 2, "k": 1}, {"i": 1, "j": 1, "k": 1}, {"i": 5, "j": 2, "k": 3}]
     for order in (size_sets, size_sets[::-1]):
-        L._BARE_PLANS.clear()
+        einsum_exec._BARE_PLANS.clear()
         for sizes in order:
             for ia, ib, out in specs:
                 spec = f"{ia},{ib}->{out}"
                 a = np.asarray(rng.standard_normal([sizes[c] for c in ia]))
                 b = np.asarray(rng.standard_normal([sizes[c] for c in ib]))
-                got = _einsum_impl(a, b, spec=spec)
+                got = contract(a, b, spec=spec)
                 np.testing.assert_allclose(got, np.einsum(spec, a, b), rtol=1e-12, atol=1e-12,
                                            err_msg=f"{spec} {sizes}")
-    assert "ij,jk->ik" in L._BARE_PLANS and "ij,ij->ij" in L._BARE_PLANS
+    assert "ij,jk->ik" in einsum_exec._BARE_PLANS and "ij,ij->ij" in einsum_exec._BARE_PLANS
 
 
 def test_matvec_jvp_and_hvp_match_closed_forms():
@@ -100,32 +100,30 @@ def test_matvec_jvp_and_hvp_match_closed_forms():
 @settings(max_examples=20)
 @given(st.sampled_from(["jk,,i->ij", "jk,i->ijk", "i,jk,l->lij", "ab,b,c->ca"]), st.data())
 def test_ones_vectors_are_broadcast_not_multiplied(spec, data):
-    from linad.primitives.linear import _ones_vector
     ins = spec.split("->")[0].split(",")
     size = {c: data.draw(st.integers(1, 4)) for c in set("".join(ins))}
     rng = np.random.default_rng(0)
     ops, ref = [], []
     for k, sub in enumerate(ins):
         if len(sub) == 1 and k == len(ins) - 1:  # the last 1-index operand is a ones vector
-            ops.append(_ones_vector(size[sub], np.dtype(np.float64)))
+            ops.append(ones_vector(size[sub], np.dtype(np.float64)))
             ref.append(np.ones(size[sub]))
         else:
             x = rng.standard_normal(tuple(size[c] for c in sub))
             ops.append(x)
             ref.append(x)
-    np.testing.assert_allclose(_einsum_impl(*ops, spec=spec), np.einsum(spec, *ref), rtol=1e-12)
+    np.testing.assert_allclose(contract(*ops, spec=spec), np.einsum(spec, *ref), rtol=1e-12)
 
 
 def test_regression_contraction_of_ones_vectors_only():
     """Found by the long fuzz run: composing transposed einsums can leave contractions whose
     only operands are the cached ones vectors, and ones-only indices the output sums."""
-    from linad.primitives.linear import _ones_vector
-    o2, o3 = _ones_vector(2, np.dtype(float)), _ones_vector(3, np.dtype(float))
+    o2, o3 = ones_vector(2, np.dtype(float)), ones_vector(3, np.dtype(float))
     x = np.arange(3.0) + 1
     for spec, ops in [("a,b->ab", (o2, o3)), ("a,b->", (o2, o3)), ("a,b,c->c", (o2, o3, x)),
                       ("a,b,b->a", (o2, o3, x)), ("a,b,b->", (o2, o3, x))]:
         want = np.einsum(spec, *[np.array(o) for o in ops])
-        got = _einsum_impl(*ops, spec=spec)
+        got = contract(*ops, spec=spec)
         assert np.shape(got) == want.shape, spec
         np.testing.assert_allclose(got, want, rtol=1e-14, err_msg=spec)
 

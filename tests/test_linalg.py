@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 import linad
 import linad.numpy as lnp
 import linad.scipy.linalg as lsl
-from linad.primitives import linalg as LA
+from linad.primitives import lapack, linalg as LA
 from cases.linalg import general, hermitian, nonsymmetric, separated
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
@@ -226,7 +226,7 @@ def count_calls(monkeypatch, module, name):
 
 
 def test_solve_factors_once_for_value_tangents_and_cotangents(monkeypatch):
-    calls = count_calls(monkeypatch, LA, "_getrf")
+    calls = count_calls(monkeypatch, lapack, "_getrf")
     a, b = rng_matrix(3), np.ones((3, 2))
     out, f_lin = linad.linearize(lnp.linalg.solve, a, b)
     f_lin(np.eye(3), np.ones((3, 2)))
@@ -268,7 +268,7 @@ def test_lu_factor_inverse_and_logdet_equal_numpy(dtype, batch):
     a = rng_matrix(5, seed=3, dtype=dtype, batch=batch)
     a[..., 0, :] *= -1  # pivots and signs away from the identity's
     before = a.copy()
-    f = LA.LUFactor.of(a)
+    f = lapack.LUFactor.of(a)
     lu, piv = f.lu.copy(), f.piv.copy()
     y = f.inverse()
     tol = 1e-5 if np.dtype(dtype).itemsize <= 8 else 1e-12
@@ -289,15 +289,15 @@ def test_lu_factor_inverse_and_logdet_equal_numpy(dtype, batch):
 
 def test_lu_factor_of_singular_and_non_float_matrices():
     with pytest.raises(np.linalg.LinAlgError):
-        LA.LUFactor.of(SINGULAR)
+        lapack.LUFactor.of(SINGULAR)
     ints = np.array([[2, 1], [1, 3]])
-    np.testing.assert_allclose(LA.LUFactor.of(ints).inverse(), np.linalg.inv(ints), rtol=1e-14)
-    assert LA.LUFactor.of(np.zeros((0, 0))).inverse().shape == (0, 0)
+    np.testing.assert_allclose(lapack.LUFactor.of(ints).inverse(), np.linalg.inv(ints), rtol=1e-14)
+    assert lapack.LUFactor.of(np.zeros((0, 0))).inverse().shape == (0, 0)
 
 
 def count_factorisations(monkeypatch) -> list:
     """Record every factorisation: LU (``getrf``) and NumPy's inv, det and slogdet."""
-    calls = count_calls(monkeypatch, LA, "_getrf")
+    calls = count_calls(monkeypatch, lapack, "_getrf")
     for prim in (LA.inv_p, LA.det_p, LA.slogdet_p):
         monkeypatch.setattr(prim, "impl", _recording(prim.impl, calls))
     return calls

@@ -56,13 +56,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, Zero, bind, dtype_of, shape_of
+from ..core import Primitive, bind, dtype_of
 from .linear import add, conj, div, mul, neg, real, sub, where
-from .linear import fit_aval
-from .rules import defjvp, defjvp_full
+from .rules import defjvp
 
 __all__ = [
-    "unary_primitive", "stop_gradient_p", "detached_value", "real_dtype",
+    "stop_gradient_p", "detached_value", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
     "arccos_p", "arctan_p", "sinh_p", "cosh_p", "arcsinh_p", "arccosh_p", "arctanh_p",
@@ -112,13 +111,6 @@ def real_dtype(x: Any) -> np.dtype:
     return np.empty((), dt).real.dtype
 
 
-def unary_primitive(name: str, impl: Callable, tangent: Callable) -> Primitive:
-    """A nonlinear elementwise primitive whose tangent is ``tangent(t, ans, x)``."""
-    prim = Primitive(name, impl)
-    defjvp(prim, tangent)
-    return prim
-
-
 def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
     """``x`` with ``fill`` at the (concrete) ``mask`` positions (to divide safely)."""
     if not mask.any():
@@ -132,33 +124,50 @@ def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
 # NumPy (forward mode: no dispatch at all); on traced values (a staged tangent, higher
 # order) they dispatch to linad, so the same rule serves both.  ``t * slope`` and
 # ``t / slope`` are the linear primitives mul and div applied to the tangent.
-exp_p = unary_primitive("exp", np.exp, lambda t, ans, x: t * ans)
-log_p = unary_primitive("log", np.log, lambda t, ans, x: t / x)
-sin_p = unary_primitive("sin", np.sin, lambda t, ans, x: t * np.cos(x))
-cos_p = unary_primitive("cos", np.cos, lambda t, ans, x: t * -np.sin(x))
-tanh_p = unary_primitive("tanh", np.tanh, lambda t, ans, x: t * (1 - ans * ans))
-sqrt_p = unary_primitive("sqrt", np.sqrt, lambda t, ans, x: t / (2 * ans))
-reciprocal_p = unary_primitive("reciprocal", np.reciprocal,
-                               lambda t, ans, x: t * -(ans * ans))
-exp2_p = unary_primitive("exp2", np.exp2, lambda t, ans, x: t * (ans * _LN2))
-expm1_p = unary_primitive("expm1", np.expm1, lambda t, ans, x: t * (ans + 1.0))
-log2_p = unary_primitive("log2", np.log2, lambda t, ans, x: t / (x * _LN2))
-log10_p = unary_primitive("log10", np.log10, lambda t, ans, x: t / (x * _LN10))
-log1p_p = unary_primitive("log1p", np.log1p, lambda t, ans, x: t / (x + 1.0))
-cbrt_p = unary_primitive("cbrt", np.cbrt, lambda t, ans, x: t / (3.0 * (ans * ans)))
-tan_p = unary_primitive("tan", np.tan, lambda t, ans, x: t * (1.0 + ans * ans))
-arcsin_p = unary_primitive("arcsin", np.arcsin,
-                           lambda t, ans, x: t / np.sqrt(1.0 - x * x))
-arccos_p = unary_primitive("arccos", np.arccos,
-                           lambda t, ans, x: t / (-np.sqrt(1.0 - x * x)))
-arctan_p = unary_primitive("arctan", np.arctan, lambda t, ans, x: t / (1.0 + x * x))
-sinh_p = unary_primitive("sinh", np.sinh, lambda t, ans, x: t * np.cosh(x))
-cosh_p = unary_primitive("cosh", np.cosh, lambda t, ans, x: t * np.sinh(x))
-arcsinh_p = unary_primitive("arcsinh", np.arcsinh,
-                            lambda t, ans, x: t / np.sqrt(x * x + 1.0))
-arccosh_p = unary_primitive("arccosh", np.arccosh,
-                            lambda t, ans, x: t / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
-arctanh_p = unary_primitive("arctanh", np.arctanh, lambda t, ans, x: t / (1.0 - x * x))
+exp_p = Primitive("exp", np.exp)
+defjvp(exp_p, lambda t, ans, x: t * ans)
+log_p = Primitive("log", np.log)
+defjvp(log_p, lambda t, ans, x: t / x)
+sin_p = Primitive("sin", np.sin)
+defjvp(sin_p, lambda t, ans, x: t * np.cos(x))
+cos_p = Primitive("cos", np.cos)
+defjvp(cos_p, lambda t, ans, x: t * -np.sin(x))
+tanh_p = Primitive("tanh", np.tanh)
+defjvp(tanh_p, lambda t, ans, x: t * (1 - ans * ans))
+sqrt_p = Primitive("sqrt", np.sqrt)
+defjvp(sqrt_p, lambda t, ans, x: t / (2 * ans))
+reciprocal_p = Primitive("reciprocal", np.reciprocal)
+defjvp(reciprocal_p, lambda t, ans, x: t * -(ans * ans))
+exp2_p = Primitive("exp2", np.exp2)
+defjvp(exp2_p, lambda t, ans, x: t * (ans * _LN2))
+expm1_p = Primitive("expm1", np.expm1)
+defjvp(expm1_p, lambda t, ans, x: t * (ans + 1.0))
+log2_p = Primitive("log2", np.log2)
+defjvp(log2_p, lambda t, ans, x: t / (x * _LN2))
+log10_p = Primitive("log10", np.log10)
+defjvp(log10_p, lambda t, ans, x: t / (x * _LN10))
+log1p_p = Primitive("log1p", np.log1p)
+defjvp(log1p_p, lambda t, ans, x: t / (x + 1.0))
+cbrt_p = Primitive("cbrt", np.cbrt)
+defjvp(cbrt_p, lambda t, ans, x: t / (3.0 * (ans * ans)))
+tan_p = Primitive("tan", np.tan)
+defjvp(tan_p, lambda t, ans, x: t * (1.0 + ans * ans))
+arcsin_p = Primitive("arcsin", np.arcsin)
+defjvp(arcsin_p, lambda t, ans, x: t / np.sqrt(1.0 - x * x))
+arccos_p = Primitive("arccos", np.arccos)
+defjvp(arccos_p, lambda t, ans, x: t / (-np.sqrt(1.0 - x * x)))
+arctan_p = Primitive("arctan", np.arctan)
+defjvp(arctan_p, lambda t, ans, x: t / (1.0 + x * x))
+sinh_p = Primitive("sinh", np.sinh)
+defjvp(sinh_p, lambda t, ans, x: t * np.cosh(x))
+cosh_p = Primitive("cosh", np.cosh)
+defjvp(cosh_p, lambda t, ans, x: t * np.sinh(x))
+arcsinh_p = Primitive("arcsinh", np.arcsinh)
+defjvp(arcsinh_p, lambda t, ans, x: t / np.sqrt(x * x + 1.0))
+arccosh_p = Primitive("arccosh", np.arccosh)
+defjvp(arccosh_p, lambda t, ans, x: t / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
+arctanh_p = Primitive("arctanh", np.arctanh)
+defjvp(arctanh_p, lambda t, ans, x: t / (1.0 - x * x))
 
 
 def exp(x: Any) -> Any:
@@ -309,14 +318,15 @@ for _p in (mod_p, fmod_p):
     defjvp(_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, _quotient(ans, x, y))))
 
 
-def _selection_weights(pick_x: Callable, skip_nan: bool) -> Callable:
-    """Weights (w, 1 - w) of ``x`` and ``y`` in a selecting binary function.
+def _selection_tangents(pick_x: Callable, skip_nan: bool) -> tuple[Callable, Callable]:
+    """The tangent contributions ``w * t`` of ``x`` and ``(1 - w) * t`` of ``y`` in a
+    selecting binary function.
 
     ``w`` is 1 where ``pick_x(x, y)``, 0.5 where ``x == y`` and 0 elsewhere.  NaN
     operands are propagated by maximum/minimum (the NaN operand gets weight 1)
     and skipped by fmax/fmin (the other operand gets weight 1).
     """
-    def weights(ans, x, y):
+    def weight_x(ans, x, y):
         cx, cy = detached_value(x), detached_value(y)
         w = np.where(pick_x(cx, cy), 1.0, np.where(cx == cy, 0.5, 0.0))
         nan_x, nan_y = np.isnan(cx), np.isnan(cy)
@@ -324,31 +334,22 @@ def _selection_weights(pick_x: Callable, skip_nan: bool) -> Callable:
             w = np.where(nan_y, 1.0, np.where(nan_x, 0.0, w))
         else:
             w = np.where(nan_x, 1.0, w)
-        w = w.astype(real_dtype(ans), copy=False)
-        return w, (1 - w).astype(w.dtype, copy=False)
-    return weights
+        return w.astype(real_dtype(ans), copy=False)
 
+    def tangent_x(t, ans, x, y):
+        return mul(t, weight_x(ans, x, y))
 
-def _defjvp_weighted(prim: Primitive, weights: Callable) -> None:
-    """JVP ``sum_i w_i * t_i`` with concrete weights ``weights(ans, *primals)``."""
-    def rule(primals, tangents, **params):
-        ans = prim.bind(*primals, **params)
-        if all(type(t) is Zero for t in tangents):
-            return ans, Zero.like(ans)
-        out = None
-        for t, w in zip(tangents, weights(ans, *primals)):
-            if type(t) is not Zero:
-                c = mul(t, w)
-                out = c if out is None else add(out, c)
-        return ans, fit_aval(out, shape_of(ans), dtype_of(ans))
-    defjvp_full(prim, rule)
+    def tangent_y(t, ans, x, y):
+        w = weight_x(ans, x, y)
+        return mul(t, (1 - w).astype(w.dtype, copy=False))
+    return tangent_x, tangent_y
 
 
 maximum_p = Primitive("maximum", np.maximum)
 minimum_p = Primitive("minimum", np.minimum)
 fmax_p = Primitive("fmax", np.fmax)
 fmin_p = Primitive("fmin", np.fmin)
-_defjvp_weighted(maximum_p, _selection_weights(np.greater, skip_nan=False))
-_defjvp_weighted(minimum_p, _selection_weights(np.less, skip_nan=False))
-_defjvp_weighted(fmax_p, _selection_weights(np.greater, skip_nan=True))
-_defjvp_weighted(fmin_p, _selection_weights(np.less, skip_nan=True))
+defjvp(maximum_p, *_selection_tangents(np.greater, skip_nan=False))
+defjvp(minimum_p, *_selection_tangents(np.less, skip_nan=False))
+defjvp(fmax_p, *_selection_tangents(np.greater, skip_nan=True))
+defjvp(fmin_p, *_selection_tangents(np.less, skip_nan=True))

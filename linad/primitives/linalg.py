@@ -1,5 +1,9 @@
 r"""Linear-algebra primitives: JVP rules only (reverse mode comes by transposition).
 
+The numerical kernels the primitives and rules call (LAPACK routines, the
+factorisations reused between a value and its derivatives) are in
+:mod:`linad.primitives.lapack`.
+
 Matrices may be stacked, shape ``(..., m, n)``.  Notation: :math:`X^H` is the
 conjugate transpose, :math:`\circ` the elementwise product, ``tril``/``triu``
 the triangles, ``op(A)`` one of :math:`A, A^T, A^H`.  "Giles" is M. B. Giles,
@@ -48,13 +52,14 @@ Linear primitives (JVP, transpose and batch rules)
     Transpose: the same solve with ``op`` transposed (``A^H`` via conjugation).
 ``solve(A, B)``
     :math:`X = \mathrm{op}(A)^{-1}B` with the LU factorisation of ``A`` computed once
-    and carried as a parameter (:class:`LUFactor`): the primal solve, every tangent
-    solve and every transposed (cotangent) solve reuse it.  Transpose: the same
-    factor with ``op`` transposed.  JVP in ``A``: :math:`-\mathrm{op}(A)^{-1}\mathrm{op}(\dot A)X`.
+    and carried as a parameter (:class:`~linad.primitives.lapack.LUFactor`): the
+    primal solve, every tangent solve and every transposed (cotangent) solve reuse it.
+    Transpose: the same factor with ``op`` transposed.  JVP in ``A``:
+    :math:`-\mathrm{op}(A)^{-1}\mathrm{op}(\dot A)X`.
 ``sylvester(A, B, Q)``
     :math:`AX + XB = Q` (or :math:`A^TX + XB^T = Q`), with the Schur forms of
-    ``A`` and ``B`` computed once (:class:`SchurPair`).  Transpose: the transposed
-    equation with the same Schur forms.
+    ``A`` and ``B`` computed once (:class:`~linad.primitives.lapack.SchurPair`).
+    Transpose: the transposed equation with the same Schur forms.
 ``frechet(A, E)``
     :math:`L_f(A, E)` for a primary matrix function ``f`` (expm, logm, sqrtm, cosm,
     ...), linear in ``E``.  Transpose: :math:`L_f(A^T, C)` (true for every primary
@@ -88,38 +93,33 @@ Degenerate points
 """
 from __future__ import annotations
 
-import functools
-import string
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 import scipy.linalg as sla
 
-from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
-from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, getitem, imag, mul,
-                     neg, real, reduce_sum, reshape, sub, transpose, where)
+from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, shape_of
 from ..optimize.sharing import shared
-from .linear import fit_like
+from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, frechet_derivative, map_matrices,
+                     perm_from_piv, shared_lu)
+from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like, getitem,
+                     imag, mul, neg, real, reduce_sum, reshape, sub, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
-    "matmul_same_batch", "LUFactor", "SchurPair", "MATRIX_FUNCTIONS",
+    "matmul", "LUFactor", "SchurPair", "MATRIX_FUNCTIONS",
     "inv_p", "det_p", "slogdet_p", "cholesky_p", "lu_factor_p", "qr_p", "eigh_p", "eig_p",
     "svd_p", "pinv_p", "matfunc_p", "triangular_solve_p", "solve_p", "sylvester_p",
     "frechet_p",
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet",
-    "concrete", "mT", "mH", "mm", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
-    "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "ein", "inverse_of",
+    "concrete", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
+    "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
     "shared_lu",
 ]
 
 
 # ============================================================================ helpers
-
-_BATCH_LETTERS = string.ascii_uppercase
-
 
 def _ndim(x: Any) -> int:
     return len(shape_of(x))
@@ -148,44 +148,15 @@ def concrete(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def ein(spec: str, *ops: Any) -> Any:
-    """``einsum`` where ``...`` stands for leading batch axes of equal sizes.
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` for stacks of matrices with identical leading dims, or 2-D (no broadcasting).
 
     Examples
     --------
-    >>> ein("...ij,...ji->...", np.ones((2, 3, 3)), np.ones((2, 3, 3)))
-    array([9., 9.])
-    """
-    return einsum(_batch_spec(spec, tuple(_ndim(o) for o in ops)), *ops)
-
-
-@functools.lru_cache(maxsize=512)
-def _batch_spec(spec: str, ndims: tuple) -> str:
-    """``spec`` with ``...`` replaced by batch letters, for operands of ranks ``ndims``."""
-    lhs, out = spec.split("->")
-    subs = lhs.split(",")
-    nb = max((nd - len(s) + 3 for s, nd in zip(subs, ndims) if "..." in s), default=0)
-    letters = _BATCH_LETTERS[:nb]
-    full = []
-    for s, nd in zip(subs, ndims):
-        if "..." in s:
-            s = s.replace("...", letters[nb - (nd - len(s) + 3):])
-        full.append(s)
-    return ",".join(full) + "->" + out.replace("...", letters)
-
-
-def matmul_same_batch(a: Any, b: Any) -> Any:
-    """``a @ b`` for stacks of matrices with identical leading dims (or 2-D).
-
-    Examples
-    --------
-    >>> matmul_same_batch(np.eye(2), np.ones((2, 3))).shape
+    >>> matmul(np.eye(2), np.ones((2, 3))).shape
     (2, 3)
     """
-    return ein("...ij,...jk->...ik", a, b)
-
-
-mm = matmul_same_batch
+    return einsum("...ij,...jk->...ik", a, b)
 
 
 def mT(x: Any) -> Any:
@@ -201,13 +172,13 @@ def mH(x: Any) -> Any:
 
 def diag_part(x: Any) -> Any:
     """The diagonals ``x[..., i, i]`` of a stack of square matrices."""
-    return ein("...ii->...i", x)
+    return einsum("...ii->...i", x)
 
 
 def diag_embed(v: Any) -> Any:
     """Diagonal matrices with the vectors ``v[..., :]`` on their diagonals."""
     n = shape_of(v)[-1]
-    return ein("...i,ij->...ij", v, np.eye(n, dtype=_real_dtype(v)))
+    return einsum("...i,ij->...ij", v, np.eye(n, dtype=_real_dtype(v)))
 
 
 def eye_like(x: Any) -> np.ndarray:
@@ -254,24 +225,6 @@ def inv_gaps(w: Any) -> Any:
     return where(same, np.zeros((), dt), div(1.0, safe))
 
 
-def _map_matrices(fn: Callable, batch: tuple, *arrays: np.ndarray) -> Any:
-    """Apply ``fn`` to each core block of arrays that share the leading ``batch`` shape."""
-    batch = tuple(batch)
-    if not batch:
-        return fn(*arrays)
-    nb = len(batch)
-    flat = [np.reshape(a, (-1,) + np.shape(a)[nb:]) for a in arrays]
-    outs = [fn(*(a[i] for a in flat)) for i in range(flat[0].shape[0])]
-    if isinstance(outs[0], tuple):
-        return tuple(_restack(list(o), batch) for o in zip(*outs))
-    return _restack(outs, batch)
-
-
-def _restack(outs: list, batch: tuple) -> np.ndarray:
-    r = np.stack(outs)
-    return r.reshape(batch + r.shape[1:])
-
-
 def _loop_batch(impl: Callable) -> Callable:
     """Batch rule: run ``impl`` once per element of the leading batch axis."""
     def batch_rule(args, batched, **params):
@@ -304,35 +257,6 @@ def _rhs_shape(*avals, **params):
     return tuple(avals[-1][0]), np.result_type(*[np.result_type(dt) for _, dt in avals])
 
 
-def _check_square(a: Any, what: str) -> None:
-    s = shape_of(a)
-    if len(s) < 2:
-        raise np.linalg.LinAlgError(f"{len(s)}-dimensional array given. Array must be at "
-                                    "least two-dimensional")
-    if s[-1] != s[-2]:
-        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
-
-
-def perm_from_piv(piv: np.ndarray) -> np.ndarray:
-    """The row permutation of LAPACK pivots: ``(L @ U) == A[..., perm, :]``.
-
-    ``piv[..., i] = j`` means rows ``i`` and ``j`` were interchanged, in order.
-
-    Examples
-    --------
-    >>> perm_from_piv(np.array([2, 2, 2]))
-    array([2, 0, 1])
-    """
-    piv = np.asarray(piv)
-    perm = np.array(np.broadcast_to(np.arange(piv.shape[-1]), piv.shape))
-    for i in range(piv.shape[-1]):
-        j = piv[..., i:i + 1]
-        pi = perm[..., i:i + 1].copy()
-        perm[..., i:i + 1] = np.take_along_axis(perm, j, -1)
-        np.put_along_axis(perm, j, pi, -1)
-    return perm
-
-
 def take_rows(x: Any, perm: np.ndarray) -> Any:
     """``x[..., perm[...], :]``: rows of each matrix in a stack, one permutation each."""
     batch = perm.shape[:-1]
@@ -360,7 +284,7 @@ def _trisolve_impl(a, b, *, lower, trans, unit_diagonal):
     def one(a_, b_):
         return sla.solve_triangular(a_, b_, trans=trans, lower=lower,
                                     unit_diagonal=unit_diagonal, check_finite=False)
-    return np.asarray(_map_matrices(one, batch, a, b)).astype(np.result_type(a, b), copy=False)
+    return np.asarray(map_matrices(one, batch, a, b)).astype(np.result_type(a, b), copy=False)
 
 
 triangular_solve_p = Primitive("triangular_solve", _trisolve_impl)
@@ -400,7 +324,7 @@ def _trisolve_jvp(primals, tangents, *, lower, trans, unit_diagonal):
     x = bind(triangular_solve_p, a, b, **params)
     rhs = None if type(tb) is Zero else tb
     if type(ta) is not Zero:
-        term = neg(mm(_op(_triangle(ta, lower, unit_diagonal), trans), x))
+        term = neg(matmul(_op(_triangle(ta, lower, unit_diagonal), trans), x))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
         return x, Zero.like(x)
@@ -424,150 +348,6 @@ defjvp_full(triangular_solve_p, _trisolve_jvp)
 
 # ============================================================================ LU solve (linear)
 
-def _direct_lapack(m: np.ndarray) -> bool:
-    """Whether LAPACK is called on ``m`` directly: one nonempty float or complex matrix."""
-    return m.ndim == 2 and m.size > 0 and m.dtype.char in "fdFD"
-
-
-@functools.lru_cache(maxsize=None)
-def _lapack(name: str, typecode: str) -> Callable:
-    """The LAPACK routine ``name`` for arrays of dtype char ``typecode`` (one of "fdFD")."""
-    return sla.get_lapack_funcs((name,), dtype=np.dtype(typecode))[0]
-
-
-def _getrf(m: np.ndarray) -> tuple:
-    """``(lu, piv)`` of one square matrix, as ``scipy.linalg.lu_factor(m, check_finite=False)``
-    but without its wrapper and without a warning for a singular ``m``.
-
-    Float and complex matrices go to LAPACK ``getrf`` directly (``m`` is copied,
-    never overwritten); other dtypes and empty matrices to SciPy.
-
-    Examples
-    --------
-    >>> lu, piv = _getrf(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> lu, piv
-    (array([[3.        , 4.        ],
-           [0.33333333, 0.66666667]]), array([1, 1], dtype=int32))
-    """
-    if _direct_lapack(m):
-        lu, piv, info = _lapack("getrf", m.dtype.char)(m, overwrite_a=False)
-        if info < 0:  # pragma: no cover - LAPACK's report of an illegal argument
-            raise ValueError(f"getrf: illegal value in argument {-info}")
-        return lu, piv
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sla.LinAlgWarning)
-        return sla.lu_factor(m, check_finite=False)
-
-
-class LUFactor:
-    """The LU factorisation (LAPACK ``getrf``) of a stack of square matrices, made once.
-
-    It is a parameter of :data:`solve_p`: the primal solve, the tangent solves
-    and the transposed solves of the backward pass all reuse it.
-
-    Examples
-    --------
-    >>> f = LUFactor.of(np.array([[2.0, 1.0], [1.0, 3.0]]))
-    >>> f.solve(np.array([[3.0], [4.0]]), trans=0)
-    array([[1.],
-           [1.]])
-    """
-
-    __slots__ = ("lu", "piv")
-
-    def __init__(self, lu: np.ndarray, piv: np.ndarray):
-        self.lu = lu
-        self.piv = piv
-
-    @classmethod
-    def of(cls, a: Any) -> "LUFactor":
-        """Factor the concrete value of ``a``; a singular matrix raises ``LinAlgError``."""
-        a = concrete(a)
-        _check_square(a, "solve")
-        lu, piv = _map_matrices(_getrf, a.shape[:-2], a)
-        if np.any(np.diagonal(lu, axis1=-2, axis2=-1) == 0):
-            raise np.linalg.LinAlgError("Singular matrix")
-        return cls(lu, piv)
-
-    def solve(self, b: np.ndarray, trans: int) -> np.ndarray:
-        """``op(A)^{-1} b`` for ``b`` of shape ``(..., n, k)``."""
-        b = np.asarray(b)
-        batch = b.shape[:-2]
-        lu = np.broadcast_to(self.lu, batch + self.lu.shape[-2:])
-        piv = np.broadcast_to(self.piv, batch + self.piv.shape[-1:])
-        x = _map_matrices(lambda f, p, r: sla.lu_solve((f, p), r, trans=trans,
-                                                       check_finite=False), batch, lu, piv, b)
-        return np.asarray(x).astype(np.result_type(self.lu, b), copy=False)
-
-    def inverse(self) -> np.ndarray:
-        """``A^{-1}``: the factor solved against the identity.
-
-        Examples
-        --------
-        >>> LUFactor.of(np.diag([2.0, 4.0])).inverse()
-        array([[0.5 , 0.  ],
-               [0.  , 0.25]])
-        """
-        eye = np.eye(self.lu.shape[-1], dtype=self.lu.dtype)
-        if not _direct_lapack(self.lu):
-            return self.solve(np.broadcast_to(eye, self.lu.shape), 0)
-        # eye.T is the identity in Fortran order: getrs overwrites it with the inverse
-        x, info = _lapack("getrs", self.lu.dtype.char)(self.lu, self.piv, eye.T, overwrite_b=True)
-        return x
-
-    def slogdet(self) -> tuple:
-        """``(sign, log|det A|)`` from the diagonal of ``U`` and the parity of the pivots,
-        as :func:`numpy.linalg.slogdet` computes them.
-
-        Examples
-        --------
-        >>> sign, logdet = LUFactor.of(np.array([[0.0, 2.0], [3.0, 0.0]])).slogdet()
-        >>> float(sign), round(float(np.exp(logdet)), 12)
-        (-1.0, 6.0)
-        """
-        d = np.diagonal(self.lu, axis1=-2, axis2=-1)
-        swaps = np.count_nonzero(self.piv != np.arange(self.piv.shape[-1]), axis=-1)
-        absd = np.abs(d)
-        units = d / absd if d.dtype.kind == "c" else np.sign(d)
-        sign = np.prod(units, axis=-1) * np.where(swaps % 2, -1, 1).astype(d.dtype)
-        return sign, np.sum(np.log(absd), axis=-1)
-
-    def det(self) -> Any:
-        """``det A`` as NumPy computes it from the factor: ``sign * exp(log|det A|)``.
-
-        Examples
-        --------
-        >>> round(float(LUFactor.of(np.array([[0.0, 2.0], [3.0, 0.0]])).det()), 12)
-        -6.0
-        """
-        sign, logdet = self.slogdet()
-        return sign * np.exp(logdet)
-
-    def __repr__(self) -> str:
-        return f"LU<{format_aval(self.lu.shape, self.lu.dtype)}>"
-
-
-def shared_lu(a: Any) -> LUFactor | None:
-    """The LU factor of the primal matrix ``a``, made once per transformation (see
-    :mod:`linad.optimize.sharing`) and shared by the rules of ``inv``, ``det`` and ``slogdet``.
-
-    Only a single square float or complex matrix (a NumPy array) is factored
-    here; for stacks (NumPy's batched routines loop in C, the factor in Python),
-    other dtypes and traced values the rules keep their own primitives (None).
-
-    Examples
-    --------
-    >>> shared_lu(np.diag([2.0, 4.0])).slogdet()[1] == np.log(8.0)
-    np.True_
-    >>> shared_lu(np.ones((2, 3, 3))) is None
-    True
-    """
-    if (type(a) is not np.ndarray or a.ndim != 2 or a.shape[0] != a.shape[1]
-            or a.shape[0] == 0 or a.dtype.char not in "fdFD"):
-        return None
-    return shared("lu", a, lambda: LUFactor.of(a))
-
-
 solve_p = Primitive("solve", lambda a, b, *, trans, factor: factor.solve(b, trans))
 
 
@@ -585,7 +365,7 @@ def solve(a: Any, b: Any, trans: int = 0, factor: LUFactor | None = None) -> Any
            [0.5]])
     """
     if factor is None:
-        factor = LUFactor.of(a)
+        factor = LUFactor.of(concrete(a))
     return bind(solve_p, a, b, trans=int(trans), factor=factor)
 
 
@@ -595,7 +375,7 @@ def _solve_jvp(primals, tangents, *, trans, factor):
     x = bind(solve_p, a, b, trans=trans, factor=factor)
     rhs = None if type(tb) is Zero else tb
     if type(ta) is not Zero:
-        term = neg(mm(_op(ta, trans), x))
+        term = neg(matmul(_op(ta, trans), x))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
         return x, Zero.like(x)
@@ -653,7 +433,7 @@ def _inv_jvp(primals, tangents):
     y = inverse_of(a)
     if type(t) is Zero:
         return y, Zero.like(y)
-    return y, neg(mm(mm(y, t), y))
+    return y, neg(matmul(matmul(y, t), y))
 
 
 defjvp_full(inv_p, _inv_jvp)
@@ -661,7 +441,7 @@ defjvp_full(inv_p, _inv_jvp)
 
 def _trace_inv_times(a: Any, t: Any) -> Any:
     """``tr(A^{-1} T)`` for each matrix of the stack."""
-    return ein("...ij,...ji->...", inverse_of(a), t)
+    return einsum("...ij,...ji->...", inverse_of(a), t)
 
 
 det_p = Primitive("det", np.linalg.det)
@@ -737,7 +517,7 @@ def _cholesky_tangent(t, ans, a, *, upper):
     x = mH(triangular_solve(low, mH(y), lower=True))
     n = shape_of(a)[-1]
     phi = mul(x, np.tri(n, n, -1, dtype=_real_dtype(a)) + 0.5 * np.eye(n, dtype=_real_dtype(a)))
-    dl = mm(low, phi)
+    dl = matmul(low, phi)
     return mH(dl) if upper else dl
 
 
@@ -748,7 +528,7 @@ defjvp(cholesky_p, _cholesky_tangent)
 
 def _lu_impl(a):
     a = np.asarray(a)
-    return _map_matrices(lambda m: sla.lu_factor(m, check_finite=False), a.shape[:-2], a)
+    return map_matrices(lambda m: sla.lu_factor(m, check_finite=False), a.shape[:-2], a)
 
 
 lu_factor_p = Primitive("lu_factor", _lu_impl, multiple_results=True)
@@ -768,7 +548,7 @@ def _lu_jvp(primals, tangents):
                          unit_diagonal=True)
     m = mT(triangular_solve(lu, mT(y), lower=False, trans=1))
     low = add(tril(lu, -1), eye_like(lu))
-    dlu = add(mm(low, tril(m, -1)), mm(triu(m), triu(lu)))
+    dlu = add(matmul(low, tril(m, -1)), matmul(triu(m), triu(lu)))
     return [lu, piv], [fit_dtype(dlu, dtype_of(lu)), Zero.like(piv)]
 
 
@@ -806,7 +586,7 @@ def _skew_from_lower(c: Any) -> Any:
 
 def _complement_tangent(q1: Any, dq1: Any, q2: Any) -> Any:
     """``dQ2 = -Q1 dQ1^H Q2``: the gauge ``Q2^H dQ2 = 0`` for an orthonormal complement."""
-    return neg(mm(q1, mm(mH(dq1), q2)))
+    return neg(matmul(q1, matmul(mH(dq1), q2)))
 
 
 def _cols(x: Any, start: int, stop: int | None = None) -> Any:
@@ -829,12 +609,12 @@ def _qr_jvp(primals, tangents, *, complete):
     r1 = _cols(r1, 0, k) if n > k else r1
     t1 = _cols(t, 0, k) if n > k else t
     t_rinv = _right_solve_upper(t1, r1)
-    c = mm(mH(q1), t_rinv)
+    c = matmul(mH(q1), t_rinv)
     omega = _skew_from_lower(c)
-    dr = mm(sub(c, omega), r1)
-    dq = add(t_rinv, mm(q1, sub(omega, c)))
+    dr = matmul(sub(c, omega), r1)
+    dq = add(t_rinv, matmul(q1, sub(omega, c)))
     if n > k:  # wide: R = [R1, Q^H Y]
-        dr2 = add(mm(mH(dq), _cols(a, k)), mm(mH(q1), _cols(t, k)))
+        dr2 = add(matmul(mH(dq), _cols(a, k)), matmul(mH(q1), _cols(t, k)))
         dr = concatenate([dr, dr2], _ndim(a) - 1)
     if shape_of(q)[-1] > k:  # complete with m > n: Q = [Q1, Q2], R = [R1; 0]
         dq = concatenate([dq, _complement_tangent(q1, dq, _cols(q, k))], _ndim(a) - 1)
@@ -866,9 +646,9 @@ def _eigh_jvp(primals, tangents, *, lower):
     w, v = bind(eigh_p, a, lower=lower)
     if type(t) is Zero:
         return [w, v], [Zero.like(w), Zero.like(v)]
-    p = mm(mH(v), mm(hermitian_part(t, lower), v))
+    p = matmul(mH(v), matmul(hermitian_part(t, lower), v))
     dw = fit_dtype(diag_part(p), dtype_of(w))
-    dv = mm(v, mul(p, inv_gaps(w)))
+    dv = matmul(v, mul(p, inv_gaps(w)))
     return [w, v], [dw, fit_dtype(dv, dtype_of(v))]
 
 
@@ -893,9 +673,9 @@ def _eig_jvp(primals, tangents):
     w, v = bind(eig_p, a)
     if type(t) is Zero:
         return [w, v], [Zero.like(w), Zero.like(v)]
-    p = mm(inv(v), mm(t, v))
+    p = matmul(inv(v), matmul(t, v))
     dw = diag_part(p)
-    dv = mm(v, mul(p, inv_gaps(w)))
+    dv = matmul(v, mul(p, inv_gaps(w)))
     nd = _ndim(v)
     radial = real(reduce_sum(mul(conj(v), dv), (nd - 2,), True))
     dv = sub(dv, mul(v, radial))
@@ -940,7 +720,7 @@ def _svd_jvp(primals, tangents, *, full_matrices):
     u1 = _cols(u, 0, k) if shape_of(u)[-1] > k else u
     v1h = _rows(vh, 0, k) if shape_of(vh)[-2] > k else vh
     v1 = mH(v1h)
-    p = mm(mH(u1), mm(t, v1))
+    p = matmul(mH(u1), matmul(t, v1))
     ds = fit_dtype(diag_part(p), dtype_of(s))
     s_row = reshape(s, batch + (1, k))
     s_col = reshape(s, batch + (k, 1))
@@ -951,12 +731,12 @@ def _svd_jvp(primals, tangents, *, full_matrices):
     omega_u = mul(f, add(ps, mH(ps)))
     if dtype_of(p).kind == "c":
         omega_u = add(omega_u, mul(mul(sub(p, mH(p)), 0.5 * eye_like(p)), sinv_row))
-    du = mm(u1, omega_u)
-    dv = mm(v1, mul(f, add(sp, mH(sp))))
+    du = matmul(u1, omega_u)
+    dv = matmul(v1, mul(f, add(sp, mH(sp))))
     if m > k:
-        du = add(du, mul(sub(mm(t, v1), mm(u1, p)), sinv_row))
+        du = add(du, mul(sub(matmul(t, v1), matmul(u1, p)), sinv_row))
     if n > k:
-        dv = add(dv, mul(sub(mm(mH(t), u1), mm(v1, mH(p))), sinv_row))
+        dv = add(dv, mul(sub(matmul(mH(t), u1), matmul(v1, mH(p))), sinv_row))
     if shape_of(u)[-1] > k:
         du = concatenate([du, _complement_tangent(u1, du, _cols(u, k))], _ndim(a) - 1)
     if shape_of(vh)[-2] > k:
@@ -980,9 +760,9 @@ def pinv(a: Any, rcond: Any = 1e-15, hermitian: bool = False) -> Any:
 
 def _pinv_tangent(t, x, a, *, rcond, hermitian):
     th = mH(t)
-    term1 = neg(mm(x, mm(t, x)))
-    term2 = mm(mm(x, mH(x)), sub(th, mm(th, mm(a, x))))
-    term3 = mm(sub(th, mm(mm(x, a), th)), mm(mH(x), x))
+    term1 = neg(matmul(x, matmul(t, x)))
+    term2 = matmul(matmul(x, mH(x)), sub(th, matmul(th, matmul(a, x))))
+    term3 = matmul(sub(th, matmul(matmul(x, a), th)), matmul(mH(x), x))
     return add(add(term1, term2), term3)
 
 
@@ -990,12 +770,6 @@ defjvp(pinv_p, _pinv_tangent)
 
 
 # =================================================== matrix functions, Fréchet derivative (linear)
-
-MATRIX_FUNCTIONS: dict[str, Callable] = {
-    "expm": sla.expm, "logm": sla.logm, "sqrtm": sla.sqrtm, "cosm": sla.cosm, "sinm": sla.sinm,
-    "tanm": sla.tanm, "coshm": sla.coshm, "sinhm": sla.sinhm, "tanhm": sla.tanhm,
-}
-
 
 def _work_dtype(dt: Any) -> np.dtype:
     """Matrix functions run in double precision (float32 results are rounded back)."""
@@ -1010,7 +784,7 @@ def _narrow(out: np.ndarray, like: np.dtype) -> np.ndarray:
 
 def _matfunc_impl(a, *, func):
     a = np.asarray(a)
-    out = _map_matrices(MATRIX_FUNCTIONS[func], a.shape[:-2], a.astype(_work_dtype(a.dtype)))
+    out = map_matrices(MATRIX_FUNCTIONS[func], a.shape[:-2], a.astype(_work_dtype(a.dtype)))
     return _narrow(np.asarray(out), a.dtype)
 
 
@@ -1032,25 +806,13 @@ def _matfunc_tangent(t, ans, a, *, func):
 defjvp(matfunc_p, _matfunc_tangent)
 
 
-def _frechet_one(func: str, a: np.ndarray, e: np.ndarray) -> np.ndarray:
-    if func == "expm":
-        return sla.expm_frechet(a, e, compute_expm=False, check_finite=False)
-    n = a.shape[-1]
-    size = np.abs(e).max(initial=0.0)
-    if size == 0:
-        return np.zeros(np.shape(e), e.dtype)
-    scale = max(np.abs(a).max(initial=0.0), 1.0) / size  # the block is exactly linear in e
-    block = np.block([[a, scale * e], [np.zeros_like(a), a]])
-    return MATRIX_FUNCTIONS[func](block)[:n, n:] / scale
-
-
 def _frechet_impl(a, e, *, func):
     a, e = np.asarray(a), np.asarray(e)
     out_dt = np.result_type(a, e)
     work = _work_dtype(out_dt)
     batch = e.shape[:-2]
     a = np.broadcast_to(a, batch + a.shape[-2:]).astype(work)
-    out = np.asarray(_map_matrices(lambda x, y: _frechet_one(func, x, y), batch, a,
+    out = np.asarray(map_matrices(lambda x, y: frechet_derivative(func, x, y), batch, a,
                                    e.astype(work)))
     if out.dtype.kind == "c" and out_dt.kind != "c":
         out = out.real
@@ -1104,62 +866,6 @@ defjvp_full(frechet_p, _frechet_jvp)
 
 # ===================================================================== Sylvester equation (linear)
 
-class SchurPair:
-    """Schur forms of ``A`` and ``B`` for solving ``AX + XB = Q``, computed once.
-
-    A parameter of :data:`sylvester_p`; the transposed equation
-    ``A^T X + X B^T = Q`` (the backward pass) reuses the same forms.
-
-    Examples
-    --------
-    >>> f = SchurPair.of(np.diag([1.0, 2.0]), np.diag([3.0]), np.float64)
-    >>> f.solve(np.array([[4.0], [10.0]]), trans=0)
-    array([[1.],
-           [2.]])
-    """
-
-    __slots__ = ("ra", "ua", "rb", "ub")
-
-    def __init__(self, ra, ua, rb, ub):
-        self.ra, self.ua, self.rb, self.ub = ra, ua, rb, ub
-
-    @classmethod
-    def of(cls, a: Any, b: Any, dtype: Any) -> "SchurPair":
-        """Schur forms of the concrete values of ``a`` and ``b`` (complex if ``dtype`` is)."""
-        dtype = np.dtype(dtype)
-        output = "complex" if dtype.kind == "c" else "real"
-        a = concrete(a).astype(dtype)
-        b = concrete(b).astype(dtype)
-        ra, ua = _map_matrices(lambda m: sla.schur(m, output=output), a.shape[:-2], a)
-        rb, ub = _map_matrices(lambda m: sla.schur(m, output=output), b.shape[:-2], b)
-        return cls(ra, ua, rb, ub)
-
-    def solve(self, q: np.ndarray, trans: int) -> np.ndarray:
-        """``X`` with ``A X + X B = q`` (``trans=0``) or ``A^T X + X B^T = q`` (``trans=1``)."""
-        q = np.asarray(q)
-        dtype = self.ra.dtype
-        batch = q.shape[:-2]
-        arrays = [np.broadcast_to(x, batch + x.shape[-2:]) for x in (self.ra, self.ua, self.rb,
-                                                                     self.ub)]
-        out = _map_matrices(lambda ra, ua, rb, ub, c: _sylvester_one(ra, ua, rb, ub, c, trans),
-                            batch, *arrays, q.astype(dtype))
-        return np.asarray(out).astype(np.result_type(dtype, q), copy=False)
-
-    def __repr__(self) -> str:
-        return (f"Schur<{format_aval(self.ra.shape, self.ra.dtype)}, "
-                f"{format_aval(self.rb.shape, self.rb.dtype)}>")
-
-
-def _sylvester_one(ra, ua, rb, ub, q, trans):
-    trsyl, = sla.get_lapack_funcs(("trsyl",), (ra, rb, q))
-    if trans == 0:
-        y, scale, info = trsyl(ra, rb, ua.conj().T @ q @ ub)
-        return ua @ (y / scale) @ ub.conj().T
-    op = "C" if ra.dtype.kind == "c" else "T"
-    z, scale, info = trsyl(ra, rb, ua.conj().T @ q.conj() @ ub, trana=op, tranb=op)
-    return (ua @ (z / scale) @ ub.conj().T).conj()
-
-
 sylvester_p = Primitive("sylvester", lambda a, b, q, *, trans, factor: factor.solve(q, trans))
 
 
@@ -1173,7 +879,8 @@ def sylvester(a: Any, b: Any, q: Any, trans: int = 0, factor: SchurPair | None =
            [2.]])
     """
     if factor is None:
-        factor = SchurPair.of(a, b, np.result_type(dtype_of(a), dtype_of(b), dtype_of(q)))
+        dtype = np.result_type(dtype_of(a), dtype_of(b), dtype_of(q))
+        factor = SchurPair.of(concrete(a), concrete(b), dtype)
     return bind(sylvester_p, a, b, q, trans=int(trans), factor=factor)
 
 
@@ -1184,10 +891,10 @@ def _sylvester_jvp(primals, tangents, *, trans, factor):
     x = bind(sylvester_p, a, b, q, **params)
     rhs = None if type(tq) is Zero else tq
     if type(ta) is not Zero:
-        term = neg(mm(_op(ta, trans), x))
+        term = neg(matmul(_op(ta, trans), x))
         rhs = term if rhs is None else add(rhs, term)
     if type(tb) is not Zero:
-        term = neg(mm(x, _op(tb, trans)))
+        term = neg(matmul(x, _op(tb, trans)))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
         return x, Zero.like(x)

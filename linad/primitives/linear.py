@@ -17,7 +17,6 @@ Conventions
 from __future__ import annotations
 
 import functools
-import math
 import string
 from typing import Any, Sequence
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from ..core import (Primitive, Tracer, Var, Zero, bind, define_tracer_methods, dtype_of, instantiate,
                     is_inexact, is_linear_arg, real_dtype, shape_of)
+from .einsum_exec import contract, ones_vector, parse_spec
 from .rules import defjvp, defjvp_full, deflinear, elementwise_batch
 
 __all__ = [
@@ -230,213 +230,42 @@ defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, di
 # ============================================================================ einsum
 
 _LETTERS = string.ascii_letters
+_BATCH_LETTERS = string.ascii_uppercase
 
 
 def einsum(spec: str, *operands: Any) -> Any:
-    """Canonical einsum: explicit ``->``, no ellipsis, every letter one size.
+    """Canonical einsum: explicit ``->``, every letter one size.
 
-    (``linad.numpy.einsum`` normalises NumPy's full syntax to this form.)
+    ``...`` may stand for leading batch axes of equal sizes: it is replaced by
+    upper-case letters before binding (write the other subscripts in lower case).
+    ``linad.numpy.einsum`` normalises NumPy's full syntax to this form.
+
+    Examples
+    --------
+    >>> einsum("...ij,...ji->...", np.ones((2, 3, 3)), np.ones((2, 3, 3)))
+    array([9., 9.])
     """
+    if "." in spec:
+        spec = _batch_spec(spec, tuple(len(shape_of(o)) for o in operands))
     return bind(einsum_p, *operands, spec=spec)
 
 
-def _parse(spec: str) -> tuple[list[str], str]:
-    ins, out = spec.split("->")
-    return ins.split(","), out
+@functools.lru_cache(maxsize=512)
+def _batch_spec(spec: str, ndims: tuple) -> str:
+    """``spec`` with ``...`` replaced by batch letters, for operands of ranks ``ndims``."""
+    lhs, out = spec.split("->")
+    subs = lhs.split(",")
+    nb = max((nd - len(s) + 3 for s, nd in zip(subs, ndims) if "..." in s), default=0)
+    letters = _BATCH_LETTERS[:nb]
+    full = []
+    for s, nd in zip(subs, ndims):
+        if "..." in s:
+            s = s.replace("...", letters[nb - (nd - len(s) + 3):])
+        full.append(s)
+    return ",".join(full) + "->" + out.replace("...", letters)
 
 
-def _einsum_impl(*ops, spec: str):
-    if len(ops) == 2:
-        a, b = ops
-        if type(a) is not np.ndarray or type(b) is not np.ndarray:
-            a, b = np.asarray(a), np.asarray(b)
-        if (0 in a.strides and a.size > 1) or (0 in b.strides and b.size > 1):
-            return _einsum_broadcast_aware(spec, a, b)  # an operand repeats along some axis
-        plan = _BARE_PLANS.get(spec)
-        if plan is None:
-            plan = _pair_plan(spec, a.shape, b.shape)
-            if (plan is np.matmul or plan is np.multiply) and min(a.shape + b.shape,
-                                                                  default=0) > 1:
-                _BARE_PLANS[spec] = plan  # bare for sizes > 1: right for any shapes
-        return plan(a, b)
-    if len(ops) > 2 and any(id(x) in _ONES_IDS for x in ops):
-        return _einsum_without_ones(spec, ops)
-    return np.einsum(spec, *ops, optimize=len(ops) > 2)
-
-
-einsum_p = Primitive("einsum", _einsum_impl)
-
-# Specs whose contraction is one bare ``matmul`` or ``multiply`` of the operands as they
-# are.  When no size is 1, a bare plan means each matrix axis is exactly one index, in
-# order, so it holds for every shape of the spec.  (With a size-1 axis a plan can be bare
-# by coincidence of sizes, so those are not recorded.)
-_BARE_PLANS: dict = {}
-
-
-_ONES_IDS: set = set()
-
-
-@functools.lru_cache(maxsize=None)  # never evicted: an id in _ONES_IDS must stay its array's
-def _ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only ones vector, recognised by identity so contractions can skip it."""
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    _ONES_IDS.add(id(ones))
-    return ones
-
-
-def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:
-    """A ones vector only broadcasts its index: contract without it, then broadcast (a view).
-
-    An index that only ones vectors carry and the output drops is summed: it scales
-    the result by its length.
-    """
-    ins, out = _parse(spec)
-    keep = [k for k, x in enumerate(ops) if id(x) not in _ONES_IDS]
-    present = set("".join(ins[k] for k in keep))
-    size = {}
-    for sub, x in zip(ins, ops):
-        size.update(zip(sub, np.shape(x)))
-    reduced_out = "".join(c for c in out if c in present)
-    if keep:
-        r = _einsum_impl(*[ops[k] for k in keep],
-                         spec=",".join(ins[k] for k in keep) + "->" + reduced_out)
-    else:
-        r = np.ones((), np.result_type(*ops))
-    scale = math.prod(size[c] for c in set("".join(ins)) - present - set(out))
-    if scale != 1:
-        r = r * scale
-    if reduced_out == out:
-        return r
-    r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
-    return np.broadcast_to(r, tuple(size[c] for c in out))
-
-
-def _einsum_broadcast_aware(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Contract without expanding operands that are constant along some axes.
-
-    The cotangent of ``sum`` is a broadcast of a scalar; a tape would multiply
-    that full matrix by the other operand (an n^3 product).  Here an axis along
-    which an operand is constant is dropped from it: if the other operand
-    carries the index, the contraction sums that operand instead; if only the
-    output carries it, the result is broadcast along it; if no other place
-    does, the result is scaled by its length.
-    """
-    (ia, ib), out = _parse(spec)
-    subs = [ia, ib]
-    ops = [np.asarray(a), np.asarray(b)]
-    scale = 1
-    for k in range(2):
-        x, s = ops[k], subs[k]
-        if len(set(s)) < len(s):
-            continue  # repeated indices (diagonals): keep the plain path
-        drop = [i for i, (n, st) in enumerate(zip(x.shape, x.strides)) if st == 0 and n > 1]
-        if not drop:
-            continue
-        other = subs[1 - k]
-        for i in drop:
-            if s[i] not in other and s[i] not in out:
-                scale *= x.shape[i]
-        ops[k] = x[tuple(0 if i in drop else slice(None) for i in range(x.ndim))]
-        subs[k] = "".join(c for i, c in enumerate(s) if i not in drop)
-    present = set(subs[0]) | set(subs[1])
-    size = dict(zip(ia, a.shape))
-    size.update(zip(ib, b.shape))
-    reduced_out = "".join(c for c in out if c in present)
-    r = _pair_plan(f"{subs[0]},{subs[1]}->{reduced_out}", ops[0].shape, ops[1].shape)(*ops)
-    if scale != 1:
-        r = r * scale
-    if reduced_out != out:
-        r = np.reshape(r, tuple(size[c] if c in present else 1 for c in out))
-        r = np.broadcast_to(r, tuple(size[c] for c in out))
-    return r
-
-
-@functools.lru_cache(maxsize=4096)
-def _pair_plan(spec: str, sa: tuple, sb: tuple):
-    """A BLAS plan for a two-operand contraction: ``plan(a, b)`` on ndarrays.
-
-    The plan is one generated function (sums over indices only one operand
-    carries, transposes and reshapes to matrix form, one ``matmul`` — or a
-    broadcast ``multiply`` when nothing is summed — and the output's reshape and
-    transpose), with only the steps needed.  Of the two operand orders, the one
-    with fewer steps is used (``ct @ B.T`` rather than ``(B @ ct.T).T``).
-    """
-    (ia, ib), out = _parse(spec)
-    if len(set(ia)) < len(ia) or len(set(ib)) < len(ib):
-        return lambda a, b: np.einsum(spec, a, b, optimize=True)
-    expr, cost = _matmul_expr(ia, ib, out, sa, sb, "a", "b")
-    if cost:
-        swapped, swapped_cost = _matmul_expr(ib, ia, out, sb, sa, "b", "a")
-        if swapped_cost < cost:
-            expr = swapped
-    if expr in ("matmul(a, b)", "multiply(a, b)"):
-        return getattr(np, expr.split("(")[0])  # nothing to rearrange
-    namespace = {"matmul": np.matmul, "multiply": np.multiply}
-    exec(f"def plan(a, b):\n    return {expr}\n", namespace)  # noqa: S102 - built from ints
-    return namespace["plan"]
-
-
-def _matmul_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple, name_a: str,
-                 name_b: str) -> tuple[str, int]:
-    """``(expression, steps)``: the contraction ``ia,ib->out`` as one ``matmul`` of the
-    operands called ``name_a`` and ``name_b``, and how many rearrangements it needs."""
-    size = dict(zip(ia, sa))
-    size.update(zip(ib, sb))
-    only_a = [c for c in ia if c not in ib and c not in out]
-    only_b = [c for c in ib if c not in ia and c not in out]
-    batch = [c for c in out if c in ia and c in ib]
-    contr = [c for c in ia if c in ib and c not in out]
-    free_a = [c for c in out if c in ia and c not in ib]
-    free_b = [c for c in out if c in ib and c not in ia]
-    ra = [c for c in ia if c not in only_a]
-    rb = [c for c in ib if c not in only_b]
-    nb, na, nbb, nc = (math.prod(size[c] for c in group) for group in (batch, free_a, free_b, contr))
-    mid = tuple(size[c] for c in batch + free_a + free_b)
-    if contr:
-        product = "matmul"
-        shape_a = (nb, na, nc) if batch else (na, nc)
-        shape_b = (nb, nc, nbb) if batch else (nc, nbb)
-        product_shape = (nb, na, nbb) if batch else (na, nbb)
-    else:  # an outer (or elementwise) product: broadcasting, not a k=1 matmul
-        product = "multiply"
-        shape_a = tuple(size[c] for c in batch + free_a) + (1,) * len(free_b)
-        shape_b = tuple(size[c] for c in batch) + (1,) * len(free_a) + tuple(
-            size[c] for c in free_b)
-        product_shape = mid
-    ea, steps_a = _rearranged(name_a, tuple(ia.index(c) for c in only_a),
-                              tuple(ra.index(c) for c in batch + free_a + contr), shape_a,
-                              tuple(size[c] for c in ra))
-    eb, steps_b = _rearranged(name_b, tuple(ib.index(c) for c in only_b),
-                              tuple(rb.index(c) for c in batch + contr + free_b), shape_b,
-                              tuple(size[c] for c in rb))
-    expr = f"{product}({ea}, {eb})"
-    steps = steps_a + steps_b
-    if mid != product_shape:
-        expr, steps = f"{expr}.reshape({mid})", steps + 1
-    inter = batch + free_a + free_b
-    perm_out = tuple(inter.index(c) for c in out)
-    if not _is_identity(perm_out):
-        expr, steps = f"{expr}.transpose({perm_out})", steps + 1
-    return expr, steps
-
-
-def _is_identity(perm: tuple) -> bool:
-    return perm == tuple(range(len(perm)))
-
-
-def _rearranged(name: str, sum_axes: tuple, perm: tuple, shape: tuple,
-                summed_shape: tuple) -> tuple[str, int]:
-    """The expression bringing one operand to its matrix shape, and its number of steps
-    (ndarray methods, not NumPy's Python wrappers)."""
-    expr, steps = name, 0
-    if sum_axes:
-        expr, steps = f"{expr}.sum(axis={sum_axes})", steps + 1
-    if not _is_identity(perm):
-        expr, steps = f"{expr}.transpose({perm})", steps + 1
-    if tuple(summed_shape[i] for i in perm) != shape:
-        expr, steps = f"{expr}.reshape({shape})", steps + 1
-    return expr, steps
+einsum_p = Primitive("einsum", contract)
 
 
 def _einsum_shape(*avals, spec):
@@ -445,7 +274,7 @@ def _einsum_shape(*avals, spec):
 
 @functools.lru_cache(maxsize=4096)
 def _einsum_out_shape(spec: str, shapes: tuple) -> tuple:
-    ins, out = _parse(spec)
+    ins, out = parse_spec(spec)
     size = {}
     for subs, shape in zip(ins, shapes):
         for c, n in zip(subs, shape):
@@ -462,7 +291,7 @@ def _einsum_transpose(ct, *operands, spec):
     new_spec, extras = _transpose_plan(spec, k, target.shape)
     if extras:
         real_dt = np.empty((), dtype_of(ct)).real.dtype
-        new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else _ones_vector(n, real_dt)
+        new_ops += [np.eye(n, dtype=real_dt) if kind == "eye" else ones_vector(n, real_dt)
                     for kind, n in extras]
     cts = [None] * len(operands)
     cts[k] = fit_dtype(bind(einsum_p, *new_ops, spec=new_spec), target.dtype)
@@ -474,7 +303,7 @@ def _transpose_plan(spec: str, k: int, shape: tuple) -> tuple[str, tuple]:
     """The einsum that transposes ``spec`` w.r.t. operand ``k``, and the constant operands
     it needs: identities for indices repeated in the operand (diagonals), ones for indices
     summed only in the operand (broadcast back)."""
-    ins, out = _parse(spec)
+    ins, out = parse_spec(spec)
     subs_k = ins[k]
     new_subs = [s for i, s in enumerate(ins) if i != k] + [out]
     used = set("".join(ins) + out)
@@ -501,10 +330,10 @@ def _transpose_plan(spec: str, k: int, shape: tuple) -> tuple[str, tuple]:
 
 
 def _einsum_batch(args, batched, spec):
-    ins, out = _parse(spec)
+    ins, out = parse_spec(spec)
     b = next(c for c in _LETTERS if c not in spec)
     new_ins = [b + s if bt else s for s, bt in zip(ins, batched)]
-    return _einsum_impl(*args, spec=",".join(new_ins) + "->" + b + out)
+    return contract(*args, spec=",".join(new_ins) + "->" + b + out)
 
 
 deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
