@@ -181,8 +181,8 @@ class Primitive:
     multilinear : bool
         If True at most one of the ``linear_in`` operands may be a tangent
         (``mul``, ``einsum``); the others are residual constants.
-    shape_rule : callable
-        ``shape_rule(*avals, **params) -> (shape, dtype)`` for linear primitives
+    aval_rule : callable
+        ``aval_rule(*avals, **params) -> (shape, dtype)`` for linear primitives
         (used while staging a linear program, where no values exist).
     transpose_rule : callable
         ``transpose_rule(ct, *operands, **params) -> list`` of cotangents, one per
@@ -192,7 +192,7 @@ class Primitive:
         on the operands whose ``batched`` flag is True.
     """
 
-    __slots__ = ("name", "impl", "jvp_rule", "transpose_rule", "shape_rule", "batch_rule",
+    __slots__ = ("name", "impl", "jvp_rule", "transpose_rule", "aval_rule", "batch_rule",
                  "linear_in", "multilinear", "multiple_results", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, *, multiple_results: bool = False):
@@ -202,7 +202,7 @@ class Primitive:
         self.impl = impl
         self.jvp_rule = None
         self.transpose_rule = None
-        self.shape_rule = None
+        self.aval_rule = None
         self.batch_rule = None
         self.linear_in = None
         self.multilinear = False

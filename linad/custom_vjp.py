@@ -167,7 +167,7 @@ def _linear_primitive(name: str, n_tangents: int) -> Primitive:
     def refuse_jvp(primals, tangents, *, rule):
         raise _forward_mode_error(rule.fn.__name__)
 
-    def shape_rule(*avals, rule):
+    def aval_rule(*avals, rule):
         return rule.packing.aval
 
     def transpose_rule(ct, *operands, rule):
@@ -175,7 +175,7 @@ def _linear_primitive(name: str, n_tangents: int) -> Primitive:
         return cts + [None] * (len(operands) - n_tangents)
 
     prim = _unregistered_primitive(f"custom_vjp_linear:{name}", refuse)
-    deflinear(prim, linear_in=range(n_tangents), shape_rule=shape_rule,
+    deflinear(prim, linear_in=range(n_tangents), aval_rule=aval_rule,
               transpose_rule=transpose_rule, batch_rule=refuse)
     defjvp_full(prim, refuse_jvp)
     return prim

@@ -204,7 +204,7 @@ def _solve_batch(args, batched, *, matvec, solve, transpose_solve, symmetric):
     return np.stack([run(bi) for bi in b]) if len(b) else np.zeros(b.shape, matvec.out_aval[1])
 
 
-deflinear(linear_solve_p, linear_in=(0,), shape_rule=_solve_shape,
+deflinear(linear_solve_p, linear_in=(0,), aval_rule=_solve_shape,
           transpose_rule=_solve_transpose, batch_rule=_solve_batch)
 defjvp_full(linear_solve_p, _solve_jvp)
 

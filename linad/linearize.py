@@ -85,7 +85,7 @@ class StagingTrace(Trace):
                     "in one operand at a time, so this product of tangents is not linear.")
         elif nvars < i:
             self._check_affine(prim, inputs)
-        shape, dtype = prim.shape_rule(*avals, **params) if params else prim.shape_rule(*avals)
+        shape, dtype = prim.aval_rule(*avals, **params) if params else prim.aval_rule(*avals)
         out = Var(shape, dtype)
         self.eqns.append(Equation(prim, inputs, params, out))
         return StagingTracer(self, out)

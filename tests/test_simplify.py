@@ -107,7 +107,7 @@ def _program(eqns_spec, residuals, n=3):
     for k, (prim, ops, params) in enumerate(eqns_spec, start=1):
         inputs = [env[o] if o in env else residuals[o] for o in ops]
         avals = [(x.shape, x.dtype) for x in inputs]
-        shape, dtype = PRIMITIVES[prim].shape_rule(*avals, **params)
+        shape, dtype = PRIMITIVES[prim].aval_rule(*avals, **params)
         env[f"v{k}"] = Var(shape, dtype)
         eqns.append(Equation(PRIMITIVES[prim], inputs, params, env[f"v{k}"]))
     return LinearProgram([env["v0"]], eqns, [eqns[-1].out])

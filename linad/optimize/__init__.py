@@ -7,7 +7,10 @@
   many times (``f_lin``, operators, batched passes);
 - :mod:`~linad.optimize.onehot`: Jacobian bases kept one-hot through batched passes;
 - :mod:`~linad.optimize.sharing`: primal work shared between JVP rules (one LU
-  factor per matrix).
+  factor per matrix);
+- the einsum primitive's BLAS contraction plans
+  (:mod:`linad.primitives.einsum_exec`), which :func:`on_switch` replaces by
+  ``np.einsum``.
 
 Every one of them is switched off by ``set_enabled(False)`` (or the
 environment variable ``LINAD_OPTIMIZE=0`` at import), and then programs run as
@@ -29,11 +32,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from typing import Callable, Iterator
 
-__all__ = ["enabled", "set_enabled", "disabled"]
+__all__ = ["enabled", "set_enabled", "disabled", "on_switch"]
 
 _state = {"enabled": os.environ.get("LINAD_OPTIMIZE", "1") != "0"}
+_listeners: list[Callable[[bool], None]] = []
 
 
 def enabled() -> bool:
@@ -53,7 +57,19 @@ def set_enabled(flag: bool) -> bool:
     """
     previous = _state["enabled"]
     _state["enabled"] = bool(flag)
+    for listener in _listeners:
+        listener(_state["enabled"])
     return previous
+
+
+def on_switch(listener: Callable[[bool], None]) -> None:
+    """Call ``listener(enabled)`` now and whenever the switch changes.
+
+    For fast paths chosen once rather than tested on every call (the einsum
+    primitive's implementation: BLAS contraction plans when on, ``np.einsum`` off).
+    """
+    _listeners.append(listener)
+    listener(_state["enabled"])
 
 
 @contextlib.contextmanager

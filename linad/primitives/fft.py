@@ -139,7 +139,7 @@ def fft(x: Any, axes: tuple, inverse: bool = False, norm: str = "backward") -> A
 
 
 deflinear(fft_p, linear_in=(0,),
-          shape_rule=lambda x, *, axes, inverse, norm: (tuple(x[0]), _complex_of(x[1])),
+          aval_rule=lambda x, *, axes, inverse, norm: (tuple(x[0]), _complex_of(x[1])),
           transpose_rule=lambda ct, x, *, axes, inverse, norm: [
               fit_dtype(fft(ct, axes, inverse, norm), x.dtype)],
           batch_rule=lambda args, b, *, axes, inverse, norm: _fft_impl(
@@ -182,7 +182,7 @@ def _rfft_transpose(ct, x, *, axis, norm):
     return [irfft(mul(conj(ct), inv_w), axis, n, swap_norm(norm))]
 
 
-deflinear(rfft_p, linear_in=(0,), shape_rule=_rfft_shape, transpose_rule=_rfft_transpose,
+deflinear(rfft_p, linear_in=(0,), aval_rule=_rfft_shape, transpose_rule=_rfft_transpose,
           batch_rule=lambda args, b, *, axis, norm: _rfft_impl(args[0], axis=axis + 1,
                                                                 norm=norm))
 
@@ -224,6 +224,6 @@ def _irfft_transpose(ct, y, *, axis, n, norm):
     return [fit_dtype(mul(conj(rfft(ct, axis, swap_norm(norm))), w), y.dtype)]
 
 
-deflinear(irfft_p, linear_in=(0,), shape_rule=_irfft_shape, transpose_rule=_irfft_transpose,
+deflinear(irfft_p, linear_in=(0,), aval_rule=_irfft_shape, transpose_rule=_irfft_transpose,
           batch_rule=lambda args, b, *, axis, n, norm: _irfft_impl(args[0], axis=axis + 1, n=n,
                                                                     norm=norm))

@@ -28,6 +28,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..core import format_aval
+from ..optimize import enabled
 from ..optimize.sharing import shared
 
 __all__ = ["map_matrices", "perm_from_piv", "LUFactor", "shared_lu", "SchurPair",
@@ -219,7 +220,8 @@ def shared_lu(a: Any) -> LUFactor | None:
 
     Only a single square float or complex matrix (a NumPy array) is factored
     here; for stacks (NumPy's batched routines loop in C, the factor in Python),
-    other dtypes and traced values the rules keep their own primitives (None).
+    other dtypes and traced values the rules keep their own primitives (None), and
+    so they do with the optimisations switched off (:mod:`linad.optimize`).
 
     Examples
     --------
@@ -229,7 +231,7 @@ def shared_lu(a: Any) -> LUFactor | None:
     True
     """
     if (type(a) is not np.ndarray or a.ndim != 2 or a.shape[0] != a.shape[1]
-            or a.shape[0] == 0 or a.dtype.char not in "fdFD"):
+            or a.shape[0] == 0 or a.dtype.char not in "fdFD" or not enabled()):
         return None
     return shared("lu", a, lambda: LUFactor.of(a))
 

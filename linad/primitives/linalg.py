@@ -341,7 +341,7 @@ def _trisolve_transpose(ct, a, b, *, lower, trans, unit_diagonal):
     return [None, fit_dtype(res, b.dtype)]
 
 
-deflinear(triangular_solve_p, linear_in=(1,), shape_rule=_rhs_shape,
+deflinear(triangular_solve_p, linear_in=(1,), aval_rule=_rhs_shape,
           transpose_rule=_trisolve_transpose, batch_rule=_columns_batch(_trisolve_impl))
 defjvp_full(triangular_solve_p, _trisolve_jvp)
 
@@ -390,7 +390,7 @@ def _solve_batch_impl(a, b, *, trans, factor):
     return factor.solve(b, trans)
 
 
-deflinear(solve_p, linear_in=(1,), shape_rule=_rhs_shape, transpose_rule=_solve_transpose,
+deflinear(solve_p, linear_in=(1,), aval_rule=_rhs_shape, transpose_rule=_solve_transpose,
           batch_rule=_columns_batch(_solve_batch_impl))
 defjvp_full(solve_p, _solve_jvp)
 
@@ -859,7 +859,7 @@ def _frechet_transpose(ct, a, e, *, func):
     return [None, fit_dtype(frechet(mT(a), ct, func), e.dtype)]
 
 
-deflinear(frechet_p, linear_in=(1,), shape_rule=_rhs_shape, transpose_rule=_frechet_transpose,
+deflinear(frechet_p, linear_in=(1,), aval_rule=_rhs_shape, transpose_rule=_frechet_transpose,
           batch_rule=_loop_batch(_frechet_impl))
 defjvp_full(frechet_p, _frechet_jvp)
 
@@ -910,6 +910,6 @@ def _sylvester_batch_impl(a, b, q, *, trans, factor):
     return factor.solve(q, trans)
 
 
-deflinear(sylvester_p, linear_in=(2,), shape_rule=_rhs_shape,
+deflinear(sylvester_p, linear_in=(2,), aval_rule=_rhs_shape,
           transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_batch_impl))
 defjvp_full(sylvester_p, _sylvester_jvp)

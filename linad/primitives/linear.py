@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core import (Primitive, Tracer, Var, Zero, bind, define_tracer_methods, dtype_of, instantiate,
                     is_inexact, is_linear_arg, real_dtype, shape_of)
+from ..optimize import on_switch
 from .einsum_exec import contract, ones_vector, parse_spec
 from .rules import defjvp, defjvp_full, deflinear, elementwise_batch
 
@@ -172,13 +173,13 @@ def _sub_transpose(ct, x, y):
             unbroadcast(neg(ct), y) if is_linear_arg(y) else None]
 
 
-deflinear(add_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_add_transpose,
+deflinear(add_p, linear_in=(0, 1), aval_rule=_elementwise_shape, transpose_rule=_add_transpose,
           batch_rule=elementwise_batch(np.add))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
-deflinear(sub_p, linear_in=(0, 1), shape_rule=_elementwise_shape, transpose_rule=_sub_transpose,
+deflinear(sub_p, linear_in=(0, 1), aval_rule=_elementwise_shape, transpose_rule=_sub_transpose,
           batch_rule=elementwise_batch(np.subtract))
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
-deflinear(neg_p, linear_in=(0,), shape_rule=_elementwise_shape,
+deflinear(neg_p, linear_in=(0,), aval_rule=_elementwise_shape,
           transpose_rule=lambda ct, x: [neg(ct)], batch_rule=_unary_batch(np.negative))
 
 
@@ -208,7 +209,7 @@ def _div_transpose(ct, x, y):
     return [unbroadcast(div(ct, y), x), None]
 
 
-deflinear(mul_p, linear_in=(0, 1), multilinear=True, shape_rule=_elementwise_shape,
+deflinear(mul_p, linear_in=(0, 1), multilinear=True, aval_rule=_elementwise_shape,
           transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply))
 # The multilinear JVP, with the tangent first: plain NumPy on concrete tangents, the
 # tracer's own operator on a staged one (products commute, so values and dtypes agree).
@@ -222,7 +223,7 @@ def _div_shape(x, y):
     return shape, dtype
 
 
-deflinear(div_p, linear_in=(0,), shape_rule=_div_shape, transpose_rule=_div_transpose,
+deflinear(div_p, linear_in=(0,), aval_rule=_div_shape, transpose_rule=_div_transpose,
           batch_rule=elementwise_batch(np.true_divide))
 defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, div(ans, y))))
 
@@ -333,11 +334,23 @@ def _einsum_batch(args, batched, spec):
     ins, out = parse_spec(spec)
     b = next(c for c in _LETTERS if c not in spec)
     new_ins = [b + s if bt else s for s, bt in zip(ins, batched)]
-    return contract(*args, spec=",".join(new_ins) + "->" + b + out)
+    return einsum_p.impl(*args, spec=",".join(new_ins) + "->" + b + out)
 
 
-deflinear(einsum_p, linear_in=range(64), multilinear=True, shape_rule=_einsum_shape,
+deflinear(einsum_p, linear_in=range(64), multilinear=True, aval_rule=_einsum_shape,
           transpose_rule=_einsum_transpose, batch_rule=_einsum_batch)
+
+
+def _reference_einsum(*ops, spec):
+    return np.einsum(spec, *ops)
+
+
+def _choose_einsum_impl(optimized: bool) -> None:
+    """BLAS contraction plans (:mod:`.einsum_exec`) when optimising, else plain ``np.einsum``."""
+    einsum_p.impl = contract if optimized else _reference_einsum
+
+
+on_switch(_choose_einsum_impl)
 
 
 # ============================================================================ sum, broadcast_to
@@ -377,7 +390,7 @@ def _sum_batch(args, batched, *, axes, keepdims):
     return np.sum(args[0], axis=tuple(a + 1 for a in axes), keepdims=keepdims)
 
 
-deflinear(sum_p, linear_in=(0,), shape_rule=_sum_shape, transpose_rule=_sum_transpose,
+deflinear(sum_p, linear_in=(0,), aval_rule=_sum_shape, transpose_rule=_sum_transpose,
           batch_rule=_sum_batch)
 
 broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
@@ -399,7 +412,7 @@ def _broadcast_batch(args, batched, *, shape):
 
 
 deflinear(broadcast_to_p, linear_in=(0,),
-          shape_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
+          aval_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
           transpose_rule=lambda ct, x, *, shape: [unbroadcast(ct, x)],
           batch_rule=_broadcast_batch)
 
@@ -418,7 +431,7 @@ def reshape(x: Any, shape: tuple) -> Any:
 
 
 deflinear(reshape_p, linear_in=(0,),
-          shape_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
+          aval_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
           transpose_rule=lambda ct, x, *, shape: [reshape(ct, x.shape)],
           batch_rule=lambda args, b, *, shape: np.reshape(args[0], (args[0].shape[0],) + tuple(shape)))
 
@@ -431,7 +444,7 @@ def transpose(x: Any, axes: tuple) -> Any:
 
 
 deflinear(transpose_p, linear_in=(0,),
-          shape_rule=lambda x, *, axes: (tuple(x[0][a] for a in axes), np.result_type(x[1])),
+          aval_rule=lambda x, *, axes: (tuple(x[0][a] for a in axes), np.result_type(x[1])),
           transpose_rule=lambda ct, x, *, axes: [transpose(ct, tuple(int(i) for i in np.argsort(axes)))],
           batch_rule=lambda args, b, *, axes: np.transpose(args[0], (0,) + tuple(a + 1 for a in axes)))
 
@@ -472,7 +485,7 @@ def _getitem_batch(args, batched, *, idx):
     return np.moveaxis(r, nd, 0) if front else r
 
 
-deflinear(getitem_p, linear_in=(0,), shape_rule=_getitem_shape,
+deflinear(getitem_p, linear_in=(0,), aval_rule=_getitem_shape,
           transpose_rule=lambda ct, x, *, idx: [scatter_add(ct, idx, x.shape)],
           batch_rule=_getitem_batch)
 
@@ -510,7 +523,7 @@ def _scatter_batch(args, batched, *, idx, shape):
 
 
 deflinear(scatter_add_p, linear_in=(0,),
-          shape_rule=lambda t, *, idx, shape: (tuple(shape), np.result_type(t[1])),
+          aval_rule=lambda t, *, idx, shape: (tuple(shape), np.result_type(t[1])),
           transpose_rule=lambda ct, t, *, idx, shape: [getitem(ct, idx)],
           batch_rule=_scatter_batch)
 
@@ -559,7 +572,7 @@ def _concat_jvp(primals, tangents, axis):
     return ans, fit_dtype(concatenate(ts, axis), dtype_of(ans))
 
 
-deflinear(concatenate_p, linear_in=range(1 << 16), shape_rule=_concat_shape,
+deflinear(concatenate_p, linear_in=range(1 << 16), aval_rule=_concat_shape,
           transpose_rule=_concat_transpose, batch_rule=_concat_batch)
 defjvp_full(concatenate_p, _concat_jvp)
 
@@ -598,7 +611,7 @@ def _where_jvp(primals, tangents):
     return ans, fit_aval(t, shape_of(ans), dtype_of(ans))
 
 
-deflinear(where_p, linear_in=(1, 2), shape_rule=_where_shape, transpose_rule=_where_transpose,
+deflinear(where_p, linear_in=(1, 2), aval_rule=_where_shape, transpose_rule=_where_transpose,
           batch_rule=elementwise_batch(np.where))
 defjvp_full(where_p, _where_jvp)
 
@@ -619,7 +632,7 @@ def convert(x: Any, dtype: Any) -> Any:
 
 
 deflinear(convert_p, linear_in=(0,),
-          shape_rule=lambda x, *, dtype: (x[0], np.dtype(dtype)),
+          aval_rule=lambda x, *, dtype: (x[0], np.dtype(dtype)),
           transpose_rule=lambda ct, x, *, dtype: [fit_dtype(ct, x.dtype)],
           batch_rule=lambda args, b, *, dtype: np.asarray(args[0]).astype(dtype))
 
@@ -656,12 +669,12 @@ def _complex_dtype(dt) -> np.dtype:
     return np.result_type(dt, np.complex64)
 
 
-deflinear(real_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
+deflinear(real_p, linear_in=(0,), aval_rule=lambda x: (x[0], _real_dtype(x)),
           transpose_rule=lambda ct, x: [convert(ct, x.dtype)], batch_rule=_unary_batch(np.real))
-deflinear(imag_p, linear_in=(0,), shape_rule=lambda x: (x[0], _real_dtype(x)),
+deflinear(imag_p, linear_in=(0,), aval_rule=lambda x: (x[0], _real_dtype(x)),
           transpose_rule=lambda ct, x: [mul(convert(ct, x.dtype), np.asarray(-1j, x.dtype))],
           batch_rule=_unary_batch(np.imag))
-deflinear(conj_p, linear_in=(0,), shape_rule=lambda x: (x[0], np.result_type(x[1])),
+deflinear(conj_p, linear_in=(0,), aval_rule=lambda x: (x[0], np.result_type(x[1])),
           transpose_rule=lambda ct, x: [conj(ct)], batch_rule=_unary_batch(np.conj))
 
 
@@ -675,7 +688,7 @@ def _complex_transpose(ct, x, y):
             unbroadcast(neg(imag(ct)), y) if is_linear_arg(y) else None]
 
 
-deflinear(complex_p, linear_in=(0, 1), shape_rule=_complex_shape,
+deflinear(complex_p, linear_in=(0, 1), aval_rule=_complex_shape,
           transpose_rule=_complex_transpose,
           batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)))
 defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(t))),
@@ -716,7 +729,7 @@ def _cumsum_shape(x, *, axis, reverse):
     return tuple(x[0]), np.dtype(int) if dtype.kind == "b" else dtype
 
 
-deflinear(cumsum_p, linear_in=(0,), shape_rule=_cumsum_shape,
+deflinear(cumsum_p, linear_in=(0,), aval_rule=_cumsum_shape,
           transpose_rule=lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)],
           batch_rule=lambda args, b, *, axis, reverse: _cumsum_impl(args[0], axis=axis + 1,
                                                                     reverse=reverse))

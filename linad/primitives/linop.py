@@ -122,7 +122,7 @@ def _linop_batch(args, batched, *, op):
     return np.moveaxis(y, -1, 0)
 
 
-deflinear(linop_apply_p, linear_in=(0,), shape_rule=_linop_shape,
+deflinear(linop_apply_p, linear_in=(0,), aval_rule=_linop_shape,
           transpose_rule=_linop_transpose, batch_rule=_linop_batch)
 
 

@@ -55,7 +55,7 @@ def defjvp_full(prim: Primitive, rule: Callable) -> None:
     prim.jvp_rule = rule
 
 
-def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable,
+def deflinear(prim: Primitive, *, linear_in: Sequence[int], aval_rule: Callable,
               transpose_rule: Callable, batch_rule: Callable, multilinear: bool = False) -> None:
     """Declare ``prim`` linear in the operands ``linear_in``.
 
@@ -63,8 +63,8 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     ----------
     linear_in : sequence of int
         Operand positions the primitive is linear in (a ``range`` for any arity).
-    shape_rule : callable
-        ``shape_rule(*avals, **params) -> (shape, dtype)``, avals ``(shape, dtype)``.
+    aval_rule : callable
+        ``aval_rule(*avals, **params) -> (shape, dtype)``, avals ``(shape, dtype)``.
     transpose_rule : callable
         ``transpose_rule(ct, *operands, **params) -> list``: one cotangent per
         operand (``None`` for constants); linear operands are ``Var`` s.
@@ -83,7 +83,7 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], shape_rule: Callable
     """
     prim.linear_in = linear_in if isinstance(linear_in, range) else tuple(linear_in)
     prim.multilinear = multilinear
-    prim.shape_rule = shape_rule
+    prim.aval_rule = aval_rule
     prim.transpose_rule = transpose_rule
     prim.batch_rule = batch_rule
     if multilinear:
