@@ -13,10 +13,9 @@ import numpy as np
 
 from . import tree
 from .core import Tracer, Zero, dtype_of, instantiate, is_inexact, shape_of
-from .jvp import JVPTrace, JVPTracer, unzip_outputs
+from .jvp import JVPTracer, run_dual
 from .linear_map import LinearMap
 from .linearize import linearize_flat, stage
-from .optimize.sharing import sharing_scope
 from .transpose import backward_pass
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "elementwise_grad",
@@ -136,14 +135,7 @@ def jvp_flat(f_flat: Callable, primals: Sequence, tangents: Sequence,
 
     Symbolic zero tangents are instantiated (as arrays of zeros).
     """
-    trace = JVPTrace(name)
-    tracers = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
-    try:
-        with sharing_scope():
-            outs = f_flat(*tracers)
-    finally:
-        trace.alive = False
-    primals_out, tangents_out = unzip_outputs(outs, trace)
+    primals_out, tangents_out = run_dual(f_flat, primals, tangents, name)
     return primals_out, [_zeros_if_symbolic(t) for t in tangents_out]
 
 

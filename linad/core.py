@@ -70,18 +70,19 @@ def aval_of(x: Any) -> tuple[tuple, np.dtype]:
 
 
 def real_dtype(x: Any) -> np.dtype:
-    """The real dtype matching ``x``'s dtype (complex128 -> float64; floats unchanged).
+    """The real floating dtype matching ``x``'s dtype.
 
-    ``x`` may be a dtype, an array, a tracer or a Python scalar.
+    complex64 -> float32, complex128 -> float64, floats unchanged, integers and
+    booleans -> float64.  ``x`` may be a dtype, an array, a tracer or a Python scalar.
 
     Examples
     --------
-    >>> real_dtype(np.complex64), real_dtype(np.zeros(2))
-    (dtype('float32'), dtype('float64'))
+    >>> real_dtype(np.complex64), real_dtype(np.zeros(2)), real_dtype(np.arange(2))
+    (dtype('float32'), dtype('float64'), dtype('float64'))
     """
     dt = x if isinstance(x, np.dtype) else (
         np.dtype(x) if isinstance(x, type) else dtype_of(x))
-    return np.finfo(dt).dtype if dt.kind == "c" else dt
+    return np.finfo(dt).dtype if dt.kind in "fc" else np.dtype(np.float64)
 
 
 def format_aval(shape: tuple, dtype: Any) -> str:

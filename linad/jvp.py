@@ -14,10 +14,12 @@ from typing import Any, Sequence
 
 
 from .core import LinearityError, Primitive, Trace, Tracer, Zero, aval_of, bind, dtype_of
+from .optimize.sharing import sharing_scope
 from .primitives.linear import add, fit_like
 from .primitives.rules import ArgwiseJVP
 
-__all__ = ["JVPTrace", "JVPTracer", "unzip_outputs", "apply_jvp_rule", "apply_argwise"]
+__all__ = ["JVPTrace", "JVPTracer", "unzip_outputs", "apply_jvp_rule", "apply_argwise",
+           "run_dual"]
 
 
 def apply_argwise(rule: ArgwiseJVP, primals: Sequence, tangents: Sequence, params: dict,
@@ -184,3 +186,20 @@ def unzip_outputs(outs, trace: JVPTrace) -> tuple[list, list]:
             primals.append(o)
             tangents.append(Zero.like(o))
     return primals, tangents
+
+
+def run_dual(f_flat, primals: Sequence, tangents: Sequence, name: str) -> tuple[list, list]:
+    """Run ``f_flat`` once on dual numbers: flat primal outputs and their tangents.
+
+    The tangents may be concrete (forward mode) or staging tracers (``linearize``).
+    Primal work is shared between JVP rules for the duration of the call
+    (:mod:`linad.optimize.sharing`), and the trace is dead when it returns.
+    """
+    trace = JVPTrace(name)
+    tracers = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+    try:
+        with sharing_scope():
+            outs = f_flat(*tracers)
+    finally:
+        trace.alive = False
+    return unzip_outputs(outs, trace)

@@ -17,8 +17,7 @@ import numpy as np
 
 from .core import LinearityError, Trace, Tracer, Var, Zero, format_aval, shape_of
 from .ir import Equation, LinearProgram
-from .jvp import JVPTrace, JVPTracer, unzip_outputs
-from .optimize.sharing import sharing_scope
+from .jvp import run_dual
 from .optimize.simplify import simplify
 
 __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "stage"]
@@ -141,16 +140,9 @@ def linearize_flat(f_flat: Callable, primals: Sequence,
 
     ``f_flat`` takes and returns flat lists of arrays.
     """
-    jtrace = JVPTrace(name)
     strace = StagingTrace(name)
     tangents_in = [strace.new_input(shape_of(p), p.dtype) for p in primals]
-    tracers = [JVPTracer(jtrace, p, t) for p, t in zip(primals, tangents_in)]
-    try:
-        with sharing_scope():
-            outs = f_flat(*tracers)
-    finally:
-        jtrace.alive = False
-    out_primals, out_tangents = unzip_outputs(outs, jtrace)
+    out_primals, out_tangents = run_dual(f_flat, primals, tangents_in, name)
     avals = [(shape_of(p), np.result_type(p)) if not isinstance(p, Tracer) else p.aval
              for p in out_primals]
     program = strace.finish(tangents_in, out_tangents, avals)

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core import dtype_of, is_inexact, shape_of
+from ..core import dtype_of, is_inexact, real_dtype, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
-from ..primitives.elementwise import detached_value, real_dtype
+from ..primitives.elementwise import detached_value
 from ._base import _arr, _ndim, astype, normalize_axes
 from ._core import divide, multiply, subtract
 from ._core import mean as _mean, sum as _sum

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .compile import StructuredBatch
+from ..core import real_dtype
 from ..primitives.linear import (add_p, conj_p, convert_p, einsum_p, imag_p, mul_p, neg_p,
                                 real_p, sub_p, sum_p, transpose_p)
 
@@ -311,10 +312,6 @@ def _coef_map(fn, dtype_of_result):
     return rule
 
 
-def _real_dtype(dtype, **_):
-    return np.empty((), dtype).real.dtype
-
-
 _RULES = {
     einsum_p: _einsum_rule,
     mul_p: _mul_rule,
@@ -324,7 +321,7 @@ _RULES = {
     sub_p: lambda args, batched: _add_rule(args, batched, negate_second=True),
     neg_p: _coef_map(np.negative, lambda dt: dt),
     conj_p: _coef_map(np.conj, lambda dt: dt),
-    real_p: _coef_map(np.real, _real_dtype),
-    imag_p: _coef_map(np.imag, _real_dtype),
+    real_p: _coef_map(np.real, real_dtype),
+    imag_p: _coef_map(np.imag, real_dtype),
     convert_p: _coef_map(lambda c, dtype: c.astype(dtype), lambda dt, dtype: np.dtype(dtype)),
 }

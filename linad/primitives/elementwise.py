@@ -56,7 +56,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, bind, dtype_of
+from ..core import Primitive, bind, dtype_of, real_dtype
 from .linear import add, conj, div, mul, neg, real, sub, where
 from .rules import defjvp
 
@@ -95,20 +95,6 @@ def detached_value(x: Any) -> np.ndarray:
     array(2.)
     """
     return np.asarray(bind(stop_gradient_p, x))
-
-
-def real_dtype(x: Any) -> np.dtype:
-    """The real dtype matching ``x``'s dtype (float32 for complex64, ...).
-
-    Examples
-    --------
-    >>> real_dtype(np.zeros(2, np.complex64))
-    dtype('float32')
-    """
-    dt = np.dtype(dtype_of(x))
-    if dt.kind not in "fc":
-        return np.dtype(np.float64)
-    return np.empty((), dt).real.dtype
 
 
 def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:

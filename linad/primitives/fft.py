@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, bind, dtype_of
+from ..core import Primitive, bind, dtype_of, real_dtype
 from .linear import conj, convert, fit_dtype, mul
 from .rules import deflinear
 
@@ -106,10 +106,6 @@ def hermitian_weights(n: int, axis: int, ndim: int, dtype: Any) -> np.ndarray:
 
 def _complex_of(dtype: Any) -> np.dtype:
     return np.result_type(dtype, np.complex64)
-
-
-def _real_of(dtype: Any) -> np.dtype:
-    return np.empty((), dtype).real.dtype
 
 
 # ======================================================================= fft: complex to complex
@@ -191,7 +187,7 @@ deflinear(rfft_p, linear_in=(0,), aval_rule=_rfft_shape, transpose_rule=_rfft_tr
 
 def _irfft_impl(y, *, axis, n, norm):
     y = np.asarray(y)
-    return np.fft.irfft(y, n=n, axis=axis, norm=norm).astype(_real_of(y.dtype), copy=False)
+    return np.fft.irfft(y, n=n, axis=axis, norm=norm).astype(real_dtype(y.dtype), copy=False)
 
 
 irfft_p = Primitive("irfft", _irfft_impl)
@@ -216,11 +212,11 @@ def _irfft_shape(y, *, axis, n, norm):
         raise ValueError(f"irfft: the half spectrum along axis {axis} has {shape[axis]} "
                          f"entries; a signal of length {n} needs {half_length(n)}")
     shape[axis] = n
-    return tuple(shape), _real_of(y[1])
+    return tuple(shape), real_dtype(y[1])
 
 
 def _irfft_transpose(ct, y, *, axis, n, norm):
-    w = hermitian_weights(n, axis, len(y.shape), _real_of(y.dtype))
+    w = hermitian_weights(n, axis, len(y.shape), real_dtype(y.dtype))
     return [fit_dtype(mul(conj(rfft(ct, axis, swap_norm(norm))), w), y.dtype)]
 
 

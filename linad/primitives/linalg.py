@@ -98,7 +98,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg as sla
 
-from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, shape_of
+from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, real_dtype, shape_of
 from ..optimize.sharing import shared
 from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, frechet_derivative, map_matrices,
                      perm_from_piv, shared_lu)
@@ -123,11 +123,6 @@ __all__ = [
 
 def _ndim(x: Any) -> int:
     return len(shape_of(x))
-
-
-def _real_dtype(x: Any) -> np.dtype:
-    dt = np.dtype(dtype_of(x))
-    return np.finfo(dt).dtype if dt.kind in "fc" else np.dtype(np.float64)
 
 
 def concrete(x: Any) -> np.ndarray:
@@ -178,24 +173,24 @@ def diag_part(x: Any) -> Any:
 def diag_embed(v: Any) -> Any:
     """Diagonal matrices with the vectors ``v[..., :]`` on their diagonals."""
     n = shape_of(v)[-1]
-    return einsum("...i,ij->...ij", v, np.eye(n, dtype=_real_dtype(v)))
+    return einsum("...i,ij->...ij", v, np.eye(n, dtype=real_dtype(v)))
 
 
 def eye_like(x: Any) -> np.ndarray:
     """The identity matching the last axis of ``x``, in ``x``'s real dtype."""
-    return np.eye(shape_of(x)[-1], dtype=_real_dtype(x))
+    return np.eye(shape_of(x)[-1], dtype=real_dtype(x))
 
 
 def tril(x: Any, k: int = 0) -> Any:
     """Lower triangle (on and below diagonal ``k``) of the last two axes."""
     n, m = shape_of(x)[-2:]
-    return mul(x, np.tri(n, m, k, dtype=_real_dtype(x)))
+    return mul(x, np.tri(n, m, k, dtype=real_dtype(x)))
 
 
 def triu(x: Any, k: int = 0) -> Any:
     """Upper triangle (on and above diagonal ``k``) of the last two axes."""
     n, m = shape_of(x)[-2:]
-    return mul(x, 1 - np.tri(n, m, k - 1, dtype=_real_dtype(x)))
+    return mul(x, 1 - np.tri(n, m, k - 1, dtype=real_dtype(x)))
 
 
 def hermitian_part(a: Any, lower: bool = True) -> Any:
@@ -516,7 +511,7 @@ def _cholesky_tangent(t, ans, a, *, upper):
     y = triangular_solve(low, dh, lower=True)
     x = mH(triangular_solve(low, mH(y), lower=True))
     n = shape_of(a)[-1]
-    phi = mul(x, np.tri(n, n, -1, dtype=_real_dtype(a)) + 0.5 * np.eye(n, dtype=_real_dtype(a)))
+    phi = mul(x, np.tri(n, n, -1, dtype=real_dtype(a)) + 0.5 * np.eye(n, dtype=real_dtype(a)))
     dl = matmul(low, phi)
     return mH(dl) if upper else dl
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, Zero, bind, dtype_of, shape_of
-from .elementwise import detached_value, real_dtype
+from ..core import Primitive, Zero, bind, dtype_of, real_dtype, shape_of
+from .elementwise import detached_value
 from .linear import (add, concatenate, cumsum, div, getitem, mul, reduce_sum, reshape,
                      scan_impl, transpose)
 from .linear import fit_aval

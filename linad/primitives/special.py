@@ -62,8 +62,8 @@ from typing import Any, Callable
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, bind, dtype_of
-from .elementwise import detached_value, exp, log, log1p_p, real_dtype
+from ..core import Primitive, bind, dtype_of, real_dtype
+from .elementwise import detached_value, exp, log, log1p_p
 from .linear import add, div, mul, neg, sub, where
 from .rules import defjvp
 

@@ -34,14 +34,14 @@ from typing import Any, Callable
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, Tracer, bind, shape_of
+from ..core import Primitive, Tracer, bind, real_dtype, shape_of
 from ..numpy import _core as C
 from ..numpy._core import _asarray_if_needed
 from ..numpy._dispatch import implements
 from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
-from ..primitives.elementwise import detached_value, real_dtype
+from ..primitives.elementwise import detached_value
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax",
@@ -93,12 +93,12 @@ def _documented(sc_fn: Callable | None, example: str) -> Callable:
     return deco
 
 
-def _mask(x: Any) -> np.ndarray:
+def concrete_value(x: Any) -> np.ndarray:
     """The concrete value of ``x`` (for the masks of a domain)."""
     return np.asarray(detached_value(x))
 
 
-def _fill(mask: np.ndarray, value: float, x: Any) -> Any:
+def fill_where(mask: np.ndarray, value: float, x: Any) -> Any:
     """``x`` with the constant ``value`` at the concrete ``mask`` positions."""
     if not np.any(mask):
         return x
@@ -180,7 +180,7 @@ def multigammaln(a: Any, d: int) -> Any:
     d = int(d)
     if d < 1:
         raise ValueError(f"multigammaln: the dimension d must be a positive integer, got {d}")
-    if np.any(_mask(a) <= 0.5 * (d - 1)):
+    if np.any(concrete_value(a) <= 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: the condition a > (d - 1) / 2 = {0.5 * (d - 1)} is not "
                          "met for every element of a")
     a = _asarray_if_needed(a)
@@ -388,9 +388,9 @@ def entr(x: Any) -> Any:
     ``-log(x) - 1`` (``inf`` at 0, 0 for ``x < 0`` where the value is constant).
     """
     x = _asarray_if_needed(x)
-    negative = _mask(x) < 0
-    xs = _fill(negative, 1.0, x)
-    return _fill(negative, -np.inf, C.negative(xlogy(xs, xs)))
+    negative = concrete_value(x) < 0
+    xs = fill_where(negative, 1.0, x)
+    return fill_where(negative, -np.inf, C.negative(xlogy(xs, xs)))
 
 
 @_documented(sc.kl_div, """\
@@ -421,11 +421,11 @@ def huber(delta: Any, r: Any) -> Any:
     inside, ``delta sign(r)`` and ``|r| - delta`` outside (they agree on ``|r| == delta``).
     """
     delta, r = _asarray_if_needed(delta), _asarray_if_needed(r)
-    cd, cr = _mask(delta), _mask(r)
+    cd, cr = concrete_value(delta), concrete_value(r)
     inside = np.abs(cr) <= cd
     quadratic = C.multiply(C.multiply(r, r), 0.5)
     linear = C.multiply(delta, C.subtract(absolute(r), C.multiply(delta, 0.5)))
-    return _fill(np.broadcast_to(cd < 0, inside.shape), np.inf, C.where(inside, quadratic, linear))
+    return fill_where(np.broadcast_to(cd < 0, inside.shape), np.inf, C.where(inside, quadratic, linear))
 
 
 @_documented(sc.pseudo_huber, """\
@@ -443,12 +443,12 @@ def pseudo_huber(delta: Any, r: Any) -> Any:
     derivative is taken to be 0) and ``inf`` for ``delta < 0``, as in SciPy.
     """
     delta, r = _asarray_if_needed(delta), _asarray_if_needed(r)
-    cd = _mask(delta)
-    shape = np.broadcast_shapes(np.shape(cd), np.shape(_mask(r)))
-    ds = _fill(cd <= 0, 1.0, delta)
+    cd = concrete_value(delta)
+    shape = np.broadcast_shapes(np.shape(cd), np.shape(concrete_value(r)))
+    ds = fill_where(cd <= 0, 1.0, delta)
     res = C.divide(C.multiply(ds, C.multiply(r, r)), C.add(hypot(ds, r), ds))
-    res = _fill(np.broadcast_to(cd == 0, shape), 0.0, res)
-    return _fill(np.broadcast_to(cd < 0, shape), np.inf, res)
+    res = fill_where(np.broadcast_to(cd == 0, shape), 0.0, res)
+    return fill_where(np.broadcast_to(cd < 0, shape), np.inf, res)
 
 
 # ======================================================================= incomplete gamma, beta

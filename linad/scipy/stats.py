@@ -34,16 +34,16 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer
+from ..core import Tracer, real_dtype
 from ..numpy import _core as C
 from ..numpy import diagonal
 from ..numpy import linalg as NLA
 from ..numpy._core import _asarray_if_needed
 from ..numpy._elementwise import exp, expm1, log, log1p
 from ..primitives import linear as L
-from ..primitives.elementwise import detached_value, real_dtype
 from . import linalg as SLA
 from . import special as sp
+from .special import concrete_value, fill_where
 
 __all__ = ["norm", "t", "gamma", "beta", "expon", "poisson", "bernoulli",
            "multivariate_normal"]
@@ -52,18 +52,6 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 # ============================================================================ helpers
-
-def _value(x: Any) -> np.ndarray:
-    """The concrete value of ``x`` (for domain masks; no derivative)."""
-    return np.asarray(detached_value(x))
-
-
-def _fill(mask: np.ndarray, value: float, x: Any) -> Any:
-    """``x`` with the constant ``value`` where the concrete ``mask`` holds."""
-    if not np.any(mask):
-        return x
-    return C.where(mask, np.asarray(value, real_dtype(x)), x)
-
 
 def _log(x: Any) -> Any:
     """``log(x)``; a Python number stays a (weak) Python float, so float32 stays float32."""
@@ -77,7 +65,7 @@ class _Args:
 
     def __init__(self, *args: Any):
         self.args = [a if isinstance(a, (int, float)) else _asarray_if_needed(a) for a in args]
-        self.values = [_value(a) for a in self.args]
+        self.values = [concrete_value(a) for a in self.args]
         self.shape = np.broadcast_shapes(*(np.shape(v) for v in self.values))
 
     def mask(self, m: Any) -> np.ndarray:
@@ -124,23 +112,23 @@ class _Continuous:
         x, loc, scale, *shapes = a.args
         vx, vloc, vscale, *vshapes = a.values
         invalid = a.mask((vscale <= 0) | ~np.asarray(self._valid_shapes(*vshapes)))
-        safe_shapes = [_fill(a.mask(~np.asarray(self._valid_shapes(*vshapes))), 1.0, s)
+        safe_shapes = [fill_where(a.mask(~np.asarray(self._valid_shapes(*vshapes))), 1.0, s)
                        if not isinstance(s, (int, float)) else s for s in shapes]
         if isinstance(scale, (int, float)):
             safe_scale = scale if scale > 0 else 1.0
         else:
-            safe_scale = _fill(vscale <= 0, 1.0, scale)
+            safe_scale = fill_where(vscale <= 0, 1.0, scale)
         vz = (vx - vloc) / np.where(vscale > 0, vscale, 1.0)
         low, high = a.mask(vz < self._lower) & ~invalid, a.mask(vz > self._upper) & ~invalid
         z = C.divide(C.subtract(x, loc), safe_scale)
-        z = _fill(low | high | invalid, self._inside, z)
+        z = fill_where(low | high | invalid, self._inside, z)
         return z, safe_shapes, safe_scale, low, high, invalid
 
     def _finish(self, res: Any, low: np.ndarray, high: np.ndarray, invalid: np.ndarray,
                 at_low: float, at_high: float) -> Any:
-        res = _fill(low, at_low, res)
-        res = _fill(high, at_high, res)
-        return _fill(invalid, np.nan, res)
+        res = fill_where(low, at_low, res)
+        res = fill_where(high, at_high, res)
+        return fill_where(invalid, np.nan, res)
 
     def logpdf(self, x: Any, *args: Any, loc: Any = None, scale: Any = None) -> Any:
         """The log of the probability density at ``x`` (``-inf`` outside the support)."""
@@ -191,11 +179,11 @@ class _Invertible(_Continuous):
         vq, _, vscale = a.values
         invalid = a.mask((vscale <= 0) | ~((vq >= 0) & (vq <= 1)))
         ends = a.mask((vq == 0) | (vq == 1)) & ~invalid
-        safe_q = _fill(ends | invalid, 0.5, q)
+        safe_q = fill_where(ends | invalid, 0.5, q)
         res = C.add(C.multiply(self._ppf(safe_q), scale), loc)
-        res = _fill(a.mask(vq == 0) & ends, self._lower, res)
-        res = _fill(a.mask(vq == 1) & ends, self._upper, res)
-        return _fill(invalid, np.nan, res)
+        res = fill_where(a.mask(vq == 0) & ends, self._lower, res)
+        res = fill_where(a.mask(vq == 1) & ends, self._upper, res)
+        return fill_where(invalid, np.nan, res)
 
 
 class _Norm(_Invertible):
@@ -411,9 +399,9 @@ class _Discrete:
         invalid = a.mask(~self._valid(vp))
         off = a.mask((vk < 0) | (vk > self._upper) | (vk != np.floor(vk))) & ~invalid
         safe_k = np.where(off | invalid, 0.0, np.broadcast_to(vk, a.shape))
-        safe_p = _fill(a.mask(~self._valid(vp)), self._safe_param, param)
+        safe_p = fill_where(a.mask(~self._valid(vp)), self._safe_param, param)
         res = self._logpmf(safe_k.astype(real_dtype(safe_p), copy=False), safe_p)
-        return _fill(invalid, np.nan, _fill(off, -np.inf, res))
+        return fill_where(invalid, np.nan, fill_where(off, -np.inf, res))
 
     def pmf(self, k: Any, param: Any, loc: Any = 0) -> Any:
         """The probability mass at ``k``: ``exp(logpmf)``."""
@@ -524,25 +512,25 @@ class _MultivariateNormal:
             raise NotImplementedError("multivariate_normal: allow_singular=True is not "
                                       "supported; pass a positive definite cov")
         cov = _asarray_if_needed(cov)
-        ndim_cov = np.ndim(_value(cov))
+        ndim_cov = np.ndim(concrete_value(cov))
         if ndim_cov > 2:
             raise ValueError(f"multivariate_normal: cov must be a scalar, a 1-D diagonal or a "
                              f"2-D matrix, got {ndim_cov} dimensions")
-        dim = (int(np.size(_value(mean))) if mean is not None
-               else 1 if ndim_cov == 0 else np.shape(_value(cov))[0])
+        dim = (int(np.size(concrete_value(mean))) if mean is not None
+               else 1 if ndim_cov == 0 else np.shape(concrete_value(cov))[0])
         x = _asarray_if_needed(x)
-        vx = _value(x)
+        vx = concrete_value(x)
         if vx.ndim == 0 or (vx.ndim == 1 and dim == 1):
             x = L.reshape(x, vx.shape + (1,) if vx.ndim else (1,))
         elif vx.ndim == 1:
             x = L.reshape(x, (1,) + vx.shape)
-        if np.shape(_value(x))[-1] != dim:
-            raise ValueError(f"multivariate_normal: x has {np.shape(_value(x))[-1]} components "
+        if np.shape(concrete_value(x))[-1] != dim:
+            raise ValueError(f"multivariate_normal: x has {np.shape(concrete_value(x))[-1]} components "
                              f"in its last axis but the distribution has dimension {dim}")
         dev = x if mean is None else C.subtract(x, L.reshape(_asarray_if_needed(mean), (dim,)))
         sq, logdet = self._whiten(dev, cov, ndim_cov, dim)
         res = C.subtract(C.multiply(sq, -0.5), C.add(logdet, dim * _LOG_SQRT_2PI))
-        out_shape = tuple(n for n in np.shape(_value(res)) if n != 1)
+        out_shape = tuple(n for n in np.shape(concrete_value(res)) if n != 1)
         return L.reshape(res, out_shape)
 
     def pdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
@@ -553,10 +541,10 @@ class _MultivariateNormal:
     def _whiten(dev: Any, cov: Any, ndim_cov: int, dim: int):
         """``(|L^{-1} dev|^2 summed over the last axis, log det(cov) / 2)``."""
         if ndim_cov < 2:
-            if ndim_cov == 1 and np.shape(_value(cov))[0] != dim:
+            if ndim_cov == 1 and np.shape(concrete_value(cov))[0] != dim:
                 raise ValueError(f"multivariate_normal: the diagonal cov has "
-                                 f"{np.shape(_value(cov))[0]} entries, expected {dim}")
-            if np.any(_value(cov) <= 0):
+                                 f"{np.shape(concrete_value(cov))[0]} entries, expected {dim}")
+            if np.any(concrete_value(cov) <= 0):
                 raise NLA.LinAlgError("multivariate_normal: cov is not positive definite "
                                       "(a diagonal entry is <= 0)")
             sq = C.sum(C.divide(C.multiply(dev, dev), cov), axis=-1)
@@ -566,11 +554,11 @@ class _MultivariateNormal:
             else:
                 half_logdet = C.multiply(half_logdet, dim)
             return sq, half_logdet
-        if np.shape(_value(cov)) != (dim, dim):
-            raise ValueError(f"multivariate_normal: cov has shape {np.shape(_value(cov))}, "
+        if np.shape(concrete_value(cov)) != (dim, dim):
+            raise ValueError(f"multivariate_normal: cov has shape {np.shape(concrete_value(cov))}, "
                              f"expected {(dim, dim)}")
         chol = NLA.cholesky(cov)
-        batch = np.shape(_value(dev))[:-1]
+        batch = np.shape(concrete_value(dev))[:-1]
         cols = L.reshape(dev, (int(np.prod(batch)), dim))
         w = SLA.solve_triangular(chol, L.transpose(cols, (1, 0)), lower=True)
         sq = L.reshape(C.sum(C.multiply(w, w), axis=0), batch)
