@@ -17,7 +17,8 @@ def load(name):
 
 def test_every_example_is_tested():
     tested = {"newton_krylov_sqrtm", "least_squares_fit", "rosenbrock_minimize",
-              "hessian_spectrum", "implicit_differentiation"}
+              "hessian_spectrum", "implicit_differentiation", "gaussian_process",
+              "fft_deconvolution"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -66,3 +67,27 @@ def test_hessian_spectrum():
 def test_implicit_differentiation(seed):
     out = load("implicit_differentiation").main(n=12, seed=seed)
     assert max(out["rel_errors"]) < 1e-6, out
+
+
+def test_gaussian_process():
+    """The gradient through scipy.stats' logpdf equals Rasmussen & Williams' closed form,
+    and the fitted hyperparameters explain the data (noise level, posterior mean)."""
+    out = load("gaussian_process").main(n=25)
+    assert out["success"]
+    assert out["grad_vs_closed_form"] < 1e-10
+    assert out["nll_fit"] < out["nll_start"] - 10
+    assert 0.03 < out["noise_std"] < 0.3
+    assert out["rmse_to_truth"] < 0.15
+
+
+def test_fft_deconvolution():
+    """The blur is recovered through rfft/irfft derivatives, the Jacobian operator's
+    rmatvec is its transpose (dot-product test), and lsqr on it reaches the Fourier-domain
+    closed form of the regularised deconvolution."""
+    out = load("fft_deconvolution").main(n=64)
+    assert out["success"]
+    np.testing.assert_allclose([out["w"], out["g"]], [out["w_true"], out["g_true"]], rtol=0.01)
+    assert out["adjoint_error"] < 1e-12
+    assert out["lsqr_vs_closed_form"] < 1e-8
+    assert out["restoration_gain"] > 1.0
+
