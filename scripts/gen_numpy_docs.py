@@ -74,8 +74,9 @@ def render_generated() -> str:
     lines += _differentiable(labels, public, C)
     lines += _nondifferentiable(labels, public, C)
     not_yet = sorted(n for n, c in labels.items() if c == "not yet supported")
-    lines += [f"## Not yet supported ({len(not_yet)})", "",
-              "Differentiable in principle, without a handler yet: on a traced value NumPy's "
+    lines += ["## Not yet supported", "",
+              f"{len(not_yet)} functions are differentiable in principle, without a handler yet: "
+              "on a traced value NumPy's "
               "dispatch raises `TypeError: linad does not implement np.X for traced values`.", "",
               ", ".join(f"`{n}`" for n in not_yet), ""]
     lines += _refused(C, labels)
@@ -181,8 +182,8 @@ def _nondifferentiable(labels: dict[str, str], public: dict, C: Any) -> list[str
 def _refused(C: Any, labels: dict[str, str]) -> list[str]:
     """Class 3, by reason; the functions NumPy never hands to linad marked as such."""
     refused = sorted(n for n, c in labels.items() if c == "refused")
-    lines = [f"## Refused ({len(refused)})", "",
-             "Grouped by reason. Called on a traced value through NumPy's dispatch, each "
+    lines = ["## Refused", "",
+             f"{len(refused)} functions, grouped by reason. Called on a traced value through NumPy's dispatch, each "
              "raises `TypeError: np.X does not take traced values: <reason>`. NumPy does not "
              "dispatch the functions marked *not dispatched by NumPy* (nor functions taking `like=` for "
              "their other arguments): they run NumPy's own code, which converts a traced "

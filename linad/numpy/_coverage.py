@@ -255,13 +255,11 @@ def reason_of(name: str) -> str | None:
 
 
 def _install_refusals() -> None:
-    """Give NumPy's dispatch the reason of every class-3 function it may hand over."""
-    refusals: dict[Callable, str] = {}
-    for name in REFUSED:
-        obj = resolve(name)
-        if obj is not None:
-            refusals[obj] = REFUSED[name]
-    D.REFUSALS.update(refusals)
+    """Give NumPy's dispatch the reason of every class-3 callable."""
+    for name, obj in public_callables().items():
+        reason = reason_of(name)
+        if reason is not None:
+            D.REFUSALS[obj] = reason
 
 
 _install_refusals()

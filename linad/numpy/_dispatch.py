@@ -47,7 +47,7 @@ def _numpy_name(f: Any) -> str:
         mod = "numpy.linalg"
     elif mod.startswith("numpy.") and mod != "numpy.fft":
         mod = "numpy"
-    return f"{mod.replace('numpy', 'np', 1)}.{f.__name__}"
+    return f"{mod.replace('numpy', 'np', 1)}.{getattr(f, '__name__', type(f).__name__)}"
 
 
 def _ufunc_name(ufunc: np.ufunc) -> str:
