@@ -187,7 +187,10 @@ def _refused(C: Any, labels: dict[str, str]) -> list[str]:
              "raises `TypeError: np.X does not take traced values: <reason>`. NumPy does not "
              "dispatch the functions marked *not dispatched by NumPy* (nor functions taking `like=` for "
              "their other arguments): they run NumPy's own code, which converts a traced "
-             "argument (`TracerConversionError`) or only looks at its type.", ""]
+             "argument (`TracerConversionError`) or only looks at its type. Creation from shapes "
+             "and sizes (`np.ones`, `np.arange`, window functions) is class 3 rather than 2 "
+             "because it has no array input to compute on: call it as usual, its result is a "
+             "constant; only `like=` or a traced size reaches it.", ""]
     for reason, title in C.REASONS.items():
         names = [n for n in refused if C.reason_of(n) == reason]
         if not names:
