@@ -16,6 +16,7 @@ from . import _elementwise, _reductions, _shape, _products, _creation, _indexing
 from . import _methods  # noqa: F401  (operators on Tracer)
 from . import linalg  # noqa: F401
 from . import fft  # noqa: F401
+from . import _nondiff  # noqa: F401  (class-2 handlers; after every other handler module)
 from ._dispatch import supported_numpy_names  # noqa: F401
 
 # NumPy constants and dtypes, so that lnp reads like np

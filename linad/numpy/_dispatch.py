@@ -13,12 +13,17 @@ import numpy as np
 
 from ..core import Tracer
 
-__all__ = ["implements", "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "supported_numpy_names"]
+__all__ = ["implements", "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "REFUSALS",
+           "supported_numpy_names"]
 
 #: NumPy function -> linad implementation
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
 #: NumPy ufunc -> linad implementation
 HANDLED_UFUNCS: dict[np.ufunc, Callable] = {}
+
+#: NumPy function or ufunc -> why linad does not apply it to traced values (filled by
+#: ``linad.numpy._coverage``, which classifies all of NumPy)
+REFUSALS: dict[Callable, str] = {}
 
 _DOCS = "see docs/numpy.md for the list of supported functions"
 
@@ -42,7 +47,7 @@ def _numpy_name(f: Any) -> str:
         mod = "numpy.linalg"
     elif mod.startswith("numpy.") and mod != "numpy.fft":
         mod = "numpy"
-    return f"{mod.replace('numpy', 'np', 1)}.{f.__name__}"
+    return f"{mod.replace('numpy', 'np', 1)}.{getattr(f, '__name__', type(f).__name__)}"
 
 
 def _ufunc_name(ufunc: np.ufunc) -> str:
@@ -72,6 +77,14 @@ def supported_numpy_names() -> list[str]:
     return sorted(names)
 
 
+def _unhandled(name: str, func: Callable) -> TypeError:
+    """The error for a NumPy function or ufunc without a handler: its class-3 reason, if any."""
+    reason = REFUSALS.get(func)
+    if reason is None:
+        return TypeError(f"linad does not implement {name} for traced values; {_DOCS}")
+    return TypeError(f"{name} does not take traced values: {reason}; see docs/numpy.md")
+
+
 def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     if kwargs.get("out") is not None:
         raise TypeError(
@@ -87,8 +100,7 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
                         f"{_DOCS}")
     fn = HANDLED_UFUNCS.get(ufunc)
     if fn is None:
-        raise TypeError(f"linad does not implement {_ufunc_name(ufunc)} for traced values; "
-                        f"{_DOCS}")
+        raise _unhandled(_ufunc_name(ufunc), ufunc)
     try:
         return fn(*inputs, **kwargs)
     except TypeError as err:
@@ -101,7 +113,7 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
 def array_function(self: Tracer, func: Callable, types: Any, args: tuple, kwargs: dict) -> Any:
     fn = HANDLED_FUNCTIONS.get(func)
     if fn is None:
-        raise TypeError(f"linad does not implement {_numpy_name(func)} for traced values; {_DOCS}")
+        raise _unhandled(_numpy_name(func), func)
     return fn(*args, **kwargs)
 
 

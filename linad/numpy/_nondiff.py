@@ -1,0 +1,98 @@
+"""Handlers of the NumPy functions whose results carry no derivative (class 2).
+
+Booleans, indices, counts, dtypes and set operations are computed by NumPy on the
+concrete values of traced arguments, and returned as plain NumPy values — never an
+error.  One helper, :func:`on_primal`, makes the handler of each function of
+``_coverage.NONDIFF`` that has none elsewhere (``argsort``, ``argmax``, the
+comparisons, ... keep theirs).
+
+Weights are the exception, since counts are linear in them: ``np.bincount`` with traced
+``weights`` is the differentiable sum ``zeros(n).at[x].add(weights)``, and the
+histograms refuse traced ``weights`` rather than drop their derivative.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core import Tracer
+from ..primitives.elementwise import detached_value
+from ..tree import tree_map
+from ._coverage import NONDIFF, dispatches, resolve
+from ._dispatch import HANDLED_FUNCTIONS, HANDLED_UFUNCS, _numpy_name, implements
+from ._indexing import index_add
+
+__all__ = ["on_primal"]
+
+_WEIGHTED = (np.histogram, np.histogram2d, np.histogramdd, np.histogram_bin_edges)
+
+
+def _concrete(leaf: Any) -> Any:
+    return detached_value(leaf) if isinstance(leaf, Tracer) else leaf
+
+
+def on_primal(np_fn: Callable) -> Callable:
+    """A handler of ``np_fn``: ``np_fn`` of the arguments with every traced leaf concrete.
+
+    Traced values are replaced at any nesting of tuples, lists and dicts (``lexsort``'s
+    keys, ``histogramdd``'s sample), so the result is a plain NumPy value.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.grad(lambda x: x[on_primal(np.argwhere)(x > 1.0)[:, 0]].sum())(np.arange(3.0))
+    array([0., 0., 1.])
+    """
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        args, kwargs = tree_map(_concrete, (args, kwargs))
+        return np_fn(*args, **kwargs)
+    handler.__name__ = handler.__qualname__ = getattr(np_fn, "__name__", "handler")
+    handler.__doc__ = f"``{_numpy_name(np_fn)}`` computed on the concrete values (no derivative)."
+    return handler
+
+
+def _refuse_traced_weights(np_fn: Callable) -> Callable:
+    plain = on_primal(np_fn)
+    signature = inspect.signature(np_fn)
+
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(signature.bind(*args, **kwargs).arguments.get("weights"), Tracer):
+            raise TypeError(
+                f"{_numpy_name(np_fn)}: traced weights= are not supported (the counts are "
+                "differentiable in the weights, and linad would drop that derivative); "
+                "find each value's bin with np.digitize and sum the weights with "
+                "lnp.zeros(nbins).at[bins].add(weights)")
+        return plain(*args, **kwargs)
+    handler.__name__ = handler.__qualname__ = np_fn.__name__
+    handler.__doc__ = plain.__doc__
+    return handler
+
+
+@implements(np.bincount)
+def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
+    """``np.bincount``: counts of the concrete ``x``; linear in traced ``weights``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.grad(lambda w: np.bincount([0, 2, 2], weights=w)[2])(np.ones(3))
+    array([0., 1., 1.])
+    """
+    x = _concrete(x)
+    counts = np.bincount(x, weights=_concrete(weights), minlength=minlength)  # NumPy's checks
+    if not isinstance(weights, Tracer):
+        return counts
+    return index_add(np.zeros(len(counts)), np.asarray(x), weights)
+
+
+def _register() -> None:
+    for name in NONDIFF:
+        fn = resolve(name)
+        if fn is None or not dispatches(fn) or fn in HANDLED_FUNCTIONS or fn in HANDLED_UFUNCS:
+            continue
+        implements(fn)(_refuse_traced_weights(fn) if fn in _WEIGHTED else on_primal(fn))
+
+
+_register()
