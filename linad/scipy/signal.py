@@ -238,8 +238,8 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     >>> import numpy as np, linad
     >>> from linad.scipy import signal
     >>> a, b = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])
-    >>> np.round(signal.fftconvolve(a, b), 12)
-    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> bool(np.allclose(signal.fftconvolve(a, b), [0.0, 1.0, 2.5, 4.0, 1.5]))
+    True
     >>> np.round(linad.grad(lambda b: signal.fftconvolve(a, b).sum())(b), 12)
     array([6., 6., 6.])
     """
@@ -365,8 +365,8 @@ def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
     array([[ 4.,  6.],
            [10., 12.]])
     >>> linad.grad(lambda k: signal.convolve2d(x, k, "valid").sum())(k)
-    array([[16., 12.],
-           [ 8.,  4.]])
+    array([[24., 20.],
+           [12.,  8.]])
     """
     _check_mode(mode)
     in1, in2 = _array(in1), _array(in2)
