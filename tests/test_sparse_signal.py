@@ -342,3 +342,14 @@ def test_signal_errors():
 def test_scipy_signal_itself_refuses_traced_values():
     with pytest.raises(linad.TracerConversionError, match="np.asarray"):
         linad.grad(lambda a: ss.convolve(a, np.ones(2)).sum())(np.ones(3))
+
+
+@pytest.mark.parametrize("op", [lambda x, S: x * S, lambda x, S: x + S,
+                                lambda x, S: np.multiply(x, S), lambda x, S: lnp.maximum(x, S)],
+                         ids=["x * S", "x + S", "np.multiply", "lnp.maximum"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_sparse_as_an_elementwise_operand_is_refused(op, kind):
+    """Not a 0-d object array (which would give a zero derivative without a word)."""
+    S = _sparse(np.eye(2), "csr", kind)
+    with pytest.raises(TypeError, match=r"not an array operand .* S\.toarray\(\)"):
+        linad.jvp(lambda x: op(x, S), (np.ones(2),), (np.ones(2),))

@@ -14,7 +14,7 @@ any order and transposes like any linad program.  Convolution is bilinear:
 
 and its transpose in one operand is a correlation with the other (for
 ``y = a * b`` in ``mode="full"``, :math:`\bar a = \bar y \star b`, i.e.
-``correlate(ybar, b, "valid")``).  Two routes give the same values:
+``correlate(ybar, conj(b), "valid")``: ``correlate`` conjugates, the transpose does not).  Two routes give the same values:
 
 * ``method="direct"``: every output element is a window of the (padded) first
   operand contracted with the second — one gather (``getitem`` with index
