@@ -15,6 +15,7 @@ import operator
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 
 from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
@@ -66,6 +67,10 @@ def asarray(x: Any, dtype: Any = None) -> Any:
     if isinstance(x, (list, tuple)) and _contains_tracer(x):
         out = array_from_nested(x)
         return astype(out, dtype) if dtype is not None else out
+    if issparse(x):   # np.asarray would make a 0-d object array of it: a silent wrong answer
+        raise TypeError(f"a scipy.sparse {type(x).__name__} is not an array operand of linad "
+                        "operations: for a product use x @ S or linad.scipy.sparse.matmul(S, x); "
+                        "otherwise convert it with S.toarray()")
     return np.asarray(x, dtype=dtype)
 
 

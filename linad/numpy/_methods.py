@@ -9,11 +9,12 @@ difference from NumPy).  Methods that would modify an array in place (``x.sort()
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 
-from ..core import define_tracer_methods
+from ..core import TracerConversionError, define_tracer_methods
 from ..primitives import linear as L
 from . import _core as C
 from . import _elementwise as EW
@@ -84,6 +85,21 @@ def _matmul(self, other):
     return P.matmul(self, other)
 
 
+_SPARSE_HINT = (
+    "scipy.sparse converts x to a NumPy array in S @ x, S.T @ x and S.dot(x), so a traced x "
+    "cannot reach linad there: write linad.scipy.sparse.matmul(S, x) (or lnp.matmul(S, x), "
+    "np.dot(S, x), or x @ S.T for a 1-D x).")
+
+
+def _array(self, dtype=None, copy=None):
+    """``np.asarray(x)`` is refused; when scipy.sparse asks (``S @ x`` converts ``x`` instead of
+    returning NotImplemented), the error names the products that do work."""
+    error = self._conversion_error("np.asarray / np.array")
+    if sys._getframe(1).f_globals.get("__name__", "").startswith("scipy.sparse"):
+        error = TracerConversionError(f"{error} {_SPARSE_HINT}")
+    raise error
+
+
 _METHODS = {
     "__add__": _with_constant(L.add_p, C.add), "__radd__": _with_constant(L.add_p, C.add, True),
     "__sub__": _with_constant(L.sub_p, C.subtract),
@@ -92,7 +108,7 @@ _METHODS = {
     "__rmul__": _with_constant(L.mul_p, C.multiply, True),
     "__truediv__": _with_constant(L.div_p, C.divide), "__rtruediv__": _swap(C.divide),
     "__pow__": C.power, "__rpow__": _swap(C.power),
-    "__matmul__": _matmul, "__rmatmul__": _swap(P.matmul),
+    "__matmul__": _matmul, "__rmatmul__": _swap(P.matmul), "__array__": _array,
     "__neg__": C.negative, "__pos__": C.positive,
     "__lt__": C.less, "__le__": C.less_equal, "__gt__": C.greater, "__ge__": C.greater_equal,
     "__eq__": C.equal, "__ne__": C.not_equal,

@@ -18,9 +18,11 @@ import string
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.sparse import issparse
 
 from ..core import Tracer, shape_of
 from ..primitives import linear as L
+from ..primitives.sparse import sparse_matmul, sparse_rmatmul
 from ._base import _arr, _asarray_if_needed, _ndim, asarray, astype, normalize_axis_index
 from ._core import conj, multiply, subtract
 from ._dispatch import implements
@@ -179,7 +181,17 @@ def matmul(a: Any, b: Any) -> Any:
     >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
     >>> linad.grad(lambda x: (A @ x).sum())(np.ones(2))
     array([4., 6.])
+
+    A constant ``scipy.sparse`` operand (of shape (m, n), with a 1-D or 2-D other
+    operand) is multiplied without densifying it (:mod:`linad.primitives.sparse`):
+
+    >>> import scipy.sparse as sp
+    >>> S = sp.csr_array(A)
+    >>> linad.grad(lambda x: lnp.matmul(x, S).sum())(np.ones(2))
+    array([3., 7.])
     """
+    if issparse(a) or issparse(b):
+        return _sparse_product("matmul", a, b)
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     sha, shb = shape_of(a), shape_of(b)
     na, nb = len(sha), len(shb)
@@ -202,7 +214,11 @@ def dot(a: Any, b: Any) -> Any:
     >>> import numpy as np, linad, linad.numpy as lnp
     >>> linad.grad(lambda x: lnp.dot(x, x))(np.array([1.0, 2.0]))
     array([2., 4.])
+
+    With a constant ``scipy.sparse`` operand, ``dot`` is the product of :func:`matmul`.
     """
+    if issparse(a) or issparse(b):
+        return _sparse_product("dot", a, b)
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
@@ -213,6 +229,14 @@ def dot(a: Any, b: Any) -> Any:
         return einsum(f"{la}z,z->{la}", a, b)
     sb = lb[:nb - 2] + "z" + lb[nb - 1]
     return einsum(f"{la}z,{sb}->{la}{lb[:nb - 2]}{lb[nb - 1]}", a, b)
+
+
+def _sparse_product(name: str, a: Any, b: Any) -> Any:
+    """``a @ b`` where one operand is a constant ``scipy.sparse`` matrix (or array)."""
+    if issparse(a) and issparse(b):
+        raise TypeError(f"{name}: both operands are scipy.sparse matrices; multiply them with "
+                        "SciPy (a @ b): linad differentiates products with one sparse constant")
+    return sparse_matmul(a, b) if issparse(a) else sparse_rmatmul(a, b)
 
 
 @implements(np.tensordot)

@@ -11,4 +11,4 @@ derivative (comparisons, casts, argsort); ``special`` the special functions of
 ``scipy.special``.  The other primitives have JVP rules only.
 """
 from . import (linear, elementwise, reductions, linalg, linop, discrete, fft,  # noqa: F401
-               special)  # (registration)
+               special, sparse)  # (registration)

@@ -1,2 +1,2 @@
-"""``linad.scipy``: SciPy-compatible namespaces (``special``, ``stats``, ``linalg``)."""
-from . import special, linalg, stats  # noqa: F401
+"""``linad.scipy``: SciPy-compatible namespaces (``special``, ``stats``, ``linalg``, ``sparse``, ``signal``)."""
+from . import special, linalg, stats, sparse, signal  # noqa: F401
