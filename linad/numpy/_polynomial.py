@@ -364,7 +364,11 @@ def roots(p: Any) -> Any:
     """Roots of the polynomial with coefficients ``p`` (``np.roots``): the eigenvalues of
     its companion matrix, differentiable through ``linalg.eigvals`` at simple roots.
 
-    Leading zeros are dropped and trailing zeros give zero roots, as in NumPy.
+    A traced ``p`` keeps its zero trailing coefficients in the companion matrix (NumPy
+    appends their zero roots instead), so that every root, zero roots included, is
+    differentiable in every coefficient; the roots are then NumPy's up to rounding and
+    order.  A traced ``p`` with a zero leading coefficient is refused (a root goes to
+    infinity there).
 
     Examples
     --------
@@ -382,15 +386,14 @@ def roots(p: Any) -> Any:
     non_zero = np.nonzero(detached_value(p))[0]
     if len(non_zero) == 0:
         return np.array([])
-    trailing = shape_of(p)[0] - int(non_zero[-1]) - 1
-    p = _inexact(p[int(non_zero[0]):int(non_zero[-1]) + 1])
+    if non_zero[0]:
+        raise ValueError("roots: the leading coefficient of a traced polynomial is zero, where "
+                         "the roots are not differentiable (one goes to infinity); drop the "
+                         "leading zeros (p[k:]) before differentiating")
+    p = _inexact(p)
     n = shape_of(p)[0]
-    if n > 1:
-        first_row = reshape(negative(divide(p[1:], p[0])), (1, n - 1))
-        companion = concatenate([first_row, np.eye(n - 2, n - 1, dtype=dtype_of(p))], 0)
-        found = eigvals(companion)
-    else:
-        found = np.array([])
-    if trailing:
-        found = concatenate([found, np.zeros(trailing, dtype_of(found))], 0)
-    return found
+    if n == 1:
+        return np.array([])
+    first_row = reshape(negative(divide(p[1:], p[0])), (1, n - 1))
+    companion = concatenate([first_row, np.eye(n - 2, n - 1, dtype=dtype_of(p))], 0)
+    return eigvals(companion)

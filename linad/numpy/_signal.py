@@ -79,6 +79,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NOVALUE,
     if not _any_traced(a, prepend, append):
         return np.diff(a, n, axis, prepend, append)
     n = operator.index(n)
+    if n == 0:
+        return a  # NumPy ignores prepend and append then
     if n < 0:
         raise ValueError(f"order must be non-negative but got {n!r}")
     a = _arr(a)
