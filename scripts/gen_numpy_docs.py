@@ -33,6 +33,8 @@ FAMILIES = [
     ("linad.numpy._products", "Products"),
     ("linad.numpy._indexing", "Indexing and sorting"),
     ("linad.numpy._creation", "Creation"),
+    ("linad.numpy._signal", "Differences, integrals and signals"),
+    ("linad.numpy._polynomial", "Polynomials"),
     ("linad.numpy.linalg", "Linear algebra"),
     ("linad.numpy.fft", "FFT"),
 ]
@@ -72,6 +74,8 @@ def render_generated() -> str:
     for np_name, fn in pairs:
         family = getattr(fn, "__module__", "") or ""
         lnp_name = public.get(id(fn), "NumPy route only")
+        if getattr(fn, "in_place_alternative", None):  # an in-place NumPy function: refused
+            lnp_name = f"NumPy (in place): raises; use `{fn.in_place_alternative}`"
         by_family.setdefault(family, []).append((np_name, lnp_name))
     titles = dict(FAMILIES)
     order = [m for m, _ in FAMILIES] + sorted(set(by_family) - set(titles))

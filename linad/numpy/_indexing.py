@@ -576,6 +576,7 @@ def _in_place(np_fn: Any, functional: str) -> Any:
                         "returns the updated array")
     refuse.__name__ = name
     refuse.__doc__ = f"Refuse ``np.{name}`` on traced values (in place); use {functional}."
+    refuse.in_place_alternative = functional
     implements(np_fn)(refuse)
     return refuse
 

@@ -333,8 +333,9 @@ def poly(seq_of_zeros: Any) -> Any:
     Examples
     --------
     >>> import numpy as np, linad, linad.numpy as lnp
-    >>> linad.jvp(lnp.poly, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
-    (array([ 1., -3.,  2.]), array([ 0., -1., -2.]))
+    >>> coeffs, t = linad.jvp(lnp.poly, (np.array([1.0, 2.0]),), (np.array([0.0, 1.0]),))
+    >>> coeffs, t + 0.0  # d/db (x - a)(x - b) = -(x - a)
+    (array([ 1., -3.,  2.]), array([ 0., -1.,  1.]))
     """
     if not _any_traced(seq_of_zeros):
         return np.poly(seq_of_zeros)

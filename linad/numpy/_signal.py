@@ -73,8 +73,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NOVALUE,
     Examples
     --------
     >>> import numpy as np, linad.numpy as lnp
-    >>> lnp.diff(np.array([1.0, 4.0, 9.0, 16.0]), 2, prepend=0.0)
-    array([-2.,  2.,  2.])
+    >>> lnp.diff(np.array([1.0, 4.0, 9.0, 16.0]), prepend=0.0)
+    array([1., 3., 5., 7.])
     """
     if not _any_traced(a, prepend, append):
         return np.diff(a, n, axis, prepend, append)
