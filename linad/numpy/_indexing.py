@@ -144,19 +144,25 @@ def take(a: Any, indices: Any, axis: int | None = None, out: Any = None,
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, _ndim(a))
-    n = shape_of(a)[axis]
-    ind = np.asarray(indices)
+    ind = _moded_indices(indices, shape_of(a)[axis], mode, "take")
+    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+
+
+def _moded_indices(indices: Any, n: int, mode: str, name: str) -> np.ndarray:
+    """Integer ``indices`` into ``n`` entries wrapped or clipped as ``mode`` says
+    (``"raise"`` leaves them as they are)."""
+    ind = np.asarray(_concrete(indices, name))
     if not np.issubdtype(ind.dtype, np.integer):
         if ind.size:
-            raise TypeError("take: indices must be integers")
+            raise TypeError(f"{name}: indices must be integers")
         ind = ind.astype(np.intp)
     if mode == "wrap":
-        ind = np.mod(ind, n) if n else ind
-    elif mode == "clip":
-        ind = np.clip(ind, 0, max(n - 1, 0))
-    elif mode != "raise":
+        return np.mod(ind, n) if n else ind
+    if mode == "clip":
+        return np.clip(ind, 0, max(n - 1, 0))
+    if mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+    return ind
 
 
 @implements(np.take_along_axis)
@@ -643,18 +649,8 @@ def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> Any:
     array([1., 0., 0., 2.])
     """
     size = int(np.prod(shape_of(a), dtype=np.int64))
-    ind = np.asarray(_concrete(ind, "put")).ravel()
-    if not np.issubdtype(ind.dtype, np.integer):
-        if ind.size:
-            raise TypeError("put: indices must be integers")
-        ind = ind.astype(np.intp)
-    if mode == "wrap":
-        ind = np.mod(ind, size) if size else ind
-    elif mode == "clip":
-        ind = np.clip(ind, 0, max(size - 1, 0))
-    elif mode != "raise":
-        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    elif ind.size and (ind.min() < -size or ind.max() >= size):
+    ind = _moded_indices(ind, size, mode, "put").ravel()
+    if ind.size and (ind.min() < -size or ind.max() >= size):
         raise IndexError(f"index {int(ind.max() if ind.max() >= size else ind.min())} is out "
                          f"of bounds for axis 0 with size {size}")
     return _flat_set(a, np.mod(ind, size) if size else ind, ravel(_arr(v)))

@@ -245,6 +245,13 @@ def _aligned(a1: Any, a2: Any) -> tuple:
     return a1, a2
 
 
+def _coefficientwise(np_fn: Any, op: Any, a1: Any, a2: Any) -> Any:
+    """``op`` of the aligned coefficient vectors (NumPy's ``np_fn`` on plain arrays)."""
+    if not _any_traced(a1, a2):
+        return np_fn(a1, a2)
+    return op(*_aligned(a1, a2))
+
+
 @implements(np.polyadd)
 def polyadd(a1: Any, a2: Any) -> Any:
     """Sum of two polynomials (``np.polyadd``).
@@ -255,9 +262,7 @@ def polyadd(a1: Any, a2: Any) -> Any:
     >>> lnp.polyadd(np.array([1.0, 2.0]), np.array([1.0, 1.0, 1.0]))
     array([1., 2., 3.])
     """
-    if not _any_traced(a1, a2):
-        return np.polyadd(a1, a2)
-    return add(*_aligned(a1, a2))
+    return _coefficientwise(np.polyadd, add, a1, a2)
 
 
 @implements(np.polysub)
@@ -270,9 +275,7 @@ def polysub(a1: Any, a2: Any) -> Any:
     >>> lnp.polysub(np.array([1.0, 2.0]), np.array([1.0, 1.0, 1.0]))
     array([-1.,  0.,  1.])
     """
-    if not _any_traced(a1, a2):
-        return np.polysub(a1, a2)
-    return subtract(*_aligned(a1, a2))
+    return _coefficientwise(np.polysub, subtract, a1, a2)
 
 
 @implements(np.polymul)

@@ -308,8 +308,15 @@ def _full_convolution(a: Any, v: Any) -> Any:
     return astype(L.einsum("kj,j->k", toeplitz, short), dt)
 
 
-def _window(full: Any, start: int, length: int) -> Any:
-    return full[start:start + length]
+def _crop(full: Any, n: int, m: int, mode: str, same_start: int) -> Any:
+    """The part of a full convolution of lengths ``n``, ``m`` that ``mode`` keeps: all of it,
+    ``max(n, m)`` entries from ``same_start``, or the ``|n - m| + 1`` valid ones."""
+    lo, hi = min(n, m), max(n, m)
+    if mode == "same":
+        return full[same_start:same_start + hi]
+    if mode == "valid":
+        return full[lo - 1:hi]
+    return full
 
 
 @implements(np.convolve)
@@ -331,13 +338,7 @@ def convolve(a: Any, v: Any, mode: str = "full") -> Any:
         return np.convolve(a, v, mode)
     a, v = _signal_pair(a, v)
     n, m = shape_of(a)[0], shape_of(v)[0]
-    full = _full_convolution(a, v)
-    lo, hi = min(n, m), max(n, m)
-    if mode == "same":
-        return _window(full, (lo - 1) // 2, hi)
-    if mode == "valid":
-        return _window(full, lo - 1, hi - lo + 1)
-    return full
+    return _crop(_full_convolution(a, v), n, m, mode, (min(n, m) - 1) // 2)
 
 
 @implements(np.correlate)
@@ -357,13 +358,8 @@ def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
         return np.correlate(a, v, mode)
     a, v = _signal_pair(a, v)
     n, m = shape_of(a)[0], shape_of(v)[0]
-    full = _full_convolution(a, conj(flip(v)))
-    lo, hi = min(n, m), max(n, m)
-    if mode == "same":
-        return _window(full, (m - 1) // 2 if n >= m else n - 1 - (n - 1) // 2, hi)
-    if mode == "valid":
-        return _window(full, lo - 1, hi - lo + 1)
-    return full
+    same_start = (m - 1) // 2 if n >= m else n - 1 - (n - 1) // 2
+    return _crop(_full_convolution(a, conj(flip(v))), n, m, mode, same_start)
 
 
 # ============================================================================ interp

@@ -45,12 +45,16 @@ def _min_gap(x):
 
 # ----------------------------------------------------------------------------- diff, gradient
 
+def _array_and_axis(draw, min_side):
+    """(shape, an array of it, one of its axes) drawn with ``draw``."""
+    s = draw(any_shape(1, 3, min_side, 4))
+    return s, draw(arrays(s)), draw(axis_of(len(s)))
+
+
 def _diff_case():
     @st.composite
     def build(draw):
-        s = draw(any_shape(1, 3, 0, 4))
-        x = draw(arrays(s))
-        ax = draw(axis_of(len(s)))
+        s, x, ax = _array_and_axis(draw, 0)
         edge = draw(arrays(()))
         return (x, edge), {"n": draw(st.integers(0, 3)), "axis": ax,
                            "where": draw(st.sampled_from(["prepend", "append", "both"]))}
@@ -87,9 +91,7 @@ def _gradient(f, *coords, edge_order, axis, h, m=lnp):
 def _trapezoid_case():
     @st.composite
     def build(draw):
-        s = draw(any_shape(1, 3, 1, 4))
-        y = draw(arrays(s))
-        ax = draw(axis_of(len(s)))
+        s, y, ax = _array_and_axis(draw, 1)
         kind = draw(st.sampled_from(["dx", "x1", "xfull"]))
         if kind == "dx":
             return (y,), {"axis": ax, "dx": draw(st.floats(0.1, 2.0))}
