@@ -230,6 +230,9 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     if not np.issubdtype(dtype_of(f), np.inexact):
         f = astype(f, np.float64)
     out_dtype = dtype_of(f)
+    # concrete spacings in f's precision, so that float32 stays float32 throughout
+    real_dt = np.finfo(out_dtype).dtype
+    spacings = [h if isinstance(h, Tracer) else np.asarray(h, real_dt) for h in spacings]
     results = []
     for ax, h in zip(axes, spacings):
         if shape[ax] < edge_order + 1:
