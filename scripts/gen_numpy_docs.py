@@ -33,6 +33,8 @@ FAMILIES = [
     ("linad.numpy._products", "Products"),
     ("linad.numpy._indexing", "Indexing and sorting"),
     ("linad.numpy._creation", "Creation"),
+    ("linad.numpy._signal", "Differences, integrals and signals"),
+    ("linad.numpy._polynomial", "Polynomials"),
     ("linad.numpy.linalg", "Linear algebra"),
     ("linad.numpy.fft", "FFT"),
 ]

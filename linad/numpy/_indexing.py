@@ -21,7 +21,15 @@ Functional updates (a traced array cannot be assigned into in place):
 ``sort`` gathers the values in the order computed by ``argsort`` (which carries no
 tangent): :math:`d\,\mathrm{sort}(x) = dx[\mathrm{argsort}(x)]`.  Where values
 tie, the derivative is not defined; the rule passes each tangent to the position
-``argsort`` placed its element at.
+``argsort`` placed its element at.  ``partition`` is the gather at ``argpartition``'s
+order, so its derivative is that of the selected order statistics.
+
+NumPy's in-place functions ``fill_diagonal``, ``put`` and ``put_along_axis`` raise a
+``TypeError`` on traced values when called through ``np``; ``lnp.fill_diagonal``,
+``lnp.put`` and ``lnp.put_along_axis`` are their functional versions: they return
+the updated array (``x.at[idx].set(v)`` with NumPy's index rules) and leave their
+argument unchanged.  ``bincount`` and ``histogram`` take concrete samples and are
+differentiable in their ``weights``: a ``scatter_add`` of the weights into the bins.
 """
 from __future__ import annotations
 
@@ -34,12 +42,14 @@ from ..primitives import linear as L
 from ..primitives.discrete import argsort_p
 from ..primitives.elementwise import detached_value
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index
-from ._core import multiply, stop_gradient
+from ._core import divide, multiply, stop_gradient
 from ._dispatch import implements
-from ._shape import broadcast_to, ravel, reshape, stack
+from ._shape import broadcast_to, ravel, reshape, resize, stack
 
 __all__ = ["normalize_index", "take", "take_along_axis", "compress", "extract", "choose",
-           "select", "sort", "argsort", "index_add", "index_set", "index_multiply"]
+           "select", "sort", "argsort", "index_add", "index_set", "index_multiply",
+           "partition", "argpartition", "sort_complex", "fill_diagonal", "put",
+           "put_along_axis", "piecewise", "bincount", "histogram"]
 
 
 # ============================================================================ x[idx]
@@ -134,19 +144,25 @@ def take(a: Any, indices: Any, axis: int | None = None, out: Any = None,
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, _ndim(a))
-    n = shape_of(a)[axis]
-    ind = np.asarray(indices)
+    ind = _moded_indices(indices, shape_of(a)[axis], mode, "take")
+    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+
+
+def _moded_indices(indices: Any, n: int, mode: str, name: str) -> np.ndarray:
+    """Integer ``indices`` into ``n`` entries wrapped or clipped as ``mode`` says
+    (``"raise"`` leaves them as they are)."""
+    ind = np.asarray(_concrete(indices, name))
     if not np.issubdtype(ind.dtype, np.integer):
         if ind.size:
-            raise TypeError("take: indices must be integers")
+            raise TypeError(f"{name}: indices must be integers")
         ind = ind.astype(np.intp)
     if mode == "wrap":
-        ind = np.mod(ind, n) if n else ind
-    elif mode == "clip":
-        ind = np.clip(ind, 0, max(n - 1, 0))
-    elif mode != "raise":
+        return np.mod(ind, n) if n else ind
+    if mode == "clip":
+        return np.clip(ind, 0, max(n - 1, 0))
+    if mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+    return ind
 
 
 @implements(np.take_along_axis)
@@ -487,3 +503,307 @@ def _occurrence_layers(pos: np.ndarray) -> list[np.ndarray]:
     occurrence = np.empty(pos.size, dtype=np.intp)
     occurrence[order] = np.arange(pos.size) - run_start
     return [np.nonzero(occurrence == k)[0] for k in range(int(occurrence.max(initial=-1)) + 1)]
+
+
+
+# ============================================================================ partial sorts
+
+@implements(np.argpartition)
+def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect",
+                 order: Any = None) -> np.ndarray:
+    """Indices that partition ``a`` around the ``kth`` order statistics
+    (``np.argpartition``): a concrete integer array, no tangent.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> int(lnp.argpartition(np.array([3.0, 1.0, 2.0]), 1)[1])
+    2
+    """
+    if order is not None:
+        raise TypeError("argpartition: order= (structured arrays) is not supported on traced "
+                        "values")
+    return np.argpartition(detached_value(a), kth, axis=axis, kind=kind)
+
+
+@implements(np.partition)
+def partition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect",
+              order: Any = None) -> Any:
+    r"""``a`` with the ``kth`` elements in their sorted places, smaller ones before and
+    larger ones after (``np.partition``); differentiable in the values.
+
+    The derivative of each output entry is that of the input element placed there,
+    as for ``sort``: :math:`d\,\mathrm{partition}(x) = dx[\mathrm{argpartition}(x)]`.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.partition(x, 1)[1])(np.array([3.0, 1.0, 2.0]))
+    array([0., 0., 1.])
+    """
+    a, axis = _sort_operand(a, axis, order, "partition")
+    if not isinstance(a, Tracer):
+        return np.partition(a, kth, axis=axis, kind=kind)
+    return take_along_axis(a, argpartition(a, kth, axis, kind), axis)
+
+
+@implements(np.sort_complex)
+def sort_complex(a: Any) -> Any:
+    """``a`` sorted along its last axis by real part, then imaginary part, as complex
+    (``np.sort_complex``; real input becomes ``complex128``, or ``complex64`` for
+    small integer types, as in NumPy).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.sort_complex(np.array([1 + 2j, 1 - 1j, 0.5 + 0j]))
+    array([0.5+0.j, 1. -1.j, 1. +2.j])
+    """
+    a = _arr(a)
+    if not isinstance(a, Tracer):
+        return np.sort_complex(a)
+    out = sort(a)
+    dt = dtype_of(out)
+    if dt.kind != "c":
+        out = astype(out, "F" if dt.char in "bhBH" else "G" if dt.char == "g" else "D")
+    return out
+
+
+# ============================================================================ in-place NumPy functions
+
+def _in_place(np_fn: Any, functional: str) -> Any:
+    """The handler of an in-place NumPy function on traced values: an error naming the
+    functional version."""
+    name = np_fn.__name__
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"np.{name} writes into its argument in place, which linad cannot "
+                        f"differentiate; use the functional version {functional}, which "
+                        "returns the updated array")
+    refuse.__name__ = name
+    refuse.__doc__ = f"Refuse ``np.{name}`` on traced values (in place); use {functional}."
+    refuse.in_place_alternative = functional
+    implements(np_fn)(refuse)
+    return refuse
+
+
+_in_place(np.fill_diagonal, "a = lnp.fill_diagonal(a, val, wrap)")
+_in_place(np.put, "a = lnp.put(a, ind, v, mode)")
+_in_place(np.put_along_axis, "arr = lnp.put_along_axis(arr, indices, values, axis)")
+
+
+def _flat_set(a: Any, positions: np.ndarray, values: Any) -> Any:
+    """``a`` with its flat ``positions`` set to ``values`` repeated cyclically, as NumPy's
+    ``a.flat[positions] = values`` (the last write wins where a position repeats)."""
+    a = _arr(a)
+    shape = tuple(shape_of(a))
+    values = _arr(values)
+    if not isinstance(values, Tracer):
+        values = np.asarray(values, dtype=dtype_of(a))
+    if not positions.size or not int(np.prod(shape_of(values), dtype=np.int64)):
+        return a
+    return reshape(index_set(ravel(a), positions, resize(values, positions.shape)), shape)
+
+
+def fill_diagonal(a: Any, val: Any, wrap: bool = False) -> Any:
+    """``a`` with its main diagonal set to ``val``, as a new array (the functional form
+    of ``np.fill_diagonal``, which writes in place).
+
+    The positions are NumPy's: for a tall matrix, ``wrap=True`` continues the
+    diagonal after every ``n + 1`` rows; ``val`` is repeated cyclically.  Linear in
+    ``(a, val)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.fill_diagonal(np.zeros((2, 3)), [5.0, 6.0])
+    array([[5., 0., 0.],
+           [0., 6., 0.]])
+    """
+    shape = tuple(shape_of(a))
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    if len(shape) == 2:
+        step = shape[1] + 1
+        end = None if wrap else shape[1] * shape[1]
+    else:
+        if len(set(shape)) != 1:
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + int(np.cumprod(shape[:-1]).sum())
+        end = None
+    positions = np.arange(int(np.prod(shape, dtype=np.int64)))[:end:step]
+    return _flat_set(a, positions, ravel(_arr(val)))
+
+
+def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> Any:
+    """``a`` with the flat positions ``ind`` set to ``v``, as a new array (the functional
+    form of ``np.put``, which writes in place).
+
+    ``v`` is repeated cyclically over ``ind``; ``mode`` is ``"raise"``, ``"wrap"`` or
+    ``"clip"``; where an index repeats, the last value wins.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.put(np.zeros(4), [0, -1], np.array([1.0, 2.0]))
+    array([1., 0., 0., 2.])
+    """
+    size = int(np.prod(shape_of(a), dtype=np.int64))
+    ind = _moded_indices(ind, size, mode, "put").ravel()
+    if ind.size and (ind.min() < -size or ind.max() >= size):
+        raise IndexError(f"index {int(ind.max() if ind.max() >= size else ind.min())} is out "
+                         f"of bounds for axis 0 with size {size}")
+    return _flat_set(a, np.mod(ind, size) if size else ind, ravel(_arr(v)))
+
+
+def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None) -> Any:
+    """``arr`` with ``values`` written at ``indices`` along ``axis``, as a new array (the
+    functional form of ``np.put_along_axis``, which writes in place).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> x = np.array([[3.0, 1.0], [2.0, 5.0]])
+    >>> lnp.put_along_axis(x, np.argmax(x, axis=1, keepdims=True), 0.0, axis=1)
+    array([[0., 1.],
+           [2., 0.]])
+    """
+    arr = _arr(arr)
+    shape = tuple(shape_of(arr))
+    ind = np.asarray(_concrete(indices, "put_along_axis"))
+    if not np.issubdtype(ind.dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        return reshape(put_along_axis(ravel(arr), ind, values, 0), shape)
+    if ind.ndim != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    axis = normalize_axis_index(axis, len(shape))
+    grid = [ind if k == axis else np.arange(n).reshape((1,) * k + (n,) + (1,) * (len(shape) - k - 1))
+            for k, n in enumerate(shape)]
+    return index_set(arr, tuple(np.broadcast_arrays(*grid)), values)
+
+
+# ============================================================================ piecewise
+
+@implements(np.piecewise)
+def piecewise(x: Any, condlist: Any, funclist: Sequence, *args: Any, **kw: Any) -> Any:
+    """``funclist[k](x[condlist[k]])`` where each condition holds (``np.piecewise``).
+
+    The conditions are concrete boolean arrays (comparisons of traced values are);
+    the entries of ``funclist`` are callables, which receive the traced selected
+    values as a 1-D array, or constants.  One extra function is the default where no
+    condition holds; entries no condition selects are 0.  Later conditions win.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> f = lambda x: lnp.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]).sum()
+    >>> linad.grad(f)(np.array([-1.0, 3.0]))
+    array([-1.,  6.])
+    """
+    x = _arr(x)
+    shape = tuple(shape_of(x))
+    if isinstance(condlist, Tracer):
+        _concrete(condlist, "piecewise")
+    if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray))
+                                 and len(shape) != 0):
+        condlist = [condlist]
+    conds = np.asarray([_concrete(c, "piecewise") for c in condlist], dtype=bool)
+    n, n2 = len(conds), len(funclist)
+    if n == n2 - 1:
+        conds = np.concatenate([conds, ~np.any(conds, axis=0, keepdims=True)], 0)
+    elif n != n2:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    if not isinstance(x, Tracer) and not any(callable(f) or isinstance(f, Tracer)
+                                             for f in funclist):
+        return np.piecewise(x, list(conds), list(funclist))
+    flat_x = ravel(x)
+    y = np.zeros(flat_x.shape if not isinstance(flat_x, Tracer) else shape_of(flat_x),
+                 dtype_of(x))
+    for cond, func in zip(conds, funclist):
+        if cond.shape != shape:
+            raise IndexError(f"piecewise: a condition of shape {cond.shape} does not match x "
+                             f"of shape {shape}")
+        pos = np.nonzero(cond.ravel())[0]
+        if not callable(func):
+            y = index_set(y, pos, func)
+        elif pos.size:
+            y = index_set(y, pos, func(L.getitem(flat_x, (pos,)) if isinstance(flat_x, Tracer)
+                                       else flat_x[pos], *args, **kw))
+    return reshape(y, shape)
+
+
+# ============================================================================ bincount, histogram
+
+def _weights_of(weights: Any, sample_shape: tuple, name: str) -> Any:
+    w = _arr(weights)
+    if tuple(shape_of(w)) != sample_shape:
+        raise ValueError(f"{name}: weights should have the same shape as the samples "
+                         f"{sample_shape}, not {tuple(shape_of(w))}")
+    return w
+
+
+@implements(np.bincount)
+def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
+    """Count of each value in the concrete non-negative integer array ``x``, or the sum of
+    ``weights`` per value (``np.bincount``); differentiable in ``weights``.
+
+    As in NumPy the weighted result is ``float64``; complex weights are refused.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda w: lnp.bincount([0, 2, 2], w), (np.ones(3),), (np.arange(3.0),))[1]
+    array([0., 0., 3.])
+    """
+    x = _concrete(x, "bincount (the samples are integers; weights may be traced)")
+    counts = np.bincount(x, minlength=minlength)  # NumPy's checks of x and minlength
+    if weights is None or not isinstance(weights, Tracer):
+        return np.bincount(x, weights, minlength=minlength)
+    w = _weights_of(weights, x.shape, "bincount")
+    if dtype_of(w).kind == "c":
+        raise TypeError("bincount: complex weights are not supported (NumPy casts weights to "
+                        "float64); take the real and imaginary parts separately")
+    return L.scatter_add(astype(w, np.float64), (x.astype(np.intp),), counts.shape)
+
+
+@implements(np.histogram)
+def histogram(a: Any, bins: Any = 10, range: Any = None, density: bool | None = None,
+              weights: Any = None) -> tuple:
+    """Histogram of the concrete samples ``a`` (``np.histogram``); differentiable in
+    ``weights``, each bin being the sum of the weights of its samples.
+
+    ``bins`` and ``range`` are concrete; with ``density=True`` the weighted counts are
+    divided by their total and the bin widths.  Returns ``(hist, bin_edges)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> f = lambda w: lnp.histogram(np.array([0.1, 0.2, 0.9]), 2, (0, 1), weights=w)[0]
+    >>> linad.jvp(f, (np.ones(3),), (np.array([1.0, 2.0, 4.0]),))[1]
+    array([3., 4.])
+    """
+    if isinstance(a, Tracer):
+        raise TypeError("histogram: the samples must be concrete (the counts are piecewise "
+                        "constant in them); only weights may be traced. Use "
+                        "linad.stop_gradient(a) for traced samples")
+    if isinstance(bins, Tracer) or isinstance(range, Tracer):
+        raise TypeError("histogram: bins and range must be concrete")
+    if not isinstance(weights, Tracer):
+        return np.histogram(a, bins, range, density, weights)
+    a = np.asarray(a)
+    w = ravel(_weights_of(weights, a.shape, "histogram"))
+    if isinstance(bins, str):
+        raise TypeError("Automated estimation of the number of bins is not supported for "
+                        "weighted data")
+    edges = np.histogram_bin_edges(a, bins, range)
+    n = edges.size - 1
+    flat = a.ravel()
+    keep = np.nonzero((flat >= edges[0]) & (flat <= edges[-1]))[0]
+    where = np.minimum(np.searchsorted(edges, flat[keep], side="right") - 1, n - 1)
+    hist = L.scatter_add(L.getitem(w, (keep,)), (where,), (n,))
+    if density:
+        hist = divide(divide(hist, np.diff(edges)), L.reduce_sum(hist, (0,)))
+    return hist, edges

@@ -14,7 +14,11 @@ and ``where`` (with constant masks), so no new primitive is needed:
   whose transpose accumulates (``scatter_add``) the padded entries into their sources;
 * ``diagonal``: a gather of the positions ``(i, i + offset)``; ``diag`` of a vector
   scatters into those positions;
-* ``triu``, ``tril``: ``where`` with the constant mask ``np.tri``.
+* ``triu``, ``tril``: ``where`` with the constant mask ``np.tri``;
+* ``insert``, ``delete``, ``resize`` and ``sliding_window_view``: one gather whose
+  index map is NumPy's own function applied to an array of element labels
+  (``np.insert(labels, obj, value_labels)``), so every NumPy rule for ``obj``,
+  ``axis`` and broadcasting carries over; ``append`` is a ``concatenate``.
 
 Since every one of these maps is linear, its JVP is the same function applied to
 the tangent, ``d f(x) = f(dx)``; reverse mode follows by transposing the primitives.
@@ -39,7 +43,8 @@ __all__ = [
     "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "split", "array_split",
     "hsplit", "vsplit", "dsplit", "unstack", "tile", "repeat", "flip", "fliplr", "flipud",
     "roll", "rot90", "pad", "atleast_1d", "atleast_2d", "atleast_3d", "diag", "diagonal",
-    "diagflat", "triu", "tril", "kron", "block",
+    "diagflat", "triu", "tril", "kron", "block", "append", "insert", "delete", "resize",
+    "sliding_window_view", "copy", "rollaxis", "apply_along_axis",
 ]
 
 
@@ -1000,3 +1005,213 @@ def triu(m: Any, k: int = 0) -> Any:
            [0., 1.]])
     """
     return _triangle(m, operator.index(k), False)
+
+
+
+# ============================================================================ index maps
+
+def _concrete_only(*xs: Any) -> bool:
+    """True when no argument is traced (NumPy then computes the value itself)."""
+    return not any(isinstance(x, Tracer) for x in xs)
+
+
+def _labels(shape: tuple, start: int = 0) -> np.ndarray:
+    """An integer array of ``shape`` whose entries are their flat positions plus ``start``."""
+    return np.arange(start, start + int(np.prod(shape, dtype=np.int64))).reshape(shape)
+
+
+def _gather_labels(flat: Any, labels: np.ndarray) -> Any:
+    """``flat[labels]``: the elements of a 1-D array at an integer index map."""
+    return _getitem(flat, (np.asarray(labels, dtype=np.intp),))
+
+
+@implements(np.append)
+def append(arr: Any, values: Any, axis: int | None = None) -> Any:
+    """``values`` appended to ``arr`` (``np.append``); both flattened when ``axis`` is None.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.append(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]), axis=0)
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
+
+
+def _index_argument(obj: Any, name: str) -> Any:
+    if isinstance(obj, Tracer):
+        raise TypeError(f"{name}: the index argument obj must be concrete (ints, slices or "
+                        "integer/boolean arrays), not a traced value")
+    return obj
+
+
+@implements(np.insert)
+def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
+    """``values`` inserted before the indices ``obj`` along ``axis`` (``np.insert``).
+
+    ``obj`` is an int, a slice or a sequence of ints (concrete); ``axis=None``
+    inserts into the flattened array.  ``values`` is cast to ``arr``'s dtype and
+    broadcast as NumPy does; the result is linear in ``(arr, values)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.insert(np.array([1.0, 2.0, 3.0]), [1, 3], np.array([10.0, 20.0]))
+    array([ 1., 10.,  2.,  3., 20.])
+    """
+    obj = _index_argument(obj, "insert")
+    if _concrete_only(arr, values):
+        return np.insert(arr, obj, values, axis=axis)
+    arr, values = _arr(arr), astype(_arr(values), dtype_of(_arr(arr)))
+    size = int(np.prod(shape_of(arr), dtype=np.int64))
+    index = np.insert(_labels(tuple(shape_of(arr))), obj,
+                      _labels(tuple(shape_of(values)), size), axis=axis)
+    return _gather_labels(concatenate([ravel(arr), ravel(values)], 0), index)
+
+
+@implements(np.delete)
+def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
+    """``arr`` without the sub-arrays at ``obj`` along ``axis`` (``np.delete``).
+
+    ``obj``: an int, a slice, or an integer or boolean array (concrete);
+    ``axis=None`` deletes from the flattened array.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.delete(np.arange(6.0).reshape(2, 3), [0, 2], axis=1)
+    array([[1.],
+           [4.]])
+    """
+    obj = _index_argument(obj, "delete")
+    if _concrete_only(arr):
+        return np.delete(arr, obj, axis=axis)
+    return _gather_labels(ravel(arr), np.delete(_labels(tuple(shape_of(arr))), obj, axis=axis))
+
+
+@implements(np.resize)
+def resize(a: Any, new_shape: Any) -> Any:
+    """An array of ``new_shape`` filled by repeating the flattened ``a`` (``np.resize``).
+
+    An empty ``a`` gives zeros, as in NumPy.  (``x.resize`` in place is not available on
+    traced values; this function returns a new array.)
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.resize(np.array([1.0, 2.0, 3.0]), (2, 2))
+    array([[1., 2.],
+           [3., 1.]])
+    """
+    if _concrete_only(a):
+        return np.resize(a, new_shape)
+    shape = tuple(shape_of(a))
+    index = np.resize(_labels(shape), new_shape)
+    if not int(np.prod(shape, dtype=np.int64)):
+        return np.zeros(index.shape, dtype_of(a))
+    return _gather_labels(ravel(a), index)
+
+
+def sliding_window_view(x: Any, window_shape: Any, axis: Any = None, *, subok: bool = False,
+                        writeable: bool = False) -> Any:
+    """All windows of ``window_shape`` sliding over ``axis``
+    (``numpy.lib.stride_tricks.sliding_window_view``).
+
+    NumPy returns a read-only view; here the windows are a gather (a new array),
+    whose transpose sums each element's cotangents over the windows it is in.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.sliding_window_view(np.arange(4.0), 2)
+    array([[0., 1.],
+           [1., 2.],
+           [2., 3.]])
+    """
+    view = np.lib.stride_tricks.sliding_window_view
+    if _concrete_only(x):
+        return view(x, window_shape, axis, subok=subok, writeable=writeable)
+    if writeable:
+        raise TypeError("sliding_window_view: writeable=True is not supported on traced values "
+                        "(the windows are a new array, not a view); use x.at[idx] updates")
+    return _gather_labels(ravel(x), view(_labels(tuple(shape_of(x))), window_shape, axis))
+
+
+implements(np.lib.stride_tricks.sliding_window_view)(sliding_window_view)
+
+
+@implements(np.copy)
+def copy(a: Any, order: str = "K", subok: bool = False) -> Any:
+    """A copy of ``a`` (``np.copy``); a traced value is immutable, so it is returned as is.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: lnp.copy(x).sum())(np.ones(2))
+    array([1., 1.])
+    """
+    if isinstance(a, Tracer):
+        return a
+    return np.copy(a, order=order, subok=subok)
+
+
+@implements(np.rollaxis)
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """Move ``axis`` to before position ``start`` (``np.rollaxis``; prefer ``moveaxis``).
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.rollaxis(np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    a = _arr(a)
+    nd = _ndim(a)
+    axis = normalize_axis_index(axis, nd)
+    start = operator.index(start)
+    if not -nd <= start <= nd:
+        raise np.exceptions.AxisError(f"'start' arg requires {-nd} <= start < {nd + 1}, but "
+                                      f"{start} was passed in")
+    start = start + nd if start < 0 else start
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = [k for k in range(nd) if k != axis]
+    order.insert(start, axis)
+    return transpose(a, order)
+
+
+@implements(np.apply_along_axis)
+def apply_along_axis(func1d: Any, axis: int, arr: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func1d`` applied to every 1-D slice of ``arr`` along ``axis``, the results
+    stacked in place of that axis (``np.apply_along_axis``).
+
+    ``func1d`` receives traced slices, so it is differentiated as it is written.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> f = lambda x: lnp.apply_along_axis(lambda r: (r ** 2).sum(), 1, x).sum()
+    >>> linad.grad(f)(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [6., 8.]])
+    """
+    arr = _arr(arr)
+    nd = _ndim(arr)
+    axis = normalize_axis_index(axis, nd)
+    moved = moveaxis(arr, axis, -1)
+    outer = tuple(shape_of(moved))[:-1]
+    if any(n == 0 for n in outer):
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    results = [_arr(func1d(moved[ind], *args, **kwargs)) for ind in np.ndindex(*outer)]
+    res = stack(results)
+    res_nd = _ndim(res) - 1
+    res = reshape(res, outer + tuple(shape_of(res))[1:])
+    order = list(range(axis)) + list(range(len(outer), len(outer) + res_nd)) \
+        + list(range(axis, len(outer)))
+    return transpose(res, order)
