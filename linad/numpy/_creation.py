@@ -66,6 +66,7 @@ class AtArray(np.ndarray):
 
     @property
     def at(self) -> AtIndexer:
+        """Functional updates ``x.at[idx].set(v)``, ``.add(v)``, ... of a plain view of ``x``."""
         return AtIndexer(self.view(np.ndarray))
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, out: Any = None,

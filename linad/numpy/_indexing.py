@@ -546,7 +546,14 @@ def index_max(x: Any, idx: Any, v: Any) -> Any:
 
 
 class AtIndexer:
-    """``x.at[idx]``: the functional updates of ``x`` at ``idx`` (:class:`AtUpdate`)."""
+    """``x.at[idx]``: the functional updates of ``x`` at ``idx`` (:class:`AtUpdate`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> AtIndexer(np.zeros(3))[[0, 0]].add(1.0)
+    array([2., 0., 0.])
+    """
 
     __slots__ = ("x",)
 
@@ -559,7 +566,14 @@ class AtIndexer:
 
 class AtUpdate:
     """``x.at[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)`` / ``.min(v)`` / ``.max(v)`` /
-    ``.get()``: a new array, ``x`` is not modified (``index_set``, ``index_add``, ...)."""
+    ``.get()``: a new array, ``x`` is not modified (``index_set``, ``index_add``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> AtUpdate(np.array([1.0, 5.0]), [1, 1]).min(np.array([3.0, 4.0]))
+    array([1., 3.])
+    """
 
     __slots__ = ("x", "idx")
 
