@@ -25,7 +25,7 @@ from ._dispatch import supported_numpy_names  # noqa: F401
 # NumPy constants and dtypes, so that lnp reads like np
 from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, complex128,  # noqa: F401
                    int32, int64, bool_, ndarray)
-from numpy import zeros, ones, eye, empty, arange  # noqa: F401
+from numpy import eye, arange  # noqa: F401
 
 __all__ = (list(_core_all) + ["linalg", "fft"] + _creation.__all__ + _indexing.__all__
            + _elementwise.__all__ + _reductions.__all__ + _shape.__all__ + _products.__all__

@@ -1,5 +1,5 @@
 r"""Building arrays from traced values: ``array`` of nested lists, ``full``, ``linspace``,
-``meshgrid``, and the ``*_like`` constructors.
+``meshgrid``, and the ``*_like`` constructors; constant arrays with JAX's ``.at``.
 
 ``array([x, y])`` stacks its entries (a reshape of each and one ``concatenate``),
 so the JVP is the array of the entries' tangents.  ``zeros_like``, ``ones_like``
@@ -8,6 +8,11 @@ is a constant.  ``full(shape, v)`` and ``full_like(a, v)`` broadcast ``v``, whic
 may be traced (the tangent is ``dv`` broadcast).  ``linspace`` with traced end
 points is ``start + k * step``: its tangent is
 :math:`d\,\mathrm{start} + \tfrac{k}{\mathrm{div}}(d\,\mathrm{stop} - d\,\mathrm{start})`.
+
+The constant arrays of ``zeros``, ``ones``, ``empty``, ``full`` and the ``*_like``
+constructors are :class:`AtArray` s: NumPy arrays with an ``.at`` property, so that
+JAX's pattern ``lnp.zeros(n).at[idx].add(v)`` works with a traced ``v``.  Every NumPy
+ufunc and function applied to one computes on plain arrays and returns plain arrays.
 """
 from __future__ import annotations
 
@@ -20,10 +25,108 @@ from ..core import Tracer, dtype_of, shape_of
 from ._base import _arr, array_from_nested, astype
 from ._core import add, divide, equal, multiply, subtract
 from ._dispatch import implements
+from ._indexing import AtIndexer
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape
 
-__all__ = ["array", "zeros_like", "ones_like", "empty_like", "full_like",
-           "full", "linspace", "meshgrid"]
+__all__ = ["array", "zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like",
+           "full_like", "full", "linspace", "meshgrid"]
+
+
+# ============================================================================ constant arrays
+
+def _plain(x: Any) -> Any:
+    """``x`` with every :class:`AtArray` in it (in lists, tuples, dicts) viewed as an ndarray."""
+    if isinstance(x, AtArray):
+        return x.view(np.ndarray)
+    if type(x) is list or type(x) is tuple:
+        return type(x)(_plain(e) for e in x)
+    if type(x) is dict:
+        return {k: _plain(v) for k, v in x.items()}
+    return x
+
+
+class AtArray(np.ndarray):
+    """A constant NumPy array with an ``.at`` property (``x.at[idx].set(v)``, ``.add(v)``, ...).
+
+    Returned by ``lnp.zeros``, ``lnp.ones``, ``lnp.empty``, ``lnp.full`` and the
+    ``*_like`` constructors, so that a constant base takes a traced update as in
+    JAX.  It is an ``np.ndarray`` in every other respect: NumPy ufuncs and functions
+    applied to it run on plain arrays (its data, not a copy) and return plain
+    arrays; only views made by its own methods (``x[1:]``, ``x.reshape(...)``,
+    ``x.T``, ``x.copy()``) are ``AtArray`` s again.  ``np.asarray(x)`` is a plain view.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda v: lnp.zeros(3).at[[0, 2, 0]].add(v) @ np.arange(3.0))(1.0)
+    array(2.)
+    >>> type(lnp.zeros(2) + 1) is np.ndarray
+    True
+    """
+
+    @property
+    def at(self) -> AtIndexer:
+        """Functional updates ``x.at[idx].set(v)``, ``.add(v)``, ... of a plain view of ``x``."""
+        return AtIndexer(self.view(np.ndarray))
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, out: Any = None,
+                        **kwargs: Any) -> Any:
+        if out is not None:
+            kwargs["out"] = _plain(out)
+        result = getattr(ufunc, method)(*_plain(inputs), **kwargs)
+        if out is None or method == "at":
+            return result
+        if ufunc.nout == 1 or method != "__call__":
+            return out[0]  # the array written into, as NumPy returns it
+        return tuple(r if o is None else o for o, r in zip(out, result))
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        if not all(issubclass(t, np.ndarray) for t in types):
+            return NotImplemented  # a traced operand's handler takes the call
+        return super().__array_function__(func, types, _plain(args), _plain(kwargs))
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+def _at_array(a: np.ndarray) -> AtArray:
+    return a.view(AtArray)
+
+
+def zeros(shape: Any, dtype: Any = float, order: str = "C", **kwargs: Any) -> AtArray:
+    """An array of zeros (``np.zeros``), with ``.at`` for functional updates (:class:`AtArray`).
+
+    Examples
+    --------
+    >>> import linad.numpy as lnp
+    >>> lnp.zeros(3).at[1].set(2.0)
+    array([0., 2., 0.])
+    """
+    return _at_array(np.zeros(shape, dtype, order, **kwargs))
+
+
+def ones(shape: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> AtArray:
+    """An array of ones (``np.ones``), with ``.at`` for functional updates (:class:`AtArray`).
+
+    Examples
+    --------
+    >>> import linad.numpy as lnp
+    >>> lnp.ones(3).at[1:].multiply(2.0)
+    array([1., 2., 2.])
+    """
+    return _at_array(np.ones(shape, dtype, order, **kwargs))
+
+
+def empty(shape: Any, dtype: Any = float, order: str = "C", **kwargs: Any) -> AtArray:
+    """An uninitialised array (``np.empty``), with ``.at`` (:class:`AtArray`).
+
+    Examples
+    --------
+    >>> import linad.numpy as lnp
+    >>> lnp.empty((2, 3)).shape
+    (2, 3)
+    """
+    return _at_array(np.empty(shape, dtype, order, **kwargs))
 
 
 def array(object: Any, dtype: Any = None, *, copy: bool = True, order: str = "K",
@@ -79,7 +182,7 @@ def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     array([[0.],
            [0.]], dtype=float32)
     """
-    return np.zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+    return zeros(_like_shape(a, shape), _like_dtype(a, dtype))
 
 
 @implements(np.ones_like)
@@ -93,7 +196,7 @@ def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     >>> lnp.ones_like(np.zeros(2), dtype=int)
     array([1, 1])
     """
-    return np.ones(_like_shape(a, shape), _like_dtype(a, dtype))
+    return ones(_like_shape(a, shape), _like_dtype(a, dtype))
 
 
 @implements(np.empty_like)
@@ -107,7 +210,7 @@ def empty_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     >>> lnp.empty_like(np.ones(2))
     array([0., 0.])
     """
-    return np.zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+    return zeros(_like_shape(a, shape), _like_dtype(a, dtype))
 
 
 @implements(np.full_like)
@@ -137,7 +240,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwa
     """
     shape = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not isinstance(fill_value, Tracer) and not _has_tracer(fill_value):
-        return np.full(shape, fill_value, dtype=dtype, order=order)
+        return _at_array(np.full(shape, fill_value, dtype=dtype, order=order))
     return _fill(shape, fill_value, dtype)
 
 
@@ -147,7 +250,7 @@ def _has_tracer(x: Any) -> bool:
 
 def _fill(shape: tuple, value: Any, dtype: Any) -> Any:
     if not isinstance(value, Tracer) and not _has_tracer(value):
-        return np.full(shape, value, dtype=dtype)
+        return _at_array(np.full(shape, value, dtype=dtype))
     value = _arr(value)
     if dtype is not None:
         value = astype(value, dtype)

@@ -29,8 +29,9 @@ import numpy as np
 from ..core import Primitive, Tracer, bind, dtype_of
 from ..primitives import elementwise as E
 from ..primitives import linear as L
+from ..primitives import special as SP
 from ..primitives.elementwise import detached_value
-from ._base import _asarray_if_needed, astype
+from ._base import _asarray_if_needed, _np_funcs, astype
 from ._core import negative, power
 from ._dispatch import implements
 
@@ -42,6 +43,8 @@ __all__ = [
     "isnan", "isinf", "isfinite", "signbit",
     "arctan2", "hypot", "logaddexp", "logaddexp2", "mod", "remainder", "fmod",
     "maximum", "minimum", "fmax", "fmin", "float_power", "copysign", "clip",
+    "fabs", "i0", "ldexp", "frexp", "modf", "divmod", "nextafter", "spacing", "real_if_close",
+    "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "pow",
 ]
 
 _EXAMPLE = """
@@ -332,3 +335,165 @@ isnan = _no_tangent(np.isnan, "a boolean array", "lnp.isnan(x)", "0.0")
 isinf = _no_tangent(np.isinf, "a boolean array", "lnp.isinf(x)", "0.0")
 isfinite = _no_tangent(np.isfinite, "a boolean array", "lnp.isfinite(x)", "1.0")
 signbit = _no_tangent(np.signbit, "a boolean array", "lnp.signbit(x)", "0.0")
+
+
+# ============================================================================ parts of floats
+
+def _real_float(x: Any, name: str) -> Any:
+    """``x`` as a float operand of the real-only ufunc ``name`` (integers become float64)."""
+    x = _asarray_if_needed(x)
+    kind = np.dtype(dtype_of(x)).kind
+    if kind == "c":
+        raise TypeError(f"{name} is not defined for complex values (as in NumPy); apply it to "
+                        "the real and imaginary parts (lnp.real(z), lnp.imag(z)) separately")
+    return x if kind == "f" else astype(x, np.float64)
+
+
+@implements(np.fabs)
+def fabs(x: Any) -> Any:
+    """Absolute value of real numbers (``np.fabs``); derivative ``sign(x)`` (0 at 0).
+
+    Integers give float64; complex input is a TypeError, as in NumPy.
+
+    Examples
+    --------
+    >>> import linad, linad.numpy as lnp
+    >>> float(linad.grad(lnp.fabs)(-2.0))
+    -1.0
+    """
+    return absolute(_real_float(x, "fabs"))
+
+
+@implements(np.i0)
+def i0(x: Any) -> Any:
+    """Modified Bessel function of the first kind of order 0 (``np.i0``).
+
+    The derivative is :math:`I_1(x)`.  Values come from ``scipy.special.i0`` (within
+    a few units in the last place of ``np.i0``); float32 stays float32, integers give
+    float64, and complex input is a TypeError, as in NumPy.
+
+    Examples
+    --------
+    >>> import scipy.special as sc, linad, linad.numpy as lnp
+    >>> bool(np.isclose(linad.grad(lnp.i0)(1.5), sc.i1(1.5)))
+    True
+    """
+    return bind(SP.i0_p, _real_float(x, "i0"))
+
+
+@implements(np.ldexp)
+def ldexp(x: Any, e: Any) -> Any:
+    """``x * 2**e`` for integer exponents ``e`` (``np.ldexp``), with broadcasting.
+
+    Linear in ``x``: the derivative is :math:`2^e` (computed exactly, without
+    forming :math:`2^e`).  ``e`` must be a concrete integer array or int.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda x: lnp.ldexp(x, np.array([1, -2])), (np.ones(2),), (np.ones(2),))
+    (array([2.  , 0.25]), array([2.  , 0.25]))
+    """
+    if isinstance(e, Tracer) or not np.issubdtype(np.asarray(e).dtype, np.integer):
+        raise TypeError("ldexp: the exponent e must be a concrete integer (int or integer "
+                        "array); for a float or traced exponent use x * 2.0 ** e")
+    return E.ldexp(_real_float(x, "ldexp"), np.asarray(e) if not isinstance(e, int) else e)
+
+
+@implements(np.frexp)
+def frexp(x: Any) -> tuple:
+    """Mantissa and exponent, ``x = m * 2**e`` with ``0.5 <= |m| < 1`` (``np.frexp``).
+
+    The mantissa is ``ldexp(x, -e)`` with the (integer, concrete) exponent of
+    ``x``: its derivative is :math:`2^{-e}`.  The exponent is a plain int array.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda x: lnp.frexp(x)[0], (6.0,), (1.0,))
+    (array(0.75), array(0.125))
+    >>> lnp.frexp(6.0)[1]
+    np.int32(3)
+    """
+    x = _real_float(x, "frexp")
+    e = np.frexp(detached_value(x))[1]
+    return E.ldexp(x, -e), e
+
+
+@implements(np.modf)
+def modf(x: Any) -> tuple:
+    """Fractional and integral parts, both with the sign of ``x`` (``np.modf``).
+
+    The fractional part has derivative 1 (away from the integers); the integral
+    part is a plain array (derivative zero).
+
+    Examples
+    --------
+    >>> import linad, linad.numpy as lnp
+    >>> linad.jvp(lambda x: lnp.modf(x)[0], (-2.25,), (1.0,))
+    (array(-0.25), array(1.))
+    >>> lnp.modf(-2.25)[1]
+    np.float64(-2.0)
+    """
+    x = _real_float(x, "modf")
+    return bind(E.modf_fraction_p, x), np.modf(detached_value(x))[1]
+
+
+@implements(np.divmod)
+def divmod(x: Any, y: Any) -> tuple:  # noqa: A001  (NumPy's name)
+    """``(floor_divide(x, y), mod(x, y))`` (``np.divmod``).
+
+    The quotient is a plain array (derivative zero); the remainder
+    :math:`x - \\lfloor x/y \\rfloor\\,y` has derivative :math:`\\dot x - \\lfloor x/y
+    \\rfloor\\,\\dot y`.
+
+    Examples
+    --------
+    >>> import linad, linad.numpy as lnp
+    >>> linad.grad(lambda x, y: lnp.divmod(x, y)[1], argnums=(0, 1))(7.0, 2.0)
+    (array(1.), array(-3.))
+    """
+    return floor_divide(x, y), mod(x, y)
+
+
+nextafter = _binary(np.nextafter, E.nextafter_p, r"\dot x\ (\text{the step towards } y"
+                    r"\text{ is locally constant})", "1.0, 2.0", "(1.0, 0.0)")
+spacing = _no_tangent(np.spacing, "derivative zero", "lnp.spacing(x)",
+                      str(float(np.spacing(1.5))))
+
+
+@implements(np.real_if_close)
+def real_if_close(a: Any, tol: float = 100) -> Any:
+    """The real part of ``a`` if every imaginary part is within ``tol`` machine epsilons
+    of zero, else ``a`` (``np.real_if_close``).
+
+    The test runs on the concrete values (as in NumPy); a traced complex ``a`` that
+    passes it gives ``real(a)``, whose tangent is the real part of ``a``'s.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lnp.real_if_close, (np.array([2.0 + 1e-17j]),), (np.array([1.0 + 3.0j]),))
+    (array([2.]), array([1.]))
+    """
+    a = _asarray_if_needed(a)
+    concrete = np.real_if_close(detached_value(a), tol=tol)
+    if not isinstance(a, Tracer):
+        return concrete
+    return L.real(a) if np.dtype(dtype_of(a)).kind == "c" and concrete.dtype.kind != "c" else a
+
+
+# ============================================================================ NumPy 2 names
+
+acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
+atan, atanh, atan2 = arctan, arctanh, arctan2
+pow = power  # noqa: A001  (NumPy's name; np.pow is np.power)
+
+
+@implements(*_np_funcs("astype"))
+def _astype_function(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+    """``np.astype(x, dtype)`` on traced values (a traced value is never modified in place,
+    so ``copy`` makes no difference)."""
+    if device not in (None, "cpu"):
+        raise ValueError(f"np.astype: device must be None or 'cpu', not {device!r}")
+    return astype(x, dtype)

@@ -17,6 +17,9 @@ Functional updates (a traced array cannot be assigned into in place):
 * ``index_multiply(x, idx, v)`` = ``x.at[idx].multiply(v)``: ``x`` times the
   product of the factors scattered to each position; repeated indices multiply
   repeatedly, as in ``np.multiply.at``.
+* ``index_min(x, idx, v)`` / ``index_max(x, idx, v)`` = ``x.at[idx].min(v)`` /
+  ``.max(v)``: ``minimum``/``maximum`` of ``x[idx]`` and ``v``, once per occurrence of
+  a repeated index, in order, as ``np.minimum.at``; ties share the derivative.
 
 ``sort`` gathers the values in the order computed by ``argsort`` (which carries no
 tangent): :math:`d\,\mathrm{sort}(x) = dx[\mathrm{argsort}(x)]`.  Where values
@@ -40,15 +43,15 @@ import numpy as np
 from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives.discrete import argsort_p
-from ..primitives.elementwise import detached_value
+from ..primitives.elementwise import detached_value, maximum_p, minimum_p
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index
 from ._core import divide, multiply, stop_gradient
 from ._dispatch import implements
 from ._shape import broadcast_to, ravel, reshape, resize, stack
 
 __all__ = ["normalize_index", "take", "take_along_axis", "compress", "extract", "choose",
-           "select", "sort", "argsort", "index_add", "index_set", "index_multiply",
-           "partition", "argpartition", "sort_complex", "fill_diagonal", "put",
+           "select", "sort", "argsort", "index_add", "index_set", "index_multiply", "index_min",
+           "index_max", "partition", "argpartition", "sort_complex", "fill_diagonal", "put",
            "put_along_axis", "piecewise", "bincount", "histogram"]
 
 
@@ -807,3 +810,110 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: bool | None = 
     if density:
         hist = divide(divide(hist, np.diff(edges)), L.reduce_sum(hist, (0,)))
     return hist, edges
+
+
+
+def _index_select(prim, x: Any, idx: Any, v: Any) -> Any:
+    """``x`` with ``x[idx]`` replaced by ``prim(x[idx], v)`` (``prim`` maximum or minimum),
+    applied once per occurrence of each position, in order (as ``np.maximum.at``)."""
+    x, idx, v = _prep(x, idx, v)
+    shape = tuple(shape_of(x))
+    pos = _positions(shape, idx)
+    flat_x, flat_v = reshape(x, (-1,)), reshape(v, (-1,))
+    for layer in _occurrence_layers(pos):  # each position is written at most once per layer
+        at = (pos[layer],)
+        picked = bind(prim, L.getitem(flat_x, at), L.getitem(flat_v, (layer,)))
+        flat_x = index_set(flat_x, at, picked)
+    return reshape(flat_x, shape)
+
+
+def index_min(x: Any, idx: Any, v: Any) -> Any:
+    """``x`` with ``x[idx]`` replaced by ``minimum(x[idx], v)``, as a new array
+    (``x.at[idx].min(v)``).
+
+    Repeated indices apply ``minimum`` once per occurrence, in order, as
+    ``np.minimum.at``.  The derivative follows the selected operand; at a tie
+    each operand gets half, as in :func:`linad.numpy.minimum` (with repeated
+    indices, step by step).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> lnp.index_min(np.full(3, 2.0), [0, 0, 2], np.array([3.0, 1.0, 0.5]))
+    array([1. , 2. , 0.5])
+    >>> linad.grad(lambda v: lnp.index_min(np.full(3, 2.0), [0, 0, 2], v).sum())(
+    ...     np.array([3.0, 1.0, 0.5]))
+    array([0., 1., 1.])
+    """
+    return _index_select(minimum_p, x, idx, v)
+
+
+def index_max(x: Any, idx: Any, v: Any) -> Any:
+    """``x`` with ``x[idx]`` replaced by ``maximum(x[idx], v)``, as a new array
+    (``x.at[idx].max(v)``).
+
+    Repeated indices apply ``maximum`` once per occurrence, in order, as
+    ``np.maximum.at``; ties share the derivative equally, as in
+    :func:`linad.numpy.maximum`.
+
+    Examples
+    --------
+    >>> import numpy as np, linad.numpy as lnp
+    >>> lnp.index_max(np.zeros(3), [1, 1], np.array([3.0, 5.0]))
+    array([0., 5., 0.])
+    """
+    return _index_select(maximum_p, x, idx, v)
+
+
+class AtIndexer:
+    """``x.at[idx]``: the functional updates of ``x`` at ``idx`` (:class:`AtUpdate`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> AtIndexer(np.zeros(3))[[0, 0]].add(1.0)
+    array([2., 0., 0.])
+    """
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: Any):
+        self.x = x
+
+    def __getitem__(self, idx: Any) -> "AtUpdate":
+        return AtUpdate(self.x, idx)
+
+
+class AtUpdate:
+    """``x.at[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)`` / ``.min(v)`` / ``.max(v)`` /
+    ``.get()``: a new array, ``x`` is not modified (``index_set``, ``index_add``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> AtUpdate(np.array([1.0, 5.0]), [1, 1]).min(np.array([3.0, 4.0]))
+    array([1., 3.])
+    """
+
+    __slots__ = ("x", "idx")
+
+    def __init__(self, x: Any, idx: Any):
+        self.x, self.idx = x, idx
+
+    def add(self, v: Any) -> Any:
+        return index_add(self.x, self.idx, v)
+
+    def set(self, v: Any) -> Any:
+        return index_set(self.x, self.idx, v)
+
+    def multiply(self, v: Any) -> Any:
+        return index_multiply(self.x, self.idx, v)
+
+    def min(self, v: Any) -> Any:
+        return index_min(self.x, self.idx, v)
+
+    def max(self, v: Any) -> Any:
+        return index_max(self.x, self.idx, v)
+
+    def get(self) -> Any:
+        return index(self.x, self.idx)

@@ -29,33 +29,6 @@ def _swap(fn):
     return lambda self, other: fn(other, self)
 
 
-class _AtIndexer:
-    """``x.at[idx].set(v)`` / ``.add(v)`` / ``.multiply(v)``: functional updates."""
-
-    def __init__(self, x: Any):
-        self.x = x
-
-    def __getitem__(self, idx: Any) -> "_AtUpdate":
-        return _AtUpdate(self.x, idx)
-
-
-class _AtUpdate:
-    def __init__(self, x: Any, idx: Any):
-        self.x, self.idx = x, idx
-
-    def add(self, v: Any) -> Any:
-        return I.index_add(self.x, self.idx, v)
-
-    def set(self, v: Any) -> Any:
-        return I.index_set(self.x, self.idx, v)
-
-    def multiply(self, v: Any) -> Any:
-        return I.index_multiply(self.x, self.idx, v)
-
-    def get(self) -> Any:
-        return self.x[self.idx]
-
-
 def _getitem(self, idx):
     return I.index(self, idx)
 
@@ -123,7 +96,7 @@ _METHODS.update({
     "T": property(lambda self: S.transpose(self)),
     "mT": property(lambda self: S.transpose(
         self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))),
-    "real": property(C.real), "imag": property(C.imag), "at": property(_AtIndexer),
+    "real": property(C.real), "imag": property(C.imag), "at": property(I.AtIndexer),
 })
 
 

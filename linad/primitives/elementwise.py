@@ -40,6 +40,16 @@ mod, fmod              :math:`\dot x - q\,\dot y` with the integer quotient
 maximum, minimum,      :math:`w\,\dot x + (1-w)\,\dot y`, with ``w`` = 1 where ``x`` is
 fmax, fmin             selected, 0 where ``y`` is, and **0.5 at ties** (the gradient is
                        shared equally)
+nextafter              :math:`\dot x` (the step of one ulp towards ``y`` is constant)
+=====================  =========================================================
+
+Parts of floating-point numbers
+===============================
+
+=====================  =========================================================
+ldexp(x, e)            :math:`x\,2^e` for integer ``e``: a linear primitive in ``x``
+                       (its transpose scales by :math:`2^e` too)
+modf_fraction          the fractional part of ``modf``: :math:`\dot x`
 =====================  =========================================================
 
 Complex inputs follow the holomorphic convention: the tangent is
@@ -57,8 +67,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import Primitive, bind, dtype_of, real_dtype
-from .linear import add, conj, div, mul, neg, real, sub, where
-from .rules import defjvp
+from .linear import add, conj, div, mul, neg, real, sub, unbroadcast, where
+from .rules import defjvp, deflinear, elementwise_batch
 
 __all__ = [
     "stop_gradient_p", "detached_value", "real_dtype",
@@ -66,8 +76,9 @@ __all__ = [
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
     "arccos_p", "arctan_p", "sinh_p", "cosh_p", "arcsinh_p", "arccosh_p", "arctanh_p",
     "abs_p", "sinc_p", "arctan2_p", "hypot_p", "logaddexp_p", "logaddexp2_p", "mod_p",
-    "fmod_p", "maximum_p", "minimum_p", "fmax_p", "fmin_p",
-    "exp", "log", "sin", "cos", "tanh", "sqrt", "power", "sinh", "cosh", "exp2",
+    "fmod_p", "maximum_p", "minimum_p", "fmax_p", "fmin_p", "ldexp_p", "modf_fraction_p",
+    "nextafter_p",
+    "exp", "log", "sin", "cos", "tanh", "sqrt", "power", "sinh", "cosh", "exp2", "ldexp",
 ]
 
 _LN2 = float(np.log(2.0))
@@ -339,3 +350,42 @@ defjvp(maximum_p, *_selection_tangents(np.greater, skip_nan=False))
 defjvp(minimum_p, *_selection_tangents(np.less, skip_nan=False))
 defjvp(fmax_p, *_selection_tangents(np.greater, skip_nan=True))
 defjvp(fmin_p, *_selection_tangents(np.less, skip_nan=True))
+
+
+# ============================================================================ ldexp, modf, nextafter
+
+def _ldexp_aval(x, e):
+    dt = np.dtype(x[1])
+    return np.broadcast_shapes(x[0], e[0]), dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def _ldexp_transpose(ct, x, e):
+    return [unbroadcast(ldexp(ct, e), x), None]
+
+
+#: ``ldexp(x, e) = x * 2**e`` for an integer ``e``: linear in ``x`` (scaling by a power of
+#: two), computed without forming ``2**e`` (which overflows for ``e > 1023`` even where
+#: the result is finite).  Its transpose scales by the same powers of two.
+ldexp_p = Primitive("ldexp", np.ldexp)
+deflinear(ldexp_p, linear_in=(0,), aval_rule=_ldexp_aval, transpose_rule=_ldexp_transpose,
+          batch_rule=elementwise_batch(np.ldexp))
+
+
+def ldexp(x: Any, e: Any) -> Any:
+    """``ldexp_p`` applied to ``x`` and the integer exponents ``e``."""
+    return bind(ldexp_p, x, e)
+
+
+def _modf_fraction(x):
+    return np.modf(x)[0]
+
+
+#: The fractional part of ``np.modf`` (``x - trunc(x)``, with the sign of ``x`` and 0 at
+#: infinities): derivative 1 away from the integers.
+modf_fraction_p = Primitive("modf_fraction", _modf_fraction)
+defjvp(modf_fraction_p, lambda t, ans, x: t)
+
+#: ``np.nextafter(x, y)``: ``x`` moved by one unit in the last place towards ``y``;
+#: derivative 1 in ``x`` and 0 in ``y`` (the step is locally constant).
+nextafter_p = Primitive("nextafter", np.nextafter)
+defjvp(nextafter_p, lambda t, ans, x, y: t, None)

@@ -128,5 +128,5 @@ def _sparse_transpose(ct, x, *, op):
     return [fit_dtype(bind(sparse_matmul_p, ct, op=op.T), x.dtype)]
 
 
-deflinear(sparse_matmul_p, linear_in=(0,), shape_rule=_sparse_shape,
+deflinear(sparse_matmul_p, linear_in=(0,), aval_rule=_sparse_shape,
           transpose_rule=_sparse_transpose, batch_rule=_linop_batch)
