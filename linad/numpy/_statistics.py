@@ -532,8 +532,8 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
     --------
     >>> import numpy as np, linad, linad.numpy as lnp
     >>> x = np.array([1.0, np.nan, np.inf, -np.inf])
-    >>> lnp.nan_to_num(x, posinf=9.0)
-    array([ 1.0000000e+000,  0.0000000e+000,  9.0000000e+000, -1.7976931e+308])
+    >>> lnp.nan_to_num(x, posinf=9.0, neginf=-9.0)
+    array([ 1.,  0.,  9., -9.])
     >>> linad.grad(lambda v: lnp.nan_to_num(v).sum())(x)
     array([1., 0., 0., 0.])
     """
