@@ -8,6 +8,7 @@ linad primitives.  ``asarray``, ``astype`` and ``normalize_axes`` (from
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -316,6 +317,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     axes = normalize_axes(axis, len(shape_of(a)))
     if where is not None:
         count = where_count(a, where, axes, keepdims).astype(E.real_dtype(a))
+        if not count.all():
+            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
         return L.div(L.reduce_sum(fill_where(a, where, 0), axes, keepdims), count)
     n = int(np.prod([shape_of(a)[i] for i in axes], dtype=np.int64))
     return L.div(L.reduce_sum(a, axes, keepdims), n) if n else L.mul(L.reduce_sum(a, axes, keepdims), np.nan)

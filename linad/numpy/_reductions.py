@@ -17,8 +17,8 @@ Conventions (tested in ``tests/test_numpy_elementwise.py``):
 """
 from __future__ import annotations
 
-import builtins
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -200,12 +200,19 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
     elif not is_inexact(dtype_of(a)):
         a = astype(a, np.float64)
     axes = normalize_axes(axis, _ndim(a))
-    centre = _mean(a, axes, keepdims=True, where=where) if mean is None else mean
+    if mean is not None:
+        centre = mean
+    elif where is None:
+        centre = _mean(a, axes, keepdims=True)
+    else:  # an empty slice's centre is irrelevant (its variance is 0/0): no warning for it
+        count = np.maximum(where_count(a, where, axes, True), 1).astype(real_dtype(a))
+        centre = divide(_sum(a, axes, keepdims=True, where=where), count)
     sq = _sum(_abs2(fill_where(subtract(a, centre), where, 0)), axes, keepdims=keepdims)
-    if where is None:
-        return divide(sq, builtins.max(_count(a, axes) - ddof, 0))
-    dof = np.maximum(where_count(a, where, axes, keepdims) - ddof, 0)
-    return divide(sq, dof.astype(real_dtype(a)))
+    dof = np.maximum((_count(a, axes) if where is None else
+                      where_count(a, where, axes, keepdims)) - ddof, 0)
+    if not np.all(dof):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+    return divide(sq, dof.astype(real_dtype(a)) if where is not None else int(dof))
 
 
 @implements(np.std)
