@@ -25,4 +25,5 @@ from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, comple
 from numpy import zeros, ones, eye, empty, arange  # noqa: F401
 
 __all__ = (list(_core_all) + ["linalg", "fft"] + _creation.__all__ + _indexing.__all__
-           + _elementwise.__all__ + _reductions.__all__ + _statistics.__all__ + _shape.__all__ + _products.__all__)
+           + _elementwise.__all__ + _reductions.__all__ + _statistics.__all__ + _shape.__all__
+           + _products.__all__)
