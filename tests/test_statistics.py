@@ -127,7 +127,8 @@ def test_nan_scans_argextremes_and_nan_to_num_match_numpy():
 
 def test_nan_to_num_derivative_is_one_on_finite_entries_only():
     z = np.array([1.5, np.nan, np.inf, -np.inf, -2.0])
-    g = linad.grad(lambda v: lnp.sum(lnp.nan_to_num(v, posinf=1.0, neginf=1.0) * np.arange(1.0, 6.0)))(z)
+    weights = np.arange(1.0, 6.0)
+    g = linad.grad(lambda v: lnp.sum(lnp.nan_to_num(v, posinf=1.0, neginf=1.0) * weights))(z)
     np.testing.assert_array_equal(g, [1.0, 0.0, 0.0, 0.0, 5.0])
 
 

@@ -36,13 +36,12 @@ from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
-from ._core import sum as _sum
+from ._core import mean as _mean, sum as _sum
 from ._dispatch import HANDLED_UFUNCS, implements, implements_ufunc_method
 from ._elementwise import clip, exp, exp2, log, log2, sqrt
 from ._indexing import _move_back, _moveaxis_last, sort, take_along_axis
-from ._reductions import (_refuse, _root_zero_safe, _two_norm, cumprod, cumsum, max as _max, merge_axes_last,
-                          min as _min, prod, std, var)
-from ._core import mean as _mean
+from ._reductions import (_refuse, _root_zero_safe, _two_norm, cumprod, cumsum, max as _max,
+                          merge_axes_last, min as _min, prod, var)
 from ._products import matmul
 from ._shape import concatenate, diagonal, reshape
 
@@ -159,7 +158,7 @@ def _select(s: Any, counts: np.ndarray, q: np.ndarray, q_traced: Any, method: st
 
 
 def _gather(s: Any, index: np.ndarray) -> Any:
-    """``s[..., index]`` per slice: ``index`` has shape ``q.shape + rest``, ``s`` ``rest + (n,)``."""
+    """``s[..., index]`` per slice (``s``: ``rest + (n,)``; ``index``: ``q.shape + rest``)."""
     rest = tuple(shape_of(s))[:-1]
     grids = tuple(np.arange(n).reshape((n,) + (1,) * (len(rest) - i - 1))
                   for i, n in enumerate(rest))
@@ -175,7 +174,7 @@ def _lerp(a: Any, b: Any, t: Any) -> Any:
     return L.where(upper, subtract(b, multiply(diff, subtract(1, t))), add(a, multiply(diff, t)))
 
 
-def _percent(q: Any, name: str) -> Any:
+def _percent(q: Any) -> Any:
     value = np.asarray(detached_value(q), dtype=np.float64)
     if np.any((value < 0) | (value > 100)):
         raise ValueError("Percentiles must be in the range [0, 100]")
@@ -195,7 +194,7 @@ def _method(method: str, interpolation: Any, weights: Any, name: str) -> str:
     return method
 
 
-# ============================================================================ public order statistics
+# ============================================================================ order statistics
 
 @implements(np.quantile)
 def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
@@ -235,7 +234,7 @@ def percentile(a: Any, q: Any, axis: Any = None, out: Any = None,
     """
     _refuse("percentile", out=out)
     method = _method(method, interpolation, weights, "percentile")
-    return _order_statistics(a, _percent(q, "percentile"), axis, method, keepdims, False,
+    return _order_statistics(a, _percent(q), axis, method, keepdims, False,
                              "percentile")
 
 
@@ -286,7 +285,7 @@ def nanpercentile(a: Any, q: Any, axis: Any = None, out: Any = None,
     """
     _refuse("nanpercentile", out=out)
     method = _method(method, interpolation, weights, "nanpercentile")
-    return _order_statistics(a, _percent(q, "nanpercentile"), axis, method, keepdims, True,
+    return _order_statistics(a, _percent(q), axis, method, keepdims, True,
                              "nanpercentile")
 
 
@@ -305,7 +304,7 @@ def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool =
     return _order_statistics(a, 0.5, axis, "linear", keepdims, True, "nanmedian")
 
 
-# ============================================================================ NaN-ignoring reductions
+# ============================================================================ NaN-ignoring
 
 def _nan_filled(a: Any, fill: float) -> tuple[Any, np.ndarray]:
     """(``a`` with its NaN entries replaced by the constant ``fill``, the NaN mask)."""
