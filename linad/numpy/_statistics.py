@@ -106,24 +106,26 @@ def _order_statistics(a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if np.dtype(dtype_of(a)).kind == "c":
         raise TypeError(f"{name}: a must be an array of real numbers (complex input is not "
                         "ordered)")
-    if not is_inexact(dtype_of(a)):
-        a = astype(a, np.float64)
     q_value = np.asarray(detached_value(q), dtype=np.float64)
     if q_value.ndim > 2:
         raise ValueError("q must be a scalar or 1d")
     if np.any((q_value < 0) | (q_value > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    weak = isinstance(q, numbers.Number) and not isinstance(q, np.generic)
-    dtype = np.result_type(dtype_of(a), q if weak else q_value.dtype)
+    if method in _DISCRETE:  # the selected elements themselves, in a's dtype (as NumPy)
+        dtype = np.dtype(dtype_of(a))
+    else:
+        weak = isinstance(q, numbers.Number) and not isinstance(q, np.generic)
+        inexact = dtype_of(a) if is_inexact(dtype_of(a)) else np.float64
+        dtype = np.result_type(inexact, q if weak else dtype_of(_arr(q)))
     shape, axes = tuple(shape_of(a)), normalize_axes(axis, _ndim(a))
     flat, rest = merge_axes_last(astype(a, dtype), axes)
     if tuple(shape_of(flat))[-1] == 0:
         raise ValueError(f"{name}: cannot take a quantile of an empty slice")
     s = sort(flat, axis=-1)
     s_value = np.asarray(detached_value(s))
-    nan_last = np.isnan(s_value[..., -1])
-    counts = (s_value.shape[-1] - np.isnan(s_value).sum(-1)) if skip_nan else \
-        np.full(rest, s_value.shape[-1])
+    nan = np.isnan(s_value) if is_inexact(dtype) else np.zeros(s_value.shape, bool)
+    nan_last = nan[..., -1]
+    counts = s_value.shape[-1] - nan.sum(-1) if skip_nan else np.full(rest, s_value.shape[-1])
     qb = q_value.reshape(q_value.shape + (1,) * len(rest))
     res = _select(s, counts, qb, q if isinstance(q, Tracer) else None, method, dtype)
     empty = counts == 0 if skip_nan else nan_last
