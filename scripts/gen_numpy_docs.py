@@ -29,6 +29,7 @@ FAMILIES = [
     ("linad.numpy._core", "Arithmetic, comparisons, sum, mean and where (core)"),
     ("linad.numpy._elementwise", "Elementwise functions"),
     ("linad.numpy._reductions", "Reductions"),
+    ("linad.numpy._statistics", "Statistics, NaN-ignoring reductions and ufunc methods"),
     ("linad.numpy._shape", "Shape"),
     ("linad.numpy._products", "Products"),
     ("linad.numpy._indexing", "Indexing and sorting"),

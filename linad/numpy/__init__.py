@@ -10,12 +10,13 @@ from ._creation import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
+from ._statistics import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
 from ._signal import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
-from . import _elementwise, _reductions, _shape, _products, _creation, _indexing, _signal
-from . import _polynomial
+from . import _elementwise, _reductions, _statistics, _shape, _products, _creation, _indexing
+from . import _signal, _polynomial
 from . import _methods  # noqa: F401  (operators on Tracer)
 from . import linalg  # noqa: F401
 from . import fft  # noqa: F401
@@ -28,5 +29,5 @@ from numpy import (pi, e, inf, nan, newaxis, float32, float64, complex64, comple
 from numpy import eye, arange  # noqa: F401
 
 __all__ = (list(_core_all) + ["linalg", "fft"] + _creation.__all__ + _indexing.__all__
-           + _elementwise.__all__ + _reductions.__all__ + _shape.__all__ + _products.__all__
-           + _signal.__all__ + _polynomial.__all__)
+           + _elementwise.__all__ + _reductions.__all__ + _statistics.__all__ + _shape.__all__
+           + _products.__all__ + _signal.__all__ + _polynomial.__all__)

@@ -8,6 +8,7 @@ linad primitives.  ``asarray``, ``astype`` and ``normalize_axes`` (from
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -279,13 +280,14 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
     array([[2., 2.],
            [2., 2.]])
     """
-    if out is not None or where is not None:
-        raise TypeError("sum: out= and where= are not supported on traced values")
+    if out is not None:
+        raise TypeError("sum: out= is not supported on traced values")
     a = _asarray_if_needed(a)
     if not isinstance(a, Tracer):
         a = np.asarray(a)
     if dtype is not None:
         a = astype(a, dtype)
+    a = fill_where(a, where, 0)
     res = L.reduce_sum(a, normalize_axes(axis, len(shape_of(a))), keepdims)
     if initial is not None:
         res = add(res, initial)
@@ -303,8 +305,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     >>> linad.grad(lnp.mean)(np.ones(4))
     array([0.25, 0.25, 0.25, 0.25])
     """
-    if out is not None or where is not None:
-        raise TypeError("mean: out= and where= are not supported on traced values")
+    if out is not None:
+        raise TypeError("mean: out= is not supported on traced values")
     a = _asarray_if_needed(a)
     if not isinstance(a, Tracer):
         a = np.asarray(a)
@@ -313,8 +315,37 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     if dtype is not None:
         a = astype(a, dtype)
     axes = normalize_axes(axis, len(shape_of(a)))
+    if where is not None:
+        count = where_count(a, where, axes, keepdims).astype(E.real_dtype(a))
+        if not count.all():
+            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+        return L.div(L.reduce_sum(fill_where(a, where, 0), axes, keepdims), count)
     n = int(np.prod([shape_of(a)[i] for i in axes], dtype=np.int64))
     return L.div(L.reduce_sum(a, axes, keepdims), n) if n else L.mul(L.reduce_sum(a, axes, keepdims), np.nan)
+
+
+def fill_where(a: Any, where: Any, fill: Any) -> Any:
+    """``a`` with ``fill`` wherever the mask ``where`` (broadcast to ``a``'s shape) is False.
+
+    ``where=None`` leaves ``a`` as it is.  The filled entries are constants (no tangent).
+    """
+    if where is None:
+        return a
+    mask = _where_mask(a, where)
+    if mask.all():
+        return a
+    return L.where(mask, a, np.asarray(fill, dtype_of(a)))
+
+
+def where_count(a: Any, where: Any, axes: tuple, keepdims: bool) -> np.ndarray:
+    """How many entries of each reduced slice of ``a`` the mask ``where`` selects."""
+    return _where_mask(a, where).sum(axis=axes, keepdims=keepdims)
+
+
+def _where_mask(a: Any, where: Any) -> np.ndarray:
+    if isinstance(where, Tracer):
+        raise TypeError("where=: the mask must be a concrete boolean array, not a traced value")
+    return np.broadcast_to(np.asarray(where, dtype=bool), tuple(shape_of(a)))
 
 
 @implements(np.where)

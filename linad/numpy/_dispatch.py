@@ -13,13 +13,15 @@ import numpy as np
 
 from ..core import Tracer
 
-__all__ = ["implements", "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "REFUSALS",
-           "supported_numpy_names"]
+__all__ = ["implements", "implements_ufunc_method", "HANDLED_FUNCTIONS", "HANDLED_UFUNCS",
+           "HANDLED_UFUNC_METHODS", "REFUSALS", "supported_numpy_names"]
 
 #: NumPy function -> linad implementation
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
 #: NumPy ufunc -> linad implementation
 HANDLED_UFUNCS: dict[np.ufunc, Callable] = {}
+#: (NumPy ufunc, method name such as "reduce") -> linad implementation of that method
+HANDLED_UFUNC_METHODS: dict[tuple[np.ufunc, str], Callable] = {}
 
 #: NumPy function or ufunc -> why linad does not apply it to traced values (filled by
 #: ``linad.numpy._coverage``, which classifies all of NumPy)
@@ -36,6 +38,15 @@ def implements(*np_funcs: Callable) -> Callable:
                 HANDLED_UFUNCS[f] = fn
             else:
                 HANDLED_FUNCTIONS[f] = fn
+        return fn
+    return deco
+
+
+def implements_ufunc_method(ufunc: np.ufunc, *methods: str) -> Callable:
+    """Register the decorated function as ``ufunc.<method>`` (``reduce``, ``outer``, ...) on tracers."""
+    def deco(fn: Callable) -> Callable:
+        for method in methods:
+            HANDLED_UFUNC_METHODS[(ufunc, method)] = fn
         return fn
     return deco
 
@@ -92,12 +103,12 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
             "array in place, which linad cannot differentiate. Use the returned value instead "
             "(x = x + y rather than x += y), or x.at[idx].set(v) for a functional update.")
     kwargs.pop("out", None)
-    if method == "reduce" and ufunc is np.add:
-        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike np.sum's
-        return HANDLED_FUNCTIONS[np.sum](*inputs, **kwargs)
     if method != "__call__":
-        raise TypeError(f"{_ufunc_name(ufunc)}.{method} is not supported on traced values; "
-                        f"{_DOCS}")
+        handler = HANDLED_UFUNC_METHODS.get((ufunc, method))
+        if handler is None:
+            raise TypeError(f"{_ufunc_name(ufunc)}.{method} is not supported on traced values; "
+                            f"{_DOCS}")
+        return handler(*inputs, **kwargs)
     fn = HANDLED_UFUNCS.get(ufunc)
     if fn is None:
         raise _unhandled(_ufunc_name(ufunc), ufunc)

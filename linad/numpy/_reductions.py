@@ -17,8 +17,8 @@ Conventions (tested in ``tests/test_numpy_elementwise.py``):
 """
 from __future__ import annotations
 
-import builtins
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -28,10 +28,10 @@ from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value
 from ._base import _arr, _ndim, astype, normalize_axes
-from ._core import divide, multiply, subtract
+from ._core import divide, fill_where, multiply, subtract, where_count
 from ._core import mean as _mean, sum as _sum
 from ._dispatch import implements
-from ._elementwise import absolute, maximum, minimum, power, sqrt
+from ._elementwise import absolute, power, sqrt
 
 __all__ = [
     "prod", "max", "min", "amax", "amin", "ptp", "var", "std", "cumsum", "cumprod",
@@ -75,19 +75,53 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     >>> linad.grad(lnp.prod)(np.array([2.0, 0.0, 3.0]))
     array([0., 6., 0.])
     """
-    _refuse("prod", out=out, where=where)
+    _refuse("prod", out=out)
     a = _arr(a)
     if dtype is not None:
         a = astype(a, dtype)
+    a = fill_where(a, where, 1)
     res = R.reduce_prod(a, normalize_axes(axis, _ndim(a)), keepdims)
     return res if initial is None else multiply(res, initial)
 
 
-def _extreme(name: str, reduce, combine, a, axis, out, keepdims, initial, where):
-    _refuse(name, out=out, where=where)
+def _extreme(name: str, reduce, a, axis, out, keepdims, initial, where):
+    """``max``/``min`` over ``axis``; ``initial`` takes part as one more element of each slice.
+
+    So a tie between ``initial`` and ``k`` entries gives each entry ``1/(k+1)`` of the
+    derivative, as a tie among ``k+1`` entries would.  ``where=`` needs ``initial=``
+    (as in NumPy); the entries it leaves out are never selected.
+    """
+    _refuse(name, out=out)
     a = _arr(a)
-    res = reduce(a, normalize_axes(axis, _ndim(a)), keepdims)
-    return res if initial is None else combine(res, initial)
+    axes = normalize_axes(axis, _ndim(a))
+    if where is not None:
+        if initial is None:
+            ufunc = "maximum" if reduce is R.reduce_max else "minimum"
+            raise ValueError(f"reduction operation '{ufunc}' does not have an identity, so to "
+                             "use a where mask one has to specify 'initial'")
+        a = fill_where(a, where, -np.inf if reduce is R.reduce_max else np.inf)
+    if initial is None:
+        return reduce(a, axes, keepdims)
+    return _reduce_with_initial(reduce, a, axes, keepdims, initial)
+
+
+def _reduce_with_initial(reduce, a: Any, axes: tuple, keepdims: bool, initial: Any) -> Any:
+    """``reduce`` over ``axes`` of each slice with ``initial`` appended to it."""
+    shape = tuple(shape_of(a))
+    flat, _ = merge_axes_last(astype(a, np.result_type(dtype_of(a), initial)), axes)
+    extra = np.full(tuple(shape_of(flat))[:-1] + (1,), initial, dtype_of(flat))
+    last = len(shape_of(flat)) - 1
+    res = reduce(L.concatenate([flat, extra], last), (last,), False)
+    return L.reshape(res, R.keepdims_shape(shape, axes) if keepdims else
+                     tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def merge_axes_last(a: Any, axes: tuple) -> tuple[Any, tuple]:
+    """``a`` with the ``axes`` moved last and merged into one: (array, shape of the rest)."""
+    perm, merged, _ = R._last_axis_layout(a, axes)
+    if perm != tuple(range(len(perm))):
+        a = L.transpose(a, perm)
+    return L.reshape(a, merged), merged[:-1]
 
 
 @implements(np.max, np.amax)
@@ -101,7 +135,7 @@ def max(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # no
     >>> linad.grad(lnp.max)(np.array([1.0, 3.0, 3.0]))
     array([0. , 0.5, 0.5])
     """
-    return _extreme("max", R.reduce_max, maximum, a, axis, out, keepdims, initial, where)
+    return _extreme("max", R.reduce_max, a, axis, out, keepdims, initial, where)
 
 
 @implements(np.min, np.amin)
@@ -116,7 +150,7 @@ def min(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # no
     array([[1., 0.],
            [0., 1.]])
     """
-    return _extreme("min", R.reduce_min, minimum, a, axis, out, keepdims, initial, where)
+    return _extreme("min", R.reduce_min, a, axis, out, keepdims, initial, where)
 
 
 amax = max
@@ -155,7 +189,7 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
     >>> linad.grad(lnp.var)(np.array([1.0, 2.0, 6.0]))
     array([-1.33333333, -0.66666667,  2.        ])
     """
-    _refuse("var", out=out, where=where)
+    _refuse("var", out=out)
     if correction is not None:
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously.")
@@ -166,9 +200,19 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
     elif not is_inexact(dtype_of(a)):
         a = astype(a, np.float64)
     axes = normalize_axes(axis, _ndim(a))
-    centre = _mean(a, axes, keepdims=True) if mean is None else mean
-    sq = _sum(_abs2(subtract(a, centre)), axes, keepdims=keepdims)
-    return divide(sq, builtins.max(_count(a, axes) - ddof, 0))
+    if mean is not None:
+        centre = mean
+    elif where is None:
+        centre = _mean(a, axes, keepdims=True)
+    else:  # an empty slice's centre is irrelevant (its variance is 0/0): no warning for it
+        count = np.maximum(where_count(a, where, axes, True), 1).astype(real_dtype(a))
+        centre = divide(_sum(a, axes, keepdims=True, where=where), count)
+    sq = _sum(_abs2(fill_where(subtract(a, centre), where, 0)), axes, keepdims=keepdims)
+    dof = np.maximum((_count(a, axes) if where is None else
+                      where_count(a, where, axes, keepdims)) - ddof, 0)
+    if not np.all(dof):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+    return divide(sq, dof.astype(real_dtype(a)) if where is not None else int(dof))
 
 
 @implements(np.std)
@@ -350,8 +394,9 @@ def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  #
     >>> bool(lnp.any(np.array([0.0, 2.0])))
     True
     """
-    _refuse("any", out=out, where=where)
-    return np.any(detached_value(a), axis=axis, keepdims=keepdims)
+    _refuse("any", out=out)
+    return np.any(detached_value(a), axis=axis, keepdims=keepdims,
+                  **({} if where is None else {"where": where}))
 
 
 @implements(np.all)
@@ -365,8 +410,9 @@ def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  #
     >>> bool(lnp.all(np.array([0.0, 2.0])))
     False
     """
-    _refuse("all", out=out, where=where)
-    return np.all(detached_value(a), axis=axis, keepdims=keepdims)
+    _refuse("all", out=out)
+    return np.all(detached_value(a), axis=axis, keepdims=keepdims,
+                  **({} if where is None else {"where": where}))
 
 
 @implements(np.argmax)
