@@ -587,7 +587,7 @@ def lstsq(a: Any, b: Any, cond: Any = None, overwrite_a: bool = False,
     x, resid, rank, s = NL.lstsq(a, b, rcond=cond)
     if (len(shape_of(b)) == 1 and not isinstance(resid, NL.NonlinearResult)
             and shape_of(resid) == (1,)):
-        resid = L.getitem(resid, 0)
+        resid = L.getitem(resid, (0,))
     return x, resid, rank, s
 
 
