@@ -20,9 +20,11 @@ Conventions at non-smooth and degenerate points
   ``1/(w_j - w_i)`` between exactly equal values set to 0.
 * Eigenvalue-only and singular-value-only functions (``eigvalsh``, ``svdvals``,
   ``norm(ord='nuc')``) stay finite at repeated values.
-* Singular matrices: ``solve``, ``inv``, ``tensorsolve``, ``tensorinv`` and the
-  derivatives of ``det`` and ``slogdet`` raise NumPy's ``LinAlgError`` ("Singular
-  matrix") - never a silent NaN derivative.
+* Singular matrices: ``solve``, ``inv``, ``tensorsolve`` and ``tensorinv`` raise
+  NumPy's ``LinAlgError`` ("Singular matrix") - never a silent NaN derivative.
+  ``det`` is differentiable everywhere: at a singular matrix its gradient is the
+  transposed adjugate, computed from the SVD.  ``slogdet`` at a singular matrix is
+  ``(0, -inf)`` and the tangent of ``logabsdet`` there is NaN (undefined, as in JAX).
 * ``norm`` with ``ord=1, -1, inf, -inf``: ``|x|`` has derivative ``sign(x)`` (0 at
   0) and a tie between maximal column/row sums gives its derivative to the first
   one; ``ord=2, -2`` use the extreme singular value's derivative.
@@ -155,8 +157,10 @@ def solve(a: Any, b: Any) -> Any:
 def det(a: Any) -> Any:
     """Determinant of a (stack of) square matrices.
 
-    JVP: ``d det = det * tr(A^{-1} dA)`` (Giles 2008, 2.2.4).  At a singular
-    matrix the value is 0 but the derivative raises ``LinAlgError``.
+    JVP: ``d det = det * tr(A^{-1} dA)`` (Giles 2008, 2.2.4), from the LU factor;
+    at a matrix singular to working precision ``d det = tr(adj(A) dA)`` with
+    ``adj(A) = det(U) det(V^H) V diag(prod_{j != i} s_j) U^H`` from the SVD
+    (first and second derivatives; a third raises ``NotImplementedError``).
 
     Examples
     --------
@@ -174,7 +178,8 @@ def slogdet(a: Any) -> SlogdetResult:
     """Sign and log of the absolute value of the determinant.
 
     JVP: ``d logabsdet = Re tr(A^{-1} dA)``; ``d sign = sign * i Im tr(A^{-1} dA)``
-    (zero for real matrices).
+    (zero for real matrices).  At a singular matrix the result is ``(0, -inf)``,
+    ``logabsdet`` has no derivative and its tangent is NaN (as JAX gives).
 
     Examples
     --------

@@ -37,6 +37,13 @@ svd            :math:`P = U^H\dot A V`, :math:`\dot s = \mathrm{Re\,diag}(P)`,
 pinv           :math:`\dot X = -X\dot A X + XX^H\dot A^H(I - AX) + (I - XA)\dot A^H X^H X`
                (Golub & Pereyra 1973; exact at constant rank)
 matfunc        :math:`\dot F = L_f(A, \dot A)`, the Fréchet derivative (``frechet`` below)
+adjugate       :math:`\dot{\mathrm{adj}}` from :math:`A = USV^H`: :math:`cV D(U^H\dot AV) U^H` with
+               :math:`D(G)_{ij} = -G_{ij}\prod_{l\ne i,j}s_l`, :math:`D(G)_{ii} =
+               \sum_{k\ne i}G_{kk}\prod_{l\ne i,k}s_l` (exact at singular matrices)
+polar          :math:`P\Omega + \Omega P = X - X^H`, :math:`X = U^H\dot A`,
+               :math:`\dot P = X - \Omega P`, :math:`\dot U = U\Omega + (\dot A - UX)P^{-1}`
+schur          :math:`\mathrm{tril}(KT - TK, -1) = \mathrm{tril}(Z^H\dot AZ, -1)` for
+               :math:`K = Z^H\dot Z`, then :math:`\dot T = Z^H\dot AZ - (KT - TK)`
 =============  ==============================================================================
 
 Here :math:`\dot H` is the Hermitian matrix LAPACK actually reads: ``cholesky``
@@ -81,9 +88,13 @@ Degenerate points
   the gauge (sign / phase, and the basis of the orthogonal complement for
   ``full_matrices=True`` and complete QR, where :math:`Q_2^H\dot Q_2 = 0`) chosen
   as above; derivatives of gauge-invariant functions are exact.
-* Singular matrices: ``inv``, ``solve`` and the derivatives of ``det``/``slogdet``
-  raise NumPy's ``LinAlgError`` ("Singular matrix"), never silent NaNs; a
-  singular triangular factor raises SciPy's ``LinAlgError``.
+* Singular matrices: ``inv`` and ``solve`` raise NumPy's ``LinAlgError``
+  ("Singular matrix"), never silent NaNs; a singular triangular factor raises
+  SciPy's ``LinAlgError``.  The derivative of ``det`` at a matrix that is singular
+  to working precision is :math:`\mathrm{tr}(\mathrm{adj}(A)\dot A)` with the
+  adjugate from the SVD (first and second order); elsewhere it keeps the LU path.
+  ``slogdet`` at an exactly singular matrix is ``(0, -inf)``; ``log|det|`` has no
+  derivative there and its tangent is NaN (as JAX gives), the sign's is 0.
 * ``qr`` assumes full column rank (of the leading square block when wide).  Where
   a column is already zero below the diagonal, LAPACK skips that reflection, so
   the signs of ``Q`` and ``R`` jump between neighbouring inputs; the rule gives the
@@ -1022,6 +1033,10 @@ def _polar_jvp(primals, tangents):
     u, p = bind(polar_p, a)
     if type(t) is Zero:
         return [u, p], [Zero.like(u), Zero.like(p)]
+    if shape_of(a)[-2] < shape_of(a)[-1]:
+        raise NotImplementedError(
+            "polar: the positive factor of a wide matrix (side='right'; a tall one with "
+            "side='left') is singular, and the factors are not differentiable there")
     x = matmul(mH(u), t)
     omega = sylvester(p, p, sub(x, mH(x)))
     dp = sub(x, matmul(omega, p))
