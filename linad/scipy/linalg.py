@@ -44,6 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg as sla
 
 from ..core import Tracer, dtype_of, shape_of
 from ..numpy import linalg as NL
@@ -482,7 +483,6 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a
 
 def _column_pivots(a: Any) -> np.ndarray:
     """The column permutation of SciPy's pivoted QR (LAPACK ``geqp3``) of the value of ``a``."""
-    import scipy.linalg as sla
     return sla.qr(LA.concrete(a), mode="r", pivoting=True, check_finite=False)[1]
 
 
@@ -821,7 +821,6 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
             f = L.real(f)
     if disp:
         return f
-    import scipy.linalg as sla
     return f, sla.funm(LA.concrete(A), lambda x: np.asarray(func(x)), disp=False)[1]
 
 
