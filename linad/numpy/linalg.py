@@ -20,9 +20,11 @@ Conventions at non-smooth and degenerate points
   ``1/(w_j - w_i)`` between exactly equal values set to 0.
 * Eigenvalue-only and singular-value-only functions (``eigvalsh``, ``svdvals``,
   ``norm(ord='nuc')``) stay finite at repeated values.
-* Singular matrices: ``solve``, ``inv``, ``tensorsolve``, ``tensorinv`` and the
-  derivatives of ``det`` and ``slogdet`` raise NumPy's ``LinAlgError`` ("Singular
-  matrix") - never a silent NaN derivative.
+* Singular matrices: ``solve``, ``inv``, ``tensorsolve`` and ``tensorinv`` raise
+  NumPy's ``LinAlgError`` ("Singular matrix") - never a silent NaN derivative.
+  ``det`` is differentiable everywhere: at a singular matrix its gradient is the
+  transposed adjugate, computed from the SVD.  ``slogdet`` at a singular matrix is
+  ``(0, -inf)`` and the tangent of ``logabsdet`` there is NaN (undefined, as in JAX).
 * ``norm`` with ``ord=1, -1, inf, -inf``: ``|x|`` has derivative ``sign(x)`` (0 at
   0) and a tie between maximal column/row sums gives its derivative to the first
   one; ``ord=2, -2`` use the extreme singular value's derivative.
@@ -37,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import dtype_of, is_inexact, shape_of
+from ..core import LinearityError, dtype_of, is_inexact, shape_of
 from ..primitives import elementwise as E
 from ..primitives import linalg as LA
 from ..primitives import linear as L
@@ -52,6 +54,7 @@ __all__ = [
     "inv", "solve", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "eig", "eigvals",
     "svd", "svdvals", "pinv", "lstsq", "norm", "matrix_norm", "vector_norm", "matrix_power",
     "multi_dot", "cond", "matrix_rank", "tensorsolve", "tensorinv", "LinAlgError",
+    "trace", "diagonal", "cross", "outer", "tensordot", "matmul", "matrix_transpose", "vecdot",
     "SlogdetResult", "EighResult", "EigResult", "SVDResult", "QRResult",
 ]
 
@@ -154,8 +157,10 @@ def solve(a: Any, b: Any) -> Any:
 def det(a: Any) -> Any:
     """Determinant of a (stack of) square matrices.
 
-    JVP: ``d det = det * tr(A^{-1} dA)`` (Giles 2008, 2.2.4).  At a singular
-    matrix the value is 0 but the derivative raises ``LinAlgError``.
+    JVP: ``d det = det * tr(A^{-1} dA)`` (Giles 2008, 2.2.4), from the LU factor;
+    at a matrix singular to working precision ``d det = tr(adj(A) dA)`` with
+    ``adj(A) = det(U) det(V^H) V diag(prod_{j != i} s_j) U^H`` from the SVD
+    (first and second derivatives; a third raises ``NotImplementedError``).
 
     Examples
     --------
@@ -173,7 +178,8 @@ def slogdet(a: Any) -> SlogdetResult:
     """Sign and log of the absolute value of the determinant.
 
     JVP: ``d logabsdet = Re tr(A^{-1} dA)``; ``d sign = sign * i Im tr(A^{-1} dA)``
-    (zero for real matrices).
+    (zero for real matrices).  At a singular matrix the result is ``(0, -inf)``,
+    ``logabsdet`` has no derivative and its tangent is NaN (as JAX gives).
 
     Examples
     --------
@@ -417,13 +423,44 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     rank = int(np.sum(s_val > rcond * s_val.max(initial=0.0))) if s_val.size else 0
     x = P.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
     if rank == n and m > n:
-        r = C.subtract(b2, P.matmul(a, x))
-        resid = C.sum(_abs2(r), axis=0)
+        resid = _residuals(a, b2, x)
     else:
         resid = np.empty((0,), np.finfo(dtype).dtype)
     if vector:
         x = S.reshape(x, (n,))
     return x, resid, rank, s
+
+
+class NonlinearResult:
+    """Stands for a result that is not a linear function of the arguments of
+    ``linad.linear_transpose`` (``lstsq``'s residuals there): using it raises
+    ``LinearityError``; the linear results next to it are unaffected."""
+
+    __slots__ = ("_what",)
+    __array_ufunc__ = None
+
+    def __init__(self, what: str):
+        self._what = what
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise LinearityError(f"{self._what} is not linear in the inputs of linear_transpose; "
+                             "use only the linear results there")
+
+    __array__ = __getattr__ = __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = _fail
+    __rsub__ = __truediv__ = __getitem__ = __float__ = _fail
+
+    def __repr__(self) -> str:
+        return f"<{self._what}: not linear>"
+
+
+def _residuals(a: Any, b2: Any, x: Any) -> Any:
+    """Squared residual norms per column, or a :class:`NonlinearResult` where ``b`` is a
+    linear (tangent) value of ``linear_transpose``, of which they are not a linear function."""
+    r = C.subtract(b2, P.matmul(a, x))
+    try:
+        return C.sum(_abs2(r), axis=0)
+    except LinearityError:
+        return NonlinearResult("lstsq's residuals")
 
 
 # ============================================================================ norms
@@ -689,3 +726,119 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     rest = int(np.prod(shape[ind:], dtype=np.int64))
     inverse = inv(_square(S.reshape(a, (size, rest))))
     return S.reshape(inverse, shape[ind:] + shape[:ind])
+
+
+# ======================================================= the array API names of numpy.linalg
+
+@implements(np.linalg.trace)
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """Sum of the diagonals of the last two axes (``np.linalg.trace``); linear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.trace(np.arange(8.0).reshape(2, 2, 2))
+    array([ 3., 11.])
+    """
+    return P.trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+@implements(np.linalg.diagonal)
+def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """Diagonals of the last two axes (``np.linalg.diagonal``); linear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.diagonal(np.arange(4.0).reshape(2, 2))
+    array([0., 3.])
+    """
+    return S.diagonal(x, offset, -2, -1)
+
+
+@implements(np.linalg.cross)
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """Cross product of 3-vectors along ``axis`` (``np.linalg.cross``); bilinear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    n1, n2 = shape_of(x1)[axis], shape_of(x2)[axis]
+    if n1 != 3 or n2 != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but they "
+                         f"are {n1} and {n2} dimensional instead.")
+    return P.cross(x1, x2, axis=axis)
+
+
+@implements(np.linalg.outer)
+def outer(x1: Any, x2: Any, /) -> Any:
+    """Outer product of two vectors (``np.linalg.outer``: 1-D inputs only); bilinear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.outer(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([[3., 4.],
+           [6., 8.]])
+    """
+    if _ndim(x1) != 1 or _ndim(x2) != 1:
+        raise ValueError("Input arrays must be one-dimensional, but they are "
+                         f"x1.ndim={_ndim(x1)} and x2.ndim={_ndim(x2)}.")
+    return P.outer(x1, x2)
+
+
+@implements(np.linalg.tensordot)
+def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
+    """Tensor contraction (``np.linalg.tensordot``); bilinear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> float(linad.numpy.linalg.tensordot(np.eye(2), np.ones((2, 2))))
+    2.0
+    """
+    return P.tensordot(x1, x2, axes=axes)
+
+
+@implements(np.linalg.matmul)
+def matmul(x1: Any, x2: Any, /) -> Any:
+    """Matrix product (``np.linalg.matmul``); bilinear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.matmul(np.eye(2), np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    return P.matmul(x1, x2)
+
+
+@implements(np.linalg.matrix_transpose)
+def matrix_transpose(x: Any, /) -> Any:
+    """Swap the last two axes (``np.linalg.matrix_transpose``); linear.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.numpy.linalg.matrix_transpose(np.ones((3, 1, 2))).shape
+    (3, 2, 1)
+    """
+    if _ndim(x) < 2:
+        raise ValueError(f"Input array must be at least 2-dimensional, but it is {_ndim(x)}")
+    return S.matrix_transpose(x)
+
+
+@implements(np.linalg.vecdot)
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``sum(conj(x1) * x2, axis)`` (``np.linalg.vecdot``); bilinear (conjugate-linear in x1).
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> complex(linad.numpy.linalg.vecdot(np.array([1j, 2.0]), np.array([1j, 1.0])))
+    (3+0j)
+    """
+    return P._vecdot(x1, x2, axis=axis)

@@ -17,6 +17,9 @@ reuse:
   the top-right block of :math:`f([[A, E], [0, A]])` (SciPy's ``expm_frechet``
   for ``expm``).
 * :func:`map_matrices`: a per-matrix routine applied over leading batch axes.
+* :func:`adjugate_svd`: the adjugate :math:`\mathrm{adj}(A)` from the SVD, exact
+  also for singular matrices, and the products of singular values its derivative
+  needs (:func:`all_but_one`, :func:`all_but_two`).
 """
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ from ..optimize import enabled
 from ..optimize.sharing import shared
 
 __all__ = ["map_matrices", "perm_from_piv", "LUFactor", "shared_lu", "SchurPair",
-           "MATRIX_FUNCTIONS", "frechet_derivative"]
+           "MATRIX_FUNCTIONS", "PARAMETRIC_MATRIX_FUNCTIONS", "matrix_function",
+           "frechet_derivative", "all_but_one", "all_but_two", "adjugate_svd",
+           "numerically_singular"]
 
 
 def map_matrices(fn: Callable, batch: tuple, *arrays: np.ndarray) -> Any:
@@ -243,9 +248,31 @@ MATRIX_FUNCTIONS: dict[str, Callable] = {
 }
 
 
-def frechet_derivative(func: str, a: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """:math:`L_f(A, E)` for one matrix ``a`` and direction ``e`` (``func`` a key of
-    :data:`MATRIX_FUNCTIONS`).
+#: Primary matrix functions with a scalar parameter: ``func`` is ``(name, parameter)``.
+PARAMETRIC_MATRIX_FUNCTIONS: dict[str, Callable] = {
+    "fractional_matrix_power": sla.fractional_matrix_power,
+}
+
+
+def matrix_function(func: Any) -> Callable:
+    """The routine of ``func``: a key of :data:`MATRIX_FUNCTIONS`, or ``(name, parameter)``
+    with ``name`` a key of :data:`PARAMETRIC_MATRIX_FUNCTIONS`.
+
+    Examples
+    --------
+    >>> matrix_function(("fractional_matrix_power", 0.5))(np.diag([4.0, 9.0])).real
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    if isinstance(func, tuple):
+        name, param = func
+        return functools.partial(PARAMETRIC_MATRIX_FUNCTIONS[name], t=param)
+    return MATRIX_FUNCTIONS[func]
+
+
+def frechet_derivative(func: Any, a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """:math:`L_f(A, E)` for one matrix ``a`` and direction ``e`` (``func`` as in
+    :func:`matrix_function`).
 
     The block :math:`f([[A, sE], [0, A]])` holds :math:`sL_f(A, E)` top right; ``e``
     is scaled to the size of ``a`` first (the block is exactly linear in it).
@@ -264,7 +291,7 @@ def frechet_derivative(func: str, a: np.ndarray, e: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(e), e.dtype)
     scale = max(np.abs(a).max(initial=0.0), 1.0) / size  # the block is exactly linear in e
     block = np.block([[a, scale * e], [np.zeros_like(a), a]])
-    return MATRIX_FUNCTIONS[func](block)[:n, n:] / scale
+    return matrix_function(func)(block)[:n, n:] / scale
 
 
 class SchurPair:
@@ -321,3 +348,87 @@ def _sylvester_one(ra, ua, rb, ub, q, trans):
     op = "C" if ra.dtype.kind == "c" else "T"
     z, scale, info = trsyl(ra, rb, ua.conj().T @ q.conj() @ ub, trana=op, tranb=op)
     return (ua @ (z / scale) @ ub.conj().T).conj()
+
+
+# ============================================================================ adjugate
+
+def all_but_one(s: np.ndarray) -> np.ndarray:
+    """``out[..., i] = prod_{j != i} s[..., j]``, without dividing (exact when some ``s`` are 0).
+
+    Examples
+    --------
+    >>> all_but_one(np.array([2.0, 3.0, 0.0]))
+    array([0., 0., 6.])
+    """
+    s = np.asarray(s)
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
+    return before * after
+
+
+def all_but_two(s: np.ndarray) -> np.ndarray:
+    """``out[..., i, j] = prod_{l not in {i, j}} s[..., l]`` for ``i != j``, 0 on the diagonal.
+
+    Examples
+    --------
+    >>> all_but_two(np.array([2.0, 3.0, 5.0]))
+    array([[0., 5., 3.],
+           [5., 0., 2.],
+           [3., 2., 0.]])
+    """
+    s = np.asarray(s)
+    n = s.shape[-1]
+    rows = []
+    for i in range(n):
+        si = s.copy()
+        si[..., i] = 1
+        rows.append(all_but_one(si))
+    out = np.stack(rows, -2)
+    out[..., np.arange(n), np.arange(n)] = 0
+    return out
+
+
+def adjugate_svd(a: np.ndarray) -> tuple:
+    r"""``(adj(A), c, U, s, V)`` for a stack of square matrices, from ``A = U diag(s) V^H``.
+
+    :math:`\mathrm{adj}(A) = c\,V\,\mathrm{diag}(\hat s)\,U^H` with
+    :math:`c = \det U\,\det V^H` and :math:`\hat s_i = \prod_{j\ne i} s_j`: exact
+    at every matrix, singular ones included (no division by a singular value).
+
+    Examples
+    --------
+    >>> adjugate_svd(np.array([[1.0, 2.0], [2.0, 4.0]]))[0].round(12)
+    array([[ 4., -2.],
+           [-2.,  1.]])
+    """
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a)
+    c = np.linalg.det(u) * np.linalg.det(vh)
+    v = np.conj(np.swapaxes(vh, -1, -2))
+    adj = (v * all_but_one(s)[..., None, :]) @ np.conj(np.swapaxes(u, -1, -2))
+    return adj * c[..., None, None], c, u, s, v
+
+
+def numerically_singular(a: np.ndarray) -> bool:
+    """Whether some matrix of the stack ``a`` is singular to working precision: a pivot of
+    its LU factor at most ``n * eps`` times its largest pivot (or all pivots zero).
+
+    The shared factor of :func:`shared_lu` is used when there is one.
+
+    Examples
+    --------
+    >>> numerically_singular(np.array([[1.0, 2.0], [2.0, 4.0]])), numerically_singular(np.eye(2))
+    (True, False)
+    """
+    a = np.asarray(a)
+    try:
+        lu = shared_lu(a)
+    except np.linalg.LinAlgError:
+        return True
+    lu = map_matrices(_getrf, a.shape[:-2], a)[0] if lu is None else lu.lu
+    d = np.abs(np.diagonal(lu, axis1=-2, axis2=-1))
+    if d.size == 0:
+        return False
+    eps = np.finfo(np.result_type(d.dtype, np.float32)).eps
+    return bool(np.any(d <= a.shape[-1] * eps * d.max(axis=-1, keepdims=True)))

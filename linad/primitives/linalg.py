@@ -37,6 +37,13 @@ svd            :math:`P = U^H\dot A V`, :math:`\dot s = \mathrm{Re\,diag}(P)`,
 pinv           :math:`\dot X = -X\dot A X + XX^H\dot A^H(I - AX) + (I - XA)\dot A^H X^H X`
                (Golub & Pereyra 1973; exact at constant rank)
 matfunc        :math:`\dot F = L_f(A, \dot A)`, the Fréchet derivative (``frechet`` below)
+adjugate       :math:`\dot{\mathrm{adj}}` from :math:`A = USV^H`: :math:`cV D(U^H\dot AV) U^H` with
+               :math:`D(G)_{ij} = -G_{ij}\prod_{l\ne i,j}s_l`, :math:`D(G)_{ii} =
+               \sum_{k\ne i}G_{kk}\prod_{l\ne i,k}s_l` (exact at singular matrices)
+polar          :math:`P\Omega + \Omega P = X - X^H`, :math:`X = U^H\dot A`,
+               :math:`\dot P = X - \Omega P`, :math:`\dot U = U\Omega + (\dot A - UX)P^{-1}`
+schur          :math:`\mathrm{tril}(KT - TK, -1) = \mathrm{tril}(Z^H\dot AZ, -1)` for
+               :math:`K = Z^H\dot Z`, then :math:`\dot T = Z^H\dot AZ - (KT - TK)`
 =============  ==============================================================================
 
 Here :math:`\dot H` is the Hermitian matrix LAPACK actually reads: ``cholesky``
@@ -81,9 +88,13 @@ Degenerate points
   the gauge (sign / phase, and the basis of the orthogonal complement for
   ``full_matrices=True`` and complete QR, where :math:`Q_2^H\dot Q_2 = 0`) chosen
   as above; derivatives of gauge-invariant functions are exact.
-* Singular matrices: ``inv``, ``solve`` and the derivatives of ``det``/``slogdet``
-  raise NumPy's ``LinAlgError`` ("Singular matrix"), never silent NaNs; a
-  singular triangular factor raises SciPy's ``LinAlgError``.
+* Singular matrices: ``inv`` and ``solve`` raise NumPy's ``LinAlgError``
+  ("Singular matrix"), never silent NaNs; a singular triangular factor raises
+  SciPy's ``LinAlgError``.  The derivative of ``det`` at a matrix that is singular
+  to working precision is :math:`\mathrm{tr}(\mathrm{adj}(A)\dot A)` with the
+  adjugate from the SVD (first and second order); elsewhere it keeps the LU path.
+  ``slogdet`` at an exactly singular matrix is ``(0, -inf)``; ``log|det|`` has no
+  derivative there and its tangent is NaN (as JAX gives), the sign's is 0.
 * ``qr`` assumes full column rank (of the leading square block when wide).  Where
   a column is already zero below the diagonal, LAPACK skips that reflection, so
   the signs of ``Q`` and ``R`` jump between neighbouring inputs; the rule gives the
@@ -100,7 +111,8 @@ import scipy.linalg as sla
 
 from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, real_dtype, shape_of
 from ..optimize.sharing import shared
-from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, frechet_derivative, map_matrices,
+from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_svd, all_but_two,
+                     frechet_derivative, map_matrices, matrix_function, numerically_singular,
                      perm_from_piv, shared_lu)
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like, getitem,
                      imag, mul, neg, real, reduce_sum, reshape, sub, transpose, where)
@@ -110,9 +122,9 @@ __all__ = [
     "matmul", "LUFactor", "SchurPair", "MATRIX_FUNCTIONS",
     "inv_p", "det_p", "slogdet_p", "cholesky_p", "lu_factor_p", "qr_p", "eigh_p", "eig_p",
     "svd_p", "pinv_p", "matfunc_p", "triangular_solve_p", "solve_p", "sylvester_p",
-    "frechet_p",
+    "frechet_p", "adjugate_p", "polar_p", "schur_p",
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
-    "matfunc", "triangular_solve", "solve", "sylvester", "frechet",
+    "matfunc", "triangular_solve", "solve", "sylvester", "frechet", "adjugate", "polar", "schur",
     "concrete", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
     "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
     "shared_lu",
@@ -449,10 +461,14 @@ def det(a: Any) -> Any:
 
 def _det_jvp(primals, tangents):
     (a,), (t,) = primals, tangents
-    lu = None if type(t) is Zero else shared_lu(a)
-    ans = bind(det_p, a) if lu is None else lu.det()
     if type(t) is Zero:
+        ans = bind(det_p, a)
         return ans, Zero.like(ans)
+    if numerically_singular(concrete(a)):  # d det = tr(adj(A) dA), adj(A) from the SVD
+        ans = bind(det_p, a)
+        return ans, fit_like(einsum("...ij,...ji->...", adjugate(a), t), ans)
+    lu = shared_lu(a)
+    ans = bind(det_p, a) if lu is None else lu.det()
     return ans, fit_like(mul(ans, _trace_inv_times(a, t)), ans)
 
 
@@ -474,11 +490,17 @@ def slogdet(a: Any) -> list:
 
 def _slogdet_jvp(primals, tangents):
     (a,), (t,) = primals, tangents
-    lu = None if type(t) is Zero else shared_lu(a)
-    sign, logdet = bind(slogdet_p, a) if lu is None else lu.slogdet()
     if type(t) is Zero:
+        sign, logdet = bind(slogdet_p, a)
         return [sign, logdet], [Zero.like(sign), Zero.like(logdet)]
-    g = _trace_inv_times(a, t)
+    try:
+        lu = shared_lu(a)
+        sign, logdet = bind(slogdet_p, a) if lu is None else lu.slogdet()
+        g = _trace_inv_times(a, t)
+    except np.linalg.LinAlgError:  # singular: log|det| = -inf has no derivative (NaN)
+        sign, logdet = bind(slogdet_p, a)
+        undefined = mul(real(einsum("...ii->...", t)), np.array(np.nan, dtype_of(logdet)))
+        return [sign, logdet], [Zero.like(sign), fit_dtype(undefined, dtype_of(logdet))]
     if dtype_of(sign).kind != "c":
         return [sign, logdet], [Zero.like(sign), fit_dtype(g, dtype_of(logdet))]
     dsign = mul(sign, mul(convert(imag(g), dtype_of(sign)), 1j))
@@ -491,9 +513,15 @@ defjvp_full(slogdet_p, _slogdet_jvp)
 # ============================================================================ cholesky
 
 def _cholesky_impl(a, *, upper):
-    if not upper:
-        return np.linalg.cholesky(a)
-    lower = np.linalg.cholesky(np.conj(np.swapaxes(a, -1, -2)))
+    try:
+        if not upper:
+            return np.linalg.cholesky(a)
+        lower = np.linalg.cholesky(np.conj(np.swapaxes(a, -1, -2)))
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(
+            "cholesky: the matrix is not positive definite (a Cholesky factor exists only for "
+            "Hermitian positive definite matrices; the " + ("upper" if upper else "lower")
+            + " triangle is the one read)") from None
     return np.conj(np.swapaxes(lower, -1, -2))
 
 
@@ -779,15 +807,17 @@ def _narrow(out: np.ndarray, like: np.dtype) -> np.ndarray:
 
 def _matfunc_impl(a, *, func):
     a = np.asarray(a)
-    out = map_matrices(MATRIX_FUNCTIONS[func], a.shape[:-2], a.astype(_work_dtype(a.dtype)))
+    out = map_matrices(matrix_function(func), a.shape[:-2], a.astype(_work_dtype(a.dtype)))
     return _narrow(np.asarray(out), a.dtype)
 
 
 matfunc_p = Primitive("matfunc", _matfunc_impl)
 
 
-def matfunc(a: Any, func: str) -> Any:
-    """A primary matrix function (``func`` a key of :data:`MATRIX_FUNCTIONS`) of ``a``."""
+def matfunc(a: Any, func: Any) -> Any:
+    """A primary matrix function of ``a``: ``func`` a key of :data:`MATRIX_FUNCTIONS`, or
+    ``(name, parameter)`` (``("fractional_matrix_power", t)``, see
+    :func:`~linad.primitives.lapack.matrix_function`)."""
     return bind(matfunc_p, a, func=func)
 
 
@@ -817,7 +847,7 @@ def _frechet_impl(a, e, *, func):
 frechet_p = Primitive("frechet", _frechet_impl)
 
 
-def frechet(a: Any, e: Any, func: str = "expm") -> Any:
+def frechet(a: Any, e: Any, func: Any = "expm") -> Any:
     r"""Fréchet derivative :math:`L_f(A, E)` of the matrix function ``func``; linear in ``e``.
 
     Examples
@@ -908,3 +938,194 @@ def _sylvester_batch_impl(a, b, q, *, trans, factor):
 deflinear(sylvester_p, linear_in=(2,), aval_rule=_rhs_shape,
           transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_batch_impl))
 defjvp_full(sylvester_p, _sylvester_jvp)
+
+
+# ============================================================================ adjugate
+
+def _adjugate_impl(a):
+    return adjugate_svd(a)[0].astype(np.asarray(a).dtype, copy=False)
+
+
+adjugate_p = Primitive("adjugate", _adjugate_impl)
+
+
+def adjugate(a: Any) -> Any:
+    r"""The adjugate :math:`\mathrm{adj}(A)` (:math:`= \det(A)A^{-1}` when ``A`` is invertible).
+
+    Computed from the SVD, exact at singular matrices too
+    (:func:`~linad.primitives.lapack.adjugate_svd`); the derivative of ``det`` at a
+    singular matrix is :math:`\mathrm{tr}(\mathrm{adj}(A)\dot A)`.
+
+    Examples
+    --------
+    >>> adjugate(np.array([[1.0, 2.0], [3.0, 6.0]])).round(12)
+    array([[ 6., -2.],
+           [-3.,  1.]])
+    """
+    return bind(adjugate_p, a)
+
+
+def _adjugate_tangent(t, ans, a):
+    r"""The derivative of :math:`\mathrm{adj}` at any ``A = U S V^H`` (singular ones included).
+
+    :math:`\mathrm{adj}(U M V^H) = c\,V\,\mathrm{adj}(M)\,U^H` with :math:`c = \det U\det V^H`,
+    and at a diagonal :math:`S`, with :math:`G = U^H\dot A V` and
+    :math:`\Pi_{ij} = \prod_{l\notin\{i,j\}} s_l` (:math:`\Pi_{ii} = 0`), the cofactor
+    expansion gives :math:`\dot{\mathrm{adj}}(S)_{ij} = -G_{ij}\Pi_{ij}` off the diagonal and
+    :math:`\sum_{k\ne i}\Pi_{ik}G_{kk}` on it.  The factors are constants here, so this
+    rule gives first and second derivatives of ``det`` at singular matrices; a third
+    (the derivative of this rule in ``A``) is not implemented.
+    """
+    if isinstance(a, Tracer):
+        raise NotImplementedError(
+            "adjugate: derivatives of order three and higher of det at a singular matrix are "
+            "not implemented")
+    _, c, u, s, v = adjugate_svd(a)
+    pi = all_but_two(s).astype(dtype_of(ans), copy=False)
+    g = matmul(mH(u), matmul(t, v))
+    inner = sub(diag_embed(einsum("...ik,...k->...i", pi, diag_part(g))), mul(g, pi))
+    out = mul(matmul(v, matmul(inner, mH(u))), c[..., None, None].astype(dtype_of(ans)))
+    return fit_dtype(out, dtype_of(ans))
+
+
+defjvp(adjugate_p, _adjugate_tangent)
+
+
+# ============================================================================ polar
+
+def _polar_impl(a):
+    w, s, vh = np.linalg.svd(a, full_matrices=False)
+    p = (np.conj(np.swapaxes(vh, -1, -2)) * s[..., None, :]) @ vh
+    return w @ vh, p
+
+
+polar_p = Primitive("polar", _polar_impl, multiple_results=True)
+
+
+def polar(a: Any) -> list:
+    r"""``[U, P]`` with ``A = U P``, ``U`` with orthonormal columns, ``P`` Hermitian
+    positive semidefinite (``(..., m, n)`` with ``m >= n``).
+
+    JVP (the Sylvester equation of the polar factors, see e.g. Higham, *Functions of
+    Matrices*, SIAM 2008, ch. 8): with :math:`X = U^H\dot A`, the skew-Hermitian
+    :math:`\Omega = U^H\dot U` solves :math:`P\Omega + \Omega P = X - X^H`;
+    :math:`\dot P = X - \Omega P`, :math:`\dot U = U\Omega + (\dot A - UX)P^{-1}`.
+    Defined where ``A`` has full column rank (``P`` positive definite); exact also at
+    repeated singular values, unlike a route through the SVD.
+
+    Examples
+    --------
+    >>> u, p = polar(np.array([[0.0, 2.0], [3.0, 0.0]]))
+    >>> u
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    return bind(polar_p, a)
+
+
+def _polar_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    u, p = bind(polar_p, a)
+    if type(t) is Zero:
+        return [u, p], [Zero.like(u), Zero.like(p)]
+    if shape_of(a)[-2] < shape_of(a)[-1]:
+        raise NotImplementedError(
+            "polar: the positive factor of a wide matrix (side='right'; a tall one with "
+            "side='left') is singular, and the factors are not differentiable there")
+    x = matmul(mH(u), t)
+    omega = sylvester(p, p, sub(x, mH(x)))
+    dp = sub(x, matmul(omega, p))
+    du = matmul(u, omega)
+    m, n = shape_of(a)[-2:]
+    if m > n:
+        rest = sub(t, matmul(u, x))
+        du = add(du, mH(solve(p, mH(rest))))
+    return [u, p], [fit_dtype(du, dtype_of(u)), fit_dtype(dp, dtype_of(p))]
+
+
+defjvp_full(polar_p, _polar_jvp)
+
+
+# ============================================================================ Schur
+
+def _schur_impl(a, *, output):
+    a = np.asarray(a)
+    return map_matrices(lambda m: sla.schur(m, output=output, check_finite=False),
+                        a.shape[:-2], a)
+
+
+schur_p = Primitive("schur", _schur_impl, multiple_results=True)
+
+
+def schur(a: Any, output: str = "real") -> list:
+    r"""``[T, Z]`` with ``A = Z T Z^H`` (``scipy.linalg.schur``; ``output`` 'real' or 'complex').
+
+    JVP: with :math:`G = Z^H\dot A Z` and :math:`K = Z^H\dot Z` skew-Hermitian, the
+    strictly lower part of :math:`K` solves the triangular Sylvester-type equation
+    :math:`\mathrm{tril}(KT - TK, -1) = \mathrm{tril}(G, -1)` (solved as one linear system
+    in the :math:`n(n-1)/2` unknowns, Kronecker form); then :math:`\dot T = G - (KT - TK)`,
+    :math:`\dot Z = ZK`.  The diagonal of :math:`K` (the phases of the Schur vectors in
+    the complex form) is a gauge, taken as 0: the derivatives of gauge-invariant functions
+    (the diagonal of ``T``, ``|T|``, ``Z f(T) Z^H``) are exact, as are ``T`` and ``Z``
+    themselves for a real matrix with real eigenvalues.  Defined for distinct eigenvalues;
+    a real Schur form with 2x2 blocks (complex eigenvalue pairs) has no derivative here
+    (use ``output='complex'``).
+
+    Examples
+    --------
+    >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> t
+    array([[1., 2.],
+           [0., 3.]])
+    """
+    return bind(schur_p, a, output=output)
+
+
+def _strict_lower_index(n: int) -> np.ndarray:
+    """Row-major flat positions of the strictly lower triangle of an ``n x n`` matrix."""
+    i, j = np.tril_indices(n, -1)
+    return i * n + j
+
+
+def _schur_skew(g: Any, tt: Any) -> Any:
+    """The skew-Hermitian ``K`` (zero diagonal) with ``tril(KT - TK, -1) = tril(G, -1)``."""
+    n = shape_of(tt)[-1]
+    batch = tuple(shape_of(tt)[:-2])
+    idx = _strict_lower_index(n)
+    eye = eye_like(tt)
+    big = sub(einsum("ac,...db->...abcd", eye, tt), einsum("...ac,bd->...abcd", tt, eye))
+    system = getitem(reshape(big, batch + (n * n, n * n)), (Ellipsis, idx[:, None], idx[None, :]))
+    rhs = getitem(reshape(g, batch + (n * n,)), (Ellipsis, idx))
+    try:
+        factor = LUFactor.of(concrete(system))
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(
+            "schur: the derivative of the Schur form is not defined at a matrix with repeated "
+            "eigenvalues") from None
+    sol = solve(system, reshape(rhs, batch + (idx.size, 1)), factor=factor)
+    embed = np.zeros((idx.size, n * n), _real_dtype(tt))
+    embed[np.arange(idx.size), idx] = 1
+    low = reshape(einsum("...a,ab->...b", reshape(sol, batch + (idx.size,)), embed),
+                  batch + (n, n))
+    return sub(low, mH(low))
+
+
+def _schur_jvp(primals, tangents, *, output):
+    (a,), (t,) = primals, tangents
+    tt, z = bind(schur_p, a, output=output)
+    if type(t) is Zero:
+        return [tt, z], [Zero.like(tt), Zero.like(z)]
+    n = shape_of(a)[-1]
+    if n > 1 and np.any(np.diagonal(concrete(tt), -1, -2, -1) != 0):
+        raise NotImplementedError(
+            "schur: the derivative of a real Schur form with 2x2 blocks (complex eigenvalue "
+            "pairs) is not implemented; use output='complex'")
+    g = matmul(mH(z), matmul(t, z))
+    if n == 1:
+        return [tt, z], [fit_dtype(g, dtype_of(tt)), Zero.like(z)]
+    kk = _schur_skew(g, tt)
+    dt = triu(sub(g, sub(matmul(kk, tt), matmul(tt, kk))))
+    return [tt, z], [fit_dtype(dt, dtype_of(tt)), fit_dtype(matmul(z, kk), dtype_of(z))]
+
+
+defjvp_full(schur_p, _schur_jvp)

@@ -23,6 +23,19 @@ Derivatives (formulas in :mod:`linad.primitives.linalg`):
   once; :math:`\dot X` solves the same equation with right-hand side
   :math:`\dot Q - \dot A X - X\dot B`, and the backward pass solves the transposed
   equation :math:`A^TY + YB^T = C` with the same Schur forms.
+* ``solve_discrete_lyapunov``: :math:`X - AXA^H = Q` as one linear system in
+  Kronecker form (``method='direct'``) or through the Cayley transform to a
+  continuous equation (``'bilinear'``): compositions of differentiable solves.
+* ``fractional_matrix_power``: a primary matrix function like ``expm`` (Fréchet
+  derivative by the block formula); ``funm``: the eigendecomposition with the
+  Daleckii-Krein divided differences (distinct eigenvalues).
+* ``cholesky``, ``eigh`` (also ``eigh(a, b)``), ``svd``, ``qr``, ``lu``, ``lstsq``,
+  ``pinv``: the rules of :mod:`linad.numpy.linalg` with SciPy's signatures and
+  defaults; ``polar`` and ``schur`` have their own primitives; ``block_diag`` is linear.
+
+Right-hand sides (``b``, ``q``, ``E``) may be traced values, including tangents
+inside JVP rules and under ``linad.linear_transpose``: ``check_finite`` checks
+only concrete arrays.
 
 ``det`` keeps float32 (SciPy returns float64 for float32 input).
 """
@@ -31,24 +44,35 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg as sla
 
-from ..core import shape_of
+from ..core import Tracer, dtype_of, shape_of
 from ..numpy import linalg as NL
 from ..primitives import linalg as LA
 from ..primitives import linear as L
+from ..numpy import _core as C
+from ..numpy import _products as P
+from ..numpy import _shape as S
 
 __all__ = [
     "expm", "logm", "sqrtm", "cosm", "sinm", "tanm", "coshm", "sinhm", "tanhm", "expm_frechet",
+    "fractional_matrix_power", "funm",
     "solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "solve_sylvester",
-    "solve_continuous_lyapunov", "inv", "det", "solve",
+    "solve_continuous_lyapunov", "solve_discrete_lyapunov", "inv", "det", "solve",
+    "cholesky", "eigh", "svd", "qr", "lu", "lstsq", "pinv", "polar", "schur", "block_diag",
 ]
 
 _inexact = NL._inexact
 
 
 def _checked(x: Any, check_finite: bool) -> Any:
+    """``x`` as an inexact array; with ``check_finite``, a concrete ``x`` must be finite.
+
+    Traced values are not checked: a tangent or cotangent (a right-hand side
+    inside a JVP rule or under ``linear_transpose``) has no value to check.
+    """
     x = _inexact(x)
-    if check_finite and not np.isfinite(LA.concrete(x)).all():
+    if check_finite and not isinstance(x, Tracer) and not np.isfinite(x).all():
         raise ValueError("array must not contain infs or NaNs")
     return x
 
@@ -331,3 +355,483 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
     trans = 1 if transposed and kind == "gen" else 0
     return NL._solve_columns(a, b, "solve", lambda a_, b_: LA.solve(a_, b_, trans=trans))
 
+
+
+# ============================================================================ factorisations
+
+def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
+             check_finite: bool = True) -> Any:
+    r"""Cholesky factor of a Hermitian positive definite matrix (``scipy.linalg.cholesky``).
+
+    Upper ``U`` with ``a = U^H U`` by default (SciPy's ``lower=False``), lower ``L``
+    with ``a = L L^H`` if ``lower``.  Only that triangle of ``a`` is read and has a
+    derivative: :math:`\dot L = L\,\Phi(L^{-1}\dot H L^{-H})`,
+    :math:`\Phi(X) = \mathrm{tril}(X,-1) + \tfrac12\mathrm{diag}(X)` (Giles 2008, 2.3.6).
+    A matrix that is not positive definite raises ``LinAlgError``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
+    array([[2., 1.],
+           [0., 2.]])
+    """
+    return LA.cholesky(_square(a, check_finite), upper=not lower)
+
+
+def _generalized_problem(a: Any, b: Any, lower: bool, type: int) -> tuple:
+    """``(C, back)``: the standard Hermitian matrix of ``eigh(a, b, type=type)`` and the map
+    from its eigenvectors ``Y`` to those of the pencil (``B = L L^H``)."""
+    h = LA.hermitian_part(a, lower)
+    try:
+        low = LA.cholesky(LA.hermitian_part(b, lower))
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError("eigh: b must be Hermitian positive definite (its Cholesky "
+                                    "factorisation failed)") from None
+    if type == 1:  # C = L^{-1} H L^{-H}, V = L^{-H} Y
+        c = LA.triangular_solve(low, LA.mH(LA.triangular_solve(low, h, lower=True)), lower=True)
+    else:  # C = L^H H L; V = L^{-H} Y (type 2) or L Y (type 3)
+        c = LA.matmul(LA.mH(low), LA.matmul(h, low))
+    if type == 3:
+        return c, lambda y: LA.matmul(low, y)
+    return c, lambda y: LA.triangular_solve(low, y, lower=True, trans=2)
+
+
+def eigh(a: Any, b: Any = None, *, lower: bool = True, eigvals_only: bool = False,
+         overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
+         check_finite: bool = True, subset_by_index: Any = None, subset_by_value: Any = None,
+         driver: Any = None) -> Any:
+    r"""Eigenvalues (ascending) and eigenvectors of a Hermitian matrix or pencil
+    (``scipy.linalg.eigh``).
+
+    ``eigh(a)``: the rule of Giles (2008, 2.3.4), :math:`P = V^H\dot H V`,
+    :math:`\dot w = \mathrm{diag}(P)`, :math:`\dot V = V(F\circ P)`,
+    :math:`F_{ij} = 1/(w_j - w_i)`.  ``eigh(a, b)`` (``type`` 1: :math:`Av = wBv`, 2:
+    :math:`ABv = wv`, 3: :math:`BAv = wv`; ``B = LL^H`` positive definite) is reduced
+    to a standard problem with the Cholesky factor (:math:`L^{-1}AL^{-H}` or
+    :math:`L^HAL`) and differentiates through it, in ``a`` and ``b``; eigenvectors are
+    normalised as SciPy's (:math:`V^HBV = I`, or :math:`V^HB^{-1}V = I` for type 3).
+    ``a`` and ``b`` are read from the ``lower`` (else upper) triangle.
+    ``subset_by_index=(lo, hi)`` keeps eigenvalues ``lo..hi`` (inclusive).
+    Eigenvector derivatives are not defined at repeated eigenvalues (the coupling
+    is dropped there, as documented in :mod:`linad.numpy.linalg`); functions of the
+    eigenvalues and gauge-invariant functions of distinct eigenvectors are exact.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> a, b = np.array([[2.0, 1.0], [1.0, 2.0]]), np.diag([1.0, 4.0])
+    >>> np.round(linad.scipy.linalg.eigh(a, b, eigvals_only=True), 6)
+    array([0.348612, 2.151388])
+    """
+    if subset_by_value is not None:
+        raise NotImplementedError("eigh: subset_by_value is not supported by linad; select the "
+                                  "eigenvalues after the call or use subset_by_index")
+    if type not in (1, 2, 3):
+        raise ValueError(f"eigh: type must be 1, 2 or 3, not {type!r}")
+    a = _square(a, check_finite)
+    if b is None:
+        w, v = LA.eigh(a, lower=lower)
+    else:
+        b = _square(b, check_finite)
+        if shape_of(a) != shape_of(b):
+            raise ValueError(f"eigh: wrong b dimensions {shape_of(b)}, should be {shape_of(a)}")
+        c, back = _generalized_problem(a, b, lower, type)
+        w, y = LA.eigh(c)
+        v = back(y)
+    if subset_by_index is not None:
+        lo, hi = (int(i) for i in subset_by_index)
+        n = shape_of(a)[-1]
+        if not 0 <= lo <= hi < n:
+            raise ValueError(f"eigh: subset_by_index must satisfy 0 <= lo <= hi < {n}, "
+                             f"not {subset_by_index!r}")
+        w = L.getitem(w, (Ellipsis, slice(lo, hi + 1)))
+        v = L.getitem(v, (Ellipsis, slice(None), slice(lo, hi + 1)))
+    return w if eigvals_only else (w, v)
+
+
+def _matrix(a: Any, check_finite: bool, name: str) -> Any:
+    a = _checked(a, check_finite)
+    if len(shape_of(a)) < 2:
+        raise ValueError(f"{name}: expected a matrix (at least 2 dimensions), got shape "
+                         f"{shape_of(a)}")
+    return a
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
+        check_finite: bool = True, lapack_driver: str = "gesdd") -> Any:
+    r"""Singular value decomposition ``a = U @ diag(s) @ Vh`` (``scipy.linalg.svd``).
+
+    The rule of Giles (2008, 2.3.5) as in :func:`linad.numpy.linalg.svd`; singular
+    values alone are differentiable everywhere except where they cross, and
+    gauge-invariant functions of the singular vectors where the values are distinct
+    and nonzero.  ``lapack_driver`` is accepted (both drivers give the same factors).
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.svd(np.array([[0.0, 2.0], [1.0, 0.0]]), compute_uv=False)
+    array([2., 1.])
+    """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError('lapack_driver must be "gesdd" or "gesvd", not "%s"' % (lapack_driver,))
+    a = _matrix(a, check_finite, "svd")
+    if not compute_uv:
+        return LA.svd(a, full_matrices=False)[1]
+    return tuple(LA.svd(a, full_matrices=full_matrices))
+
+
+def _column_pivots(a: Any) -> np.ndarray:
+    """The column permutation of SciPy's pivoted QR (LAPACK ``geqp3``) of the value of ``a``."""
+    return sla.qr(LA.concrete(a), mode="r", pivoting=True, check_finite=False)[1]
+
+
+def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True) -> tuple:
+    r"""QR decomposition (``scipy.linalg.qr``): ``mode`` 'full', 'economic' or 'r'.
+
+    ``mode='r'`` returns the tuple ``(R,)`` with the full ``R``, as SciPy.  With
+    ``pivoting`` (2-D only) ``a[:, P] = Q R``; the permutation is a constant (it is
+    piecewise constant in ``a``).  JVP: :math:`C = Q^H\dot AR^{-1}`,
+    :math:`\dot R = (C - \Omega)R`, :math:`\dot Q = \dot AR^{-1} + Q(\Omega - C)` with
+    :math:`\Omega` the skew-Hermitian matrix of the strict lower triangle of ``C``
+    (Walter & Lehmann 2018, *Algorithmic differentiation of linear algebra
+    functions with application in optimum experimental design*); full column rank
+    is assumed, and the extra columns of ``Q`` in 'full' mode get the gauge
+    :math:`Q_2^H\dot Q_2 = 0`.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> q, r = linad.scipy.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> np.round(r, 6)
+    array([[-5. , -2.2],
+           [ 0. ,  0.4]])
+    """
+    if mode not in ("full", "r", "economic", "raw"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic', 'raw']")
+    if mode == "raw":
+        raise NotImplementedError("qr(mode='raw') returns Householder reflectors, which linad "
+                                  "does not differentiate; use 'full', 'economic' or 'r'")
+    a = _matrix(a, check_finite, "qr")
+    perm = ()
+    if pivoting:
+        if len(shape_of(a)) != 2:
+            raise NotImplementedError("qr: pivoting=True is supported for 2-D arrays only")
+        p = _column_pivots(a)
+        a, perm = L.getitem(a, (slice(None), p)), (p,)
+    q, r = LA.qr(a, complete=mode != "economic")
+    return ((r,) if mode == "r" else (q, r)) + perm
+
+
+def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True,
+       p_indices: bool = False) -> tuple:
+    r"""LU decomposition with partial pivoting ``a = P @ L @ U`` (``scipy.linalg.lu``).
+
+    Square matrices (stacks too).  ``P`` (or the row indices ``p`` with
+    ``a = L[p] @ U`` when ``p_indices``) is a constant; ``L`` and ``U`` have the
+    derivative :math:`\dot L = L\,\mathrm{tril}(M,-1)`, :math:`\dot U = \mathrm{triu}(M)U`,
+    :math:`M = L^{-1}P^T\dot AU^{-1}` (nonsingular leading blocks).  ``permute_l``
+    returns ``(P @ L, U)``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> p, l, u = linad.scipy.linalg.lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> p
+    array([[0., 1.],
+           [1., 0.]])
+    >>> u
+    array([[3.        , 4.        ],
+           [0.        , 0.66666667]])
+    """
+    a = _matrix(a, check_finite, "lu")
+    if shape_of(a)[-1] != shape_of(a)[-2]:
+        raise NotImplementedError("lu: linad differentiates the LU factors of square matrices "
+                                  f"only; got shape {shape_of(a)}")
+    packed, piv = LA.lu_factor(a)
+    perm = LA.perm_from_piv(np.asarray(piv))  # a[perm] = L @ U
+    low = L.add(LA.tril(packed, -1), LA.eye_like(packed))
+    up = LA.triu(packed)
+    back = np.argsort(perm, axis=-1)  # a = L[back] @ U
+    if permute_l:
+        return LA.take_rows(low, back), up
+    if p_indices:
+        return back, low, up
+    n = shape_of(a)[-1]
+    pmat = np.swapaxes(np.eye(n, dtype=np.finfo(dtype_of(a)).dtype)[perm], -1, -2)
+    return pmat, low, up
+
+
+def lstsq(a: Any, b: Any, cond: Any = None, overwrite_a: bool = False,
+          overwrite_b: bool = False, check_finite: bool = True, lapack_driver: Any = None) -> tuple:
+    r"""Least-squares solution ``(x, residues, rank, s)`` (``scipy.linalg.lstsq``).
+
+    ``x = pinv(a) @ b``: linear in ``b`` (usable under ``linad.linear_transpose``) and
+    differentiable in ``a`` where the rank is locally constant (exact for full-rank
+    ``a``; Golub & Pereyra 1973).  ``residues`` is the squared residual norm per
+    column when ``m > n == rank`` (a scalar for 1-D ``b``), else empty; singular
+    values below ``cond * s.max()`` (default: machine precision) count as zero.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> x, res, rank, s = linad.scipy.linalg.lstsq(A, np.array([1.0, 2.0, 3.0]))
+    >>> np.round(x, 6), rank
+    (array([1., 2.]), 2)
+    """
+    a, b = _matrix(a, check_finite, "lstsq"), _checked(b, check_finite)
+    if cond is None:
+        cond = np.finfo(np.result_type(dtype_of(a), dtype_of(b))).eps
+    x, resid, rank, s = NL.lstsq(a, b, rcond=cond)
+    if (len(shape_of(b)) == 1 and not isinstance(resid, NL.NonlinearResult)
+            and shape_of(resid) == (1,)):
+        resid = L.getitem(resid, (0,))
+    return x, resid, rank, s
+
+
+def pinv(a: Any, *, atol: Any = None, rtol: Any = None, return_rank: bool = False,
+         check_finite: bool = True) -> Any:
+    r"""Moore-Penrose pseudo-inverse (``scipy.linalg.pinv``).
+
+    Singular values above ``atol + rtol * s.max()`` are kept (SciPy's defaults:
+    ``atol = 0``, ``rtol = max(m, n) * eps`` when ``atol`` is 0).  JVP (Golub &
+    Pereyra 1973): :math:`\dot X = -X\dot AX + XX^H\dot A^H(I - AX) + (I - XA)\dot A^HX^HX`,
+    exact where the rank is locally constant.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.pinv(np.array([[1.0], [1.0]]))
+    array([[0.5, 0.5]])
+    """
+    a = _matrix(a, check_finite, "pinv")
+    s = LA.concrete(NL.svdvals(a))
+    smax = s.max(axis=-1, initial=0.0)
+    atol = 0.0 if atol is None else atol
+    if rtol is None:
+        rtol = max(shape_of(a)[-2:]) * np.finfo(dtype_of(a)).eps if atol == 0 else 0.0
+    if atol < 0 or rtol < 0:
+        raise ValueError("atol and rtol values must be positive.")
+    cutoff = atol + rtol * smax
+    rcond = np.where(smax > 0, cutoff / np.where(smax > 0, smax, 1.0), 1.0)
+    out = LA.pinv(a, rcond=float(rcond) if rcond.ndim == 0 else rcond, hermitian=False)
+    if return_rank:
+        rank = np.sum(s > np.asarray(cutoff)[..., None], axis=-1)
+        return out, (int(rank) if rank.ndim == 0 else rank)
+    return out
+
+
+def polar(a: Any, side: str = "right") -> tuple:
+    r"""Polar decomposition (``scipy.linalg.polar``): ``a = u p`` (right) or ``a = p u`` (left).
+
+    ``u`` has orthonormal columns (rows), ``p`` is Hermitian positive semidefinite.
+    Derivative through the Sylvester equation :math:`P\Omega + \Omega P = X - X^H`,
+    :math:`X = U^H\dot A` (:func:`linad.primitives.linalg.polar`); exact where ``a``
+    has full rank, also at repeated singular values.  Where ``p`` is singular (rank
+    deficient ``a``, or a wide ``a`` with ``side='right'``, a tall one with 'left')
+    the factors are not differentiable and a derivative raises.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> u, p = linad.scipy.linalg.polar(np.array([[2.0, 0.0], [0.0, -3.0]]))
+    >>> u, p
+    (array([[ 1.,  0.],
+           [ 0., -1.]]), array([[2., 0.],
+           [0., 3.]]))
+    """
+    if side not in ("right", "left"):
+        raise ValueError("`side` must be either 'right' or 'left'")
+    a = _checked(a, True)
+    if len(shape_of(a)) != 2:
+        raise ValueError("`a` must be a 2-D array.")
+    if side == "right":
+        u, p = LA.polar(a)
+        return u, p
+    u, p = LA.polar(LA.mH(a))
+    return LA.mH(u), p
+
+
+def schur(a: Any, output: str = "real", lwork: Any = None, overwrite_a: bool = False,
+          sort: Any = None, check_finite: bool = True) -> tuple:
+    r"""Schur decomposition ``a = Z T Z^H`` (``scipy.linalg.schur``).
+
+    The derivative solves the Sylvester-type equation of the triangular factor
+    (:func:`linad.primitives.linalg.schur`).  Defined at distinct eigenvalues; the
+    phases of the complex Schur vectors are a gauge (derivatives of ``T``'s diagonal,
+    ``|T|`` and other gauge-invariant functions are exact).  A real Schur form with
+    2x2 blocks raises ``NotImplementedError`` when differentiated (use
+    ``output='complex'``); ``sort`` is not supported.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> t, z = linad.scipy.linalg.schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> np.diag(t)
+    array([1., 3.])
+    """
+    if sort is not None:
+        raise NotImplementedError("schur: sort is not supported by linad")
+    kinds = {"real": "real", "r": "real", "complex": "complex", "c": "complex"}
+    if output not in kinds:
+        raise ValueError("argument must be 'real', or 'complex'")
+    t, z = LA.schur(_square(a, check_finite), output=kinds[output])
+    return t, z
+
+
+def block_diag(*arrs: Any) -> Any:
+    """Block diagonal matrix of the arguments (``scipy.linalg.block_diag``); linear in each.
+
+    0-d and 1-d arguments are read as ``(1, 1)`` and ``(1, n)`` matrices, as SciPy does.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.block_diag(np.array([[1.0, 2.0]]), 3.0)
+    array([[1., 2., 0.],
+           [0., 0., 3.]])
+    """
+    if not arrs:
+        return np.empty((1, 0))
+    mats = [_inexact_or_int(x) for x in arrs]
+    bad = [k for k, m in enumerate(mats) if len(shape_of(m)) > 2]
+    if bad:
+        raise ValueError("arguments in the following positions have dimension greater than 2: "
+                         f"{bad}")
+    mats = [S.reshape(m, (1,) * (2 - len(shape_of(m))) + tuple(shape_of(m))) for m in mats]
+    dtype = np.result_type(*[dtype_of(m) for m in mats])
+    widths = [shape_of(m)[1] for m in mats]
+    total = sum(widths)
+    rows, start = [], 0
+    for m, w in zip(mats, widths):
+        r = shape_of(m)[0]
+        parts = [np.zeros((r, start), dtype), C.astype(m, dtype),
+                 np.zeros((r, total - start - w), dtype)]
+        rows.append(S.concatenate(parts, axis=1))
+        start += w
+    return S.concatenate(rows, axis=0)
+
+
+def _inexact_or_int(x: Any) -> Any:
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+# ============================================================================ discrete Lyapunov
+
+def solve_discrete_lyapunov(a: Any, q: Any, method: Any = None) -> Any:
+    r"""Solve :math:`X - AXA^H = Q` (``scipy.linalg.solve_discrete_lyapunov``).
+
+    ``method='direct'`` (the default for ``n < 10``, as SciPy): one linear system
+    :math:`(I - A\otimes\bar A)\,\mathrm{vec}X = \mathrm{vec}Q` of size :math:`n^2`.
+    ``'bilinear'``: with :math:`B = (A - I)(A + I)^{-1}`, the continuous equation
+    :math:`BX + XB^H = -2(A + I)^{-1}Q(A + I)^{-H}` (Sylvester, Schur forms once).
+    Both are compositions of differentiable solves, so ``X`` is differentiable in
+    ``a`` and ``q`` (linear in ``q``): :math:`\dot X - A\dot XA^H = \dot Q + \dot AXA^H
+    + AX\dot A^H`.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.solve_discrete_lyapunov(np.diag([0.5, 0.0]), np.eye(2))
+    array([[1.33333333, 0.        ],
+           [0.        , 1.        ]])
+    """
+    a, q = _square(a), _square(q)
+    if shape_of(a) != shape_of(q):
+        raise ValueError("Matrix a and q should have the same shape.")
+    n = shape_of(a)[-1]
+    method = ("direct" if n < 10 else "bilinear") if method is None else method
+    if method == "direct":
+        batch = tuple(shape_of(a)[:-2])
+        kron = S.reshape(LA.einsum("...ik,...jl->...ijkl", a, L.conj(a)), batch + (n * n, n * n))
+        system = L.sub(np.eye(n * n), kron)
+        x = LA.solve(system, S.reshape(q, batch + (n * n, 1)))
+        return S.reshape(x, batch + (n, n))
+    if method != "bilinear":
+        raise ValueError(f"Unknown solver {method}")
+    eye = LA.eye_like(a)
+    m_inv = NL.inv(L.add(a, eye))
+    b = LA.matmul(L.sub(a, eye), m_inv)
+    rhs = L.mul(LA.matmul(m_inv, LA.matmul(q, LA.mH(m_inv))), -2.0)
+    return LA.sylvester(b, LA.mH(b), rhs)
+
+
+# ============================================================================ matrix functions
+
+def fractional_matrix_power(A: Any, t: float) -> Any:
+    r"""The principal power :math:`A^t` (``scipy.linalg.fractional_matrix_power``).
+
+    Differentiable in ``A`` (``t`` is a number): the tangent is the Fréchet
+    derivative :math:`L_{x^t}(A, \dot A)`, the top-right block of
+    :math:`[[A, \dot A], [0, A]]^t`, and its transpose :math:`L_{x^t}(A^T, \cdot)`.
+    Defined for ``A`` without eigenvalues on the closed negative real axis when
+    ``t`` is not an integer (a real ``A`` may give a complex result, as in SciPy).
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> linad.scipy.linalg.fractional_matrix_power(np.diag([4.0, 9.0]), 0.5).real
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    if isinstance(t, Tracer):
+        raise TypeError("fractional_matrix_power: the exponent t must be a number; the "
+                        "derivative in t is not implemented")
+    return LA.matfunc(_square(A), ("fractional_matrix_power", float(t)))
+
+
+def funm(A: Any, func: Any, disp: bool = True) -> Any:
+    r"""Matrix function :math:`f(A)` of a scalar function ``func`` (``scipy.linalg.funm``).
+
+    ``func`` is applied to the array of eigenvalues and must be written with
+    linad-traceable operations (``np.sin``, ``lnp.exp``, arithmetic, ...), so that
+    it is differentiated too.  :math:`f(A) = V\,\mathrm{diag}(f(w))\,V^{-1}` from the
+    eigendecomposition; its derivative is the Daleckii-Krein formula
+    :math:`V\,(F^{[1]}\circ(V^{-1}\dot AV))\,V^{-1}` with the divided differences
+    :math:`F^{[1]}_{ij} = (f(w_i) - f(w_j))/(w_i - w_j)` and :math:`f'(w_i)` on the
+    diagonal (Daleckii & Krein 1965; Higham, *Functions of Matrices*, 2008, thm. 3.11).
+    It is exact for diagonalisable ``A`` with distinct eigenvalues; when ``A`` is
+    differentiated and two eigenvalues are within :math:`\sqrt{\epsilon}` (relative) of
+    each other the derivative raises ``NotImplementedError`` (the divided differences
+    need :math:`f'` there).  For real ``A`` a result whose imaginary part is at rounding
+    level is returned real, as SciPy does.  ``disp=False`` returns ``(F, errest)`` with
+    SciPy's error estimate of the value.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> A = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> np.round(linad.scipy.linalg.funm(A, lambda w: w * w), 12)
+    array([[1., 8.],
+           [0., 9.]])
+    """
+    A = _square(A)
+    w, v = NL.eig(A)
+    if isinstance(A, Tracer):
+        _check_distinct(LA.concrete(w))
+    fw = func(w)
+    fv = L.mul(v, S.reshape(fw, tuple(shape_of(fw)[:-1]) + (1, shape_of(fw)[-1])))
+    f = LA.mT(NL.solve(LA.mT(v), LA.mT(fv)))
+    if dtype_of(A).kind != "c" and dtype_of(f).kind == "c":
+        fval = LA.concrete(f)
+        tol = 1e3 * np.finfo(fval.dtype).eps * max(1.0, float(np.abs(fval).max(initial=0.0)))
+        if np.all(np.abs(fval.imag) <= tol):
+            f = L.real(f)
+    if disp:
+        return f
+    return f, sla.funm(LA.concrete(A), lambda x: np.asarray(func(x)), disp=False)[1]
+
+
+def _check_distinct(w: np.ndarray) -> None:
+    """Raise if two eigenvalues of a matrix in the stack are too close for divided differences."""
+    gaps = np.abs(w[..., :, None] - w[..., None, :])
+    n = w.shape[-1]
+    gaps[..., np.arange(n), np.arange(n)] = np.inf
+    scale = np.maximum(1.0, np.abs(w).max(axis=-1, initial=0.0))[..., None, None]
+    if np.any(gaps <= np.sqrt(np.finfo(w.dtype).eps) * scale):
+        raise NotImplementedError(
+            "funm: the derivative needs distinct eigenvalues (two are equal or nearly equal); "
+            "for a function linad knows, use its matrix function (expm, logm, sqrtm, "
+            "fractional_matrix_power, ...), whose Fréchet derivative is exact there")

@@ -7,6 +7,8 @@ values.  Eigenvectors and singular vectors are checked through gauge-invariant
 targets (``|V|**2``, ``V diag(f(w)) V^H``, ``U diag(s) Vh``, complement
 projectors), never the raw vectors.
 """
+import functools
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -378,3 +380,170 @@ CASES = [
     Case("linalg_scipy_inv_det", lambda a: (lsl.inv(a), lsl.det(a)), one(general()),
          ("inv", "det"), max_examples=4),
 ]
+
+
+# ----------------------------------------------------------------------------- more scipy.linalg
+
+@st.composite
+def singular(draw, n=st.integers(2, 4), batch=BATCHES, dtype=np.float64):
+    """Rank n-1 matrices: a well conditioned matrix whose last row repeats its first."""
+    a = draw(general(n, batch, dtype))
+    a[..., -1, :] = a[..., 0, :]
+    return a
+
+
+@st.composite
+def real_spectrum(draw, n=SIZES, batch=BATCHES, dtype=np.float64):
+    """Nonsymmetric real matrices with real eigenvalues 2, 4, ... (real Schur form triangular),
+    rotated by a fixed orthogonal matrix so that even the simplest draw is not triangular
+    (where LAPACK's sign choices for the Schur vectors jump, as for QR)."""
+    a = draw(nonsymmetric(n, batch, dtype))
+    u = _fixed_unitary(a.shape[-1], dtype)
+    return u @ a @ np.conj(u.T)
+
+
+@st.composite
+def pencil(draw, n=SIZES):
+    """``(a, b)``: Hermitian ``a`` (garbage upper triangle) and a positive definite ``b`` near I."""
+    n = draw(n)
+    a = draw(hermitian(st.just(n), st.just(())))
+    b = draw(hermitian(st.just(n), st.just(()), spread=0.05))
+    return a, b
+
+
+def gen_eigh_targets(a, b, type=1, lower=True):
+    w, v = lsl.eigh(a, b, type=type, lower=lower)
+    return w, (v * w[..., None, :]) @ mH(v)
+
+
+def schur_complex_targets(a):
+    t, z = lsl.schur(a, output="complex")
+    return abs2(t), (z * lnp.diagonal(t, 0, -2, -1)[..., None, :] ** 2) @ mH(z)
+
+
+def scipy_qr_targets(a, mode, pivoting):
+    """R, the first min(m, n) columns of Q and the projector on the rest (gauge-invariant)."""
+    out = lsl.qr(a, mode=mode, pivoting=pivoting)
+    if mode == "r":
+        return out[0]
+    q, r = out[:2]
+    k = min(a.shape[-2:])
+    return (r, q[..., :, :k]) + ((q[..., :, k:] @ mH(q[..., :, k:]),) if q.shape[-1] > k else ())
+
+
+def np2_product(xp, name, x, y):
+    """The ``xp.linalg`` array-API product ``name`` of two vectors or stacks of 3-vectors."""
+    la = xp.linalg
+    if name == "matmul":
+        return la.matmul(x, y.T)
+    if name == "tensordot":
+        return la.tensordot(x, y, axes=x.ndim)
+    if name == "outer":
+        return la.outer(x.ravel(), y.ravel())
+    if name == "matrix_transpose":
+        return la.matrix_transpose(la.outer(x.ravel(), y.ravel()))
+    return getattr(la, name)(x, y)
+
+
+def _with(strategy, **choices):
+    """``(args, static)`` pairs: the args drawn by ``strategy`` and one choice per keyword."""
+    @st.composite
+    def build(draw):
+        args = draw(strategy)
+        return args, {k: draw(st.sampled_from(v)) for k, v in choices.items()}
+    return build()
+
+
+def _square_pair(lo=-1.0, hi=1.0):
+    return general(batch=st.just(())).flatmap(lambda a: arrays(a.shape, lo, hi).map(
+        lambda q: (0.3 * a / a.shape[-1], q)))
+
+
+CASES += [
+    Case("linalg_det_singular", lnp.linalg.det, one(singular()), ("det", "adjugate"),
+         np_fn=np.linalg.det, max_examples=5),
+    Case("linalg_det_singular_complex", lnp.linalg.det, one(singular(dtype=C128)),
+         ("det", "adjugate"), max_examples=3),
+    Case("linalg_adjugate", lambda a: __import__("linad").primitives.linalg.adjugate(a),
+         one(st.one_of(general(), singular())), ("adjugate",), order=1, max_examples=5),
+    Case("linalg_scipy_cholesky", lambda a, lower: lsl.cholesky(a, lower=lower),
+         with_static(hermitian(), lower=[False, True]), ("cholesky",), max_examples=5),
+    Case("linalg_scipy_cholesky_complex", lambda a: lsl.cholesky(mH(a)),
+         one(hermitian(dtype=C128)), ("cholesky",), max_examples=3),
+    Case("linalg_scipy_eigh", lambda a, lower: gen_eigh_targets(a, None, lower=lower)[1],
+         with_static(hermitian(), lower=[True, False]).map(
+             lambda x: ((x[0][0] if x[1]["lower"] else mH(x[0][0]),), x[1])), ("eigh",),
+         max_examples=4),
+    Case("linalg_scipy_eigh_generalized", gen_eigh_targets,
+         _with(pencil(), type=[1, 2, 3], lower=[True]), ("eigh", "cholesky",
+                                                          "triangular_solve"),
+         max_examples=6),
+    Case("linalg_scipy_eigh_subset", lambda a, b: lsl.eigh(
+        a, b, eigvals_only=True, subset_by_index=(0, a.shape[-1] - 1 if a.shape[-1] < 2 else 1)),
+         _with(pencil()), ("eigh",), max_examples=3),
+    Case("linalg_scipy_svd", lambda a, full_matrices: svd_targets(a, full_matrices)[:4],
+         with_static(_rect(), full_matrices=[False, True]), ("svd",), max_examples=4),
+    Case("linalg_scipy_svdvals", lambda a: lsl.svd(a, compute_uv=False), one(_rect()), ("svd",),
+         max_examples=3),
+    Case("linalg_scipy_qr", scipy_qr_targets,
+         with_static(_rect(batch=st.just(())), mode=["full", "economic", "r"],
+                     pivoting=[False, True]), ("qr", "getitem"), max_examples=6),
+    Case("linalg_scipy_lu", lambda a, permute_l: lsl.lu(a, permute_l=permute_l)[-2:],
+         with_static(general(), permute_l=[False, True]), ("lu_factor",), max_examples=5),
+    Case("linalg_scipy_lstsq", lambda a, b: lsl.lstsq(a, b)[:2],
+         TALL.filter(lambda mn: mn[0] > mn[1]).flatmap(lambda mn: separated(
+             st.just(mn[0]), st.just(mn[1]), st.just(()))).flatmap(
+             lambda a: st.sampled_from([(a.shape[0],), (a.shape[0], 2)]).flatmap(
+                 lambda shape: arrays(shape).map(lambda b: ((a, b), {})))), ("pinv", "svd"),
+         max_examples=5),
+    Case("linalg_scipy_pinv", lambda a, atol: lsl.pinv(a, atol=atol),
+         with_static(_rect(), atol=[None, 0.5]), ("pinv",), max_examples=4),
+    Case("linalg_scipy_polar", lambda a, side: lsl.polar(a, side),
+         with_static(_rect(batch=st.just(())), side=["right", "left"]).filter(
+             lambda x: (x[0][0].shape[0] >= x[0][0].shape[1]) == (x[1]["side"] == "right")
+             or x[0][0].shape[0] == x[0][0].shape[1]), ("polar", "sylvester", "solve"),
+         max_examples=6),
+    Case("linalg_scipy_polar_complex", lambda a: lsl.polar(a),
+         one(general(batch=st.just(()), dtype=C128)), ("polar", "sylvester"), max_examples=3),
+    Case("linalg_polar_repeated", lambda a: lsl.polar(a),
+         one(st.integers(1, 4).flatmap(lambda n: arrays((n, n), -0.2, 0.2).map(
+             lambda m: np.eye(n) + 0.0 * m))), ("polar",), max_examples=2),
+    Case("linalg_scipy_schur_real", lambda a: lsl.schur(a), one(real_spectrum()),
+         ("schur", "solve"), max_examples=5),
+    Case("linalg_scipy_schur_complex", schur_complex_targets,
+         one(real_spectrum(dtype=C128)),
+         ("schur", "solve"), max_examples=5),
+    Case("linalg_scipy_block_diag", lambda a, b, c: lsl.block_diag(a, b, c),
+         st.tuples(arrays((2, 3)), arrays((1,)), arrays(())).map(lambda x: (x, {})),
+         ("concatenate",), max_examples=3),
+    Case("linalg_scipy_solve_discrete_lyapunov",
+         lambda a, q, method: lsl.solve_discrete_lyapunov(a, q, method),
+         _with(_square_pair(), method=["direct", "bilinear"]), ("solve", "sylvester"),
+         max_examples=6),
+    Case("linalg_scipy_solve_discrete_lyapunov_complex",
+         lambda a, q: lsl.solve_discrete_lyapunov(a, q),
+         _square_pair().map(lambda aq: ((aq[0] * (1 + 0.5j), aq[1] + 0j), {})), ("solve",),
+         max_examples=3),
+    Case("linalg_scipy_fractional_matrix_power",
+         lambda a, t: lsl.fractional_matrix_power(a, t),
+         with_static(hermitian(garbage=False, spread=0.5).map(
+             lambda h: h + 0.2 * np.triu(np.ones_like(h), 1)), t=[0.5, -0.3, 1.7]),
+         ("matfunc", "frechet"), max_examples=5),
+    Case("linalg_scipy_funm", lambda a, fn: lsl.funm(a, getattr(lnp, fn)),
+         with_static(nonsymmetric().map(lambda a: 0.3 * a), fn=["sin", "exp", "tanh"]),
+         ("eig", "solve"), max_examples=5),
+    # ------------------------------------------------------------------ numpy.linalg array API
+    Case("linalg_np2_trace_diagonal", lambda a, offset: lnp.concatenate([
+        lnp.ravel(lnp.linalg.trace(a, offset=offset)),
+        lnp.ravel(lnp.linalg.diagonal(a, offset=offset))]),
+         with_static(arrays(st.sampled_from([(3, 3), (2, 3, 4)])), offset=[0, 1, -1]),
+         ("einsum",), np_fn=lambda a, offset: np.concatenate([
+             np.ravel(np.linalg.trace(a, offset=offset)),
+             np.ravel(np.linalg.diagonal(a, offset=offset))]), max_examples=4),
+]
+for _name in ("cross", "vecdot", "matmul", "tensordot", "outer", "matrix_transpose"):
+    CASES.append(Case(
+        f"linalg_np2_{_name}", functools.partial(np2_product, lnp, _name),
+        st.sampled_from([(3,), (2, 3)]).flatmap(lambda s: st.tuples(arrays(s), arrays(s))).map(
+            lambda xy: (xy, {})), ("einsum",), np_fn=functools.partial(np2_product, np, _name),
+        max_examples=3))
