@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 from hypothesis import HealthCheck, find, settings
+from hypothesis.errors import NoSuchExample
 
 import linad
 from linad.core import Tracer
@@ -28,11 +29,23 @@ WITHOUT_DISPATCH_CASE: set[str] = {
 }
 
 
-def _first_example(strategy):
+def _run_examples(case, n: int = 12) -> None:
+    """Run ``case.np_fn`` in forward mode on ``n`` examples of its strategy, drawn
+    deterministically (a case may choose among several NumPy functions by example)."""
+    def run(example):
+        args, static = example
+        with np.errstate(all="ignore"):
+            linad.jvp(functools.partial(case.np_fn, **static), args, args)
+        return False
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return find(strategy, lambda _: True,
-                    settings=settings(database=None, suppress_health_check=list(HealthCheck)))
+        try:
+            find(case.strategy, run, settings=settings(
+                database=None, derandomize=True, max_examples=n,
+                suppress_health_check=list(HealthCheck)))
+        except NoSuchExample:
+            pass
 
 
 def reached_objects() -> set:
@@ -52,9 +65,7 @@ def reached_objects() -> set:
     try:
         for case in all_cases():
             if case.np_fn is not None:
-                args, static = _first_example(case.strategy)
-                with np.errstate(all="ignore"):
-                    linad.jvp(functools.partial(case.np_fn, **static), args, args)
+                _run_examples(case)
     finally:
         Tracer.__array_function__, Tracer.__array_ufunc__ = array_function, array_ufunc
     return reached

@@ -31,7 +31,8 @@ __all__ = ["NAMESPACES", "CLASSES", "NONDIFF", "REFUSED", "NOT_YET", "public_cal
            "resolve", "dispatches", "classes", "reason_of"]
 
 #: The classified namespaces, by the prefix their names are written with.
-NAMESPACES = {"np": np, "np.linalg": np.linalg, "np.fft": np.fft}
+NAMESPACES = {"np": np, "np.linalg": np.linalg, "np.fft": np.fft,
+              "np.lib.stride_tricks": np.lib.stride_tricks}
 
 #: Class labels, in the order the docs list them.
 CLASSES = ("differentiable", "not differentiable", "not yet supported", "refused")
@@ -62,8 +63,7 @@ NONDIFF: dict[str, str] = {
         "np.searchsorted", "np.digitize", "np.ravel_multi_index", "np.unravel_index",
         "np.diag_indices_from", "np.tril_indices_from", "np.triu_indices_from", "np.ix_"],
         _INDEX),
-    **dict.fromkeys(["np.count_nonzero", "np.bincount", "np.linalg.matrix_rank"], _COUNT),
-    "np.histogram": "counts, and bin edges as constants",
+    **dict.fromkeys(["np.count_nonzero", "np.linalg.matrix_rank"], _COUNT),
     "np.histogram2d": "counts, and bin edges as constants",
     "np.histogramdd": "counts, and bin edges as constants",
     **dict.fromkeys([
@@ -91,7 +91,8 @@ CONFIG = "it changes or reports NumPy's settings"
 NO_ARRAY = "it takes no array argument and returns a constant"
 CONVERSION = ("it converts its argument to a NumPy array, which would drop the derivative: "
               "use lnp.asarray, lnp.array or lnp.full")
-IN_PLACE = "it writes into an existing array in place: use x.at[idx].set(v)"
+IN_PLACE = ("it writes into an existing array in place: use x = x.at[idx].set(v), or the "
+            "functional lnp.fill_diagonal, lnp.put, lnp.put_along_axis")
 DATETIME = "it works on dates and times, and a traced value is never a datetime64 or timedelta64"
 ARRAY_CLASS = ("it is an array, iterator or polynomial class holding NumPy data: use functions "
                "on whole arrays")
@@ -124,7 +125,7 @@ REFUSED: dict[str, str] = {
                         "get_printoptions printoptions"),
     **_reason(DTYPES, "dtype finfo iinfo issubdtype isdtype promote_types mintypecode typename "
                       "isscalar iterable"),
-    **_reason(MEMORY, "frombuffer from_dlpack memmap isfortran"),
+    **_reason(MEMORY, "frombuffer from_dlpack memmap isfortran np.lib.stride_tricks.as_strided"),
     **_reason(CONFIG, "seterr geterr seterrcall geterrcall errstate setbufsize getbufsize "
                       "show_config show_runtime get_include info test np.linalg.test "
                       "np.fft.test"),
@@ -133,7 +134,7 @@ REFUSED: dict[str, str] = {
                         "hanning kaiser fromfunction broadcast_shapes"),
     **_reason(CONVERSION, "array asarray asanyarray ascontiguousarray asfortranarray "
                           "asarray_chkfinite require full fromiter"),
-    **_reason(IN_PLACE, "place putmask copyto"),
+    **_reason(IN_PLACE, "place putmask copyto fill_diagonal put put_along_axis"),
     **_reason(DATETIME, "busday_count busday_offset is_busday datetime_as_string datetime_data "
                         "isnat busdaycalendar"),
     **_reason(ARRAY_CLASS, "ndarray matrix asmatrix bmat recarray poly1d broadcast nditer "
@@ -148,14 +149,7 @@ REFUSED: dict[str, str] = {
 #: Differentiable in principle, no handler yet: NumPy's dispatch raises "linad does not
 #: implement ..." for them.  Delete a name when its handler is registered.
 NOT_YET: tuple[str, ...] = tuple(f"np.{n}" for n in """
-    append apply_along_axis apply_over_axes astype convolve copy corrcoef correlate cov delete
-    diff ediff1d fill_diagonal geomspace gradient i0 insert interp logspace median nan_to_num
-    nancumprod nancumsum nanmax nanmean nanmedian nanmin nanpercentile nanprod nanquantile
-    nanstd nansum nanvar partition percentile piecewise poly polyadd polyder polydiv polyfit
-    polyint polymul polysub polyval put put_along_axis quantile real_if_close resize rollaxis
-    roots sort_complex trapezoid trim_zeros unwrap vander divmod fabs frexp ldexp modf
-    nextafter linalg.cross linalg.diagonal linalg.matmul linalg.matrix_transpose linalg.outer
-    linalg.tensordot linalg.trace linalg.vecdot""".split())
+    apply_over_axes geomspace logspace trim_zeros""".split())
 
 
 # ---------------------------------------------------------------------------- derivation

@@ -54,8 +54,11 @@ def implements_ufunc_method(ufunc: np.ufunc, *methods: str) -> Callable:
 def _numpy_name(f: Any) -> str:
     mod = getattr(f, "__module__", None) or "numpy"
     mod = mod.replace("numpy._core.", "numpy.").replace("numpy.core.", "numpy.")
+    name = getattr(f, "__name__", None)
     if mod.startswith("numpy.linalg"):
         mod = "numpy.linalg"
+    elif name is not None and getattr(np.lib.stride_tricks, name, None) is f:
+        mod = "numpy.lib.stride_tricks"
     elif mod.startswith("numpy.") and mod != "numpy.fft":
         mod = "numpy"
     return f"{mod.replace('numpy', 'np', 1)}.{getattr(f, '__name__', type(f).__name__)}"

@@ -572,29 +572,6 @@ def sort_complex(a: Any) -> Any:
     return out
 
 
-# ============================================================================ in-place NumPy functions
-
-def _in_place(np_fn: Any, functional: str) -> Any:
-    """The handler of an in-place NumPy function on traced values: an error naming the
-    functional version."""
-    name = np_fn.__name__
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise TypeError(f"np.{name} writes into its argument in place, which linad cannot "
-                        f"differentiate; use the functional version {functional}, which "
-                        "returns the updated array")
-    refuse.__name__ = name
-    refuse.__doc__ = f"Refuse ``np.{name}`` on traced values (in place); use {functional}."
-    refuse.in_place_alternative = functional
-    implements(np_fn)(refuse)
-    return refuse
-
-
-_in_place(np.fill_diagonal, "a = lnp.fill_diagonal(a, val, wrap)")
-_in_place(np.put, "a = lnp.put(a, ind, v, mode)")
-_in_place(np.put_along_axis, "arr = lnp.put_along_axis(arr, indices, values, axis)")
-
-
 def _flat_set(a: Any, positions: np.ndarray, values: Any) -> Any:
     """``a`` with its flat ``positions`` set to ``values`` repeated cyclically, as NumPy's
     ``a.flat[positions] = values`` (the last write wins where a position repeats)."""
@@ -762,10 +739,11 @@ def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     array([0., 0., 3.])
     """
     x = _concrete(x, "bincount (the samples are integers; weights may be traced)")
-    counts = np.bincount(x, minlength=minlength)  # NumPy's checks of x and minlength
     if weights is None or not isinstance(weights, Tracer):
         return np.bincount(x, weights, minlength=minlength)
-    w = _weights_of(weights, x.shape, "bincount")
+    # NumPy's own checks of x, minlength and the length of the weights
+    counts = np.bincount(x, np.zeros(shape_of(weights)), minlength=minlength)
+    w = _weights_of(weights, np.shape(x), "bincount")
     if dtype_of(w).kind == "c":
         raise TypeError("bincount: complex weights are not supported (NumPy casts weights to "
                         "float64); take the real and imaginary parts separately")
@@ -775,11 +753,13 @@ def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
 @implements(np.histogram)
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: bool | None = None,
               weights: Any = None) -> tuple:
-    """Histogram of the concrete samples ``a`` (``np.histogram``); differentiable in
-    ``weights``, each bin being the sum of the weights of its samples.
+    """Histogram of the samples ``a`` (``np.histogram``); differentiable in ``weights``,
+    each bin being the sum of the weights of its samples.
 
-    ``bins`` and ``range`` are concrete; with ``density=True`` the weighted counts are
-    divided by their total and the bin widths.  Returns ``(hist, bin_edges)``.
+    The counts are piecewise constant in the samples, ``bins`` and ``range``: traced
+    values there are used through their concrete primal values (no derivative flows to
+    them, as for a comparison).  With ``density=True`` the weighted counts are divided
+    by their total and the bin widths.  Returns ``(hist, bin_edges)``.
 
     Examples
     --------
@@ -788,12 +768,7 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: bool | None = 
     >>> linad.jvp(f, (np.ones(3),), (np.array([1.0, 2.0, 4.0]),))[1]
     array([3., 4.])
     """
-    if isinstance(a, Tracer):
-        raise TypeError("histogram: the samples must be concrete (the counts are piecewise "
-                        "constant in them); only weights may be traced. Use "
-                        "linad.stop_gradient(a) for traced samples")
-    if isinstance(bins, Tracer) or isinstance(range, Tracer):
-        raise TypeError("histogram: bins and range must be concrete")
+    a, bins, range = (detached_value(v) if isinstance(v, Tracer) else v for v in (a, bins, range))
     if not isinstance(weights, Tracer):
         return np.histogram(a, bins, range, density, weights)
     a = np.asarray(a)

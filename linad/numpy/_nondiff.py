@@ -22,11 +22,10 @@ from ..primitives.elementwise import detached_value
 from ..tree import tree_map
 from ._coverage import NONDIFF, dispatches, resolve
 from ._dispatch import HANDLED_FUNCTIONS, HANDLED_UFUNCS, _numpy_name, implements
-from ._indexing import index_add
 
 __all__ = ["on_primal"]
 
-_WEIGHTED = (np.histogram, np.histogram2d, np.histogramdd, np.histogram_bin_edges)
+_WEIGHTED = (np.histogram2d, np.histogramdd, np.histogram_bin_edges)
 
 
 def _concrete(leaf: Any) -> Any:
@@ -68,23 +67,6 @@ def _refuse_traced_weights(np_fn: Callable) -> Callable:
     handler.__name__ = handler.__qualname__ = np_fn.__name__
     handler.__doc__ = plain.__doc__
     return handler
-
-
-@implements(np.bincount)
-def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
-    """``np.bincount``: counts of the concrete ``x``; linear in traced ``weights``.
-
-    Examples
-    --------
-    >>> import numpy as np, linad
-    >>> linad.grad(lambda w: np.bincount([0, 2, 2], weights=w)[2])(np.ones(3))
-    array([0., 1., 1.])
-    """
-    x = _concrete(x)
-    counts = np.bincount(x, weights=_concrete(weights), minlength=minlength)  # NumPy's checks
-    if not isinstance(weights, Tracer):
-        return counts
-    return index_add(np.zeros(len(counts)), np.asarray(x), weights)
 
 
 def _register() -> None:
