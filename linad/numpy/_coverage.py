@@ -148,8 +148,7 @@ REFUSED: dict[str, str] = {
 
 #: Differentiable in principle, no handler yet: NumPy's dispatch raises "linad does not
 #: implement ..." for them.  Delete a name when its handler is registered.
-NOT_YET: tuple[str, ...] = tuple(f"np.{n}" for n in """
-    apply_over_axes geomspace logspace trim_zeros""".split())
+NOT_YET: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------- derivation

@@ -22,14 +22,15 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
+from ..primitives.elementwise import detached_value
 from ._base import _arr, array_from_nested, astype
-from ._core import add, divide, equal, multiply, subtract
+from ._core import add, divide, equal, multiply, power, subtract
 from ._dispatch import implements
 from ._indexing import AtIndexer
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape
 
 __all__ = ["array", "zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like",
-           "full_like", "full", "linspace", "meshgrid"]
+           "full_like", "full", "linspace", "logspace", "geomspace", "meshgrid"]
 
 
 # ============================================================================ constant arrays
@@ -304,6 +305,69 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     if retstep:
         return y, (step if step is not None else np.nan)
     return y
+
+
+@implements(np.logspace)
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """``base ** linspace(start, stop, num)`` (``np.logspace``); differentiable in
+    ``start``, ``stop`` and ``base``.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda b: lnp.logspace(0.0, 2.0, 3, base=b), (10.0,), (1.0,))
+    (array([  1.,  10., 100.]), array([ 0.,  1., 20.]))
+    """
+    y = linspace(start, stop, num, endpoint=endpoint, axis=axis)
+    base = _arr(base)
+    if len(shape_of(base)) > 0:  # array bases broadcast against the end points, as in NumPy
+        base = moveaxis(reshape(base, (1,) + tuple(shape_of(base))), 0, axis)
+    out = power(base, y)
+    return out if dtype is None else astype(out, dtype)
+
+
+@implements(np.geomspace)
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
+              axis: int = 0) -> Any:
+    r"""Numbers spaced evenly on a log scale from ``start`` to ``stop`` (``np.geomspace``);
+    differentiable in both end points.
+
+    :math:`y_k = s\,(e/s)^{t_k}` with :math:`t` evenly spaced in :math:`[0, 1]`; the end
+    points are ``start`` and ``stop`` exactly, as in NumPy.  Real end points of one sign
+    (traced complex end points are not supported: NumPy's spiral needs their branch).
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.jvp(lambda e: lnp.geomspace(1.0, e, 3), (4.0,), (1.0,))
+    (array([1., 2., 4.]), array([0.  , 0.25, 1.  ]))
+    """
+    if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    start, stop = _arr(start), _arr(stop)
+    if "c" in (dtype_of(start).kind, dtype_of(stop).kind):
+        raise TypeError("geomspace: complex end points are not supported on traced values")
+    s, e = np.asarray(detached_value(start)), np.asarray(detached_value(stop))
+    if np.any(s == 0) or np.any(e == 0):
+        raise ValueError("Geometric sequence cannot include zero")
+    if np.any(np.sign(s) != np.sign(e)):
+        raise TypeError("geomspace: end points of opposite signs give complex numbers, which "
+                        "are not supported on traced values")
+    dt = np.result_type(dtype_of(start), dtype_of(stop), 1.0)
+    start, stop = astype(start, dt), astype(stop, dt)
+    t = linspace(np.zeros(np.shape(s), dt), np.ones(np.shape(e), dt), num, endpoint=endpoint)
+    y = multiply(start, power(divide(stop, start), t))
+    n = tuple(shape_of(y))[0]
+    if n > 0:  # the end points exactly, as NumPy
+        parts = [broadcast_to(start, (1,) + tuple(shape_of(y))[1:]), y[1:n - 1 if endpoint else n]]
+        if endpoint and n > 1:
+            parts.append(broadcast_to(stop, (1,) + tuple(shape_of(y))[1:]))
+        y = concatenate(parts, 0) if n > 1 else parts[0]
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    return y if dtype is None else astype(y, dtype)
+
 
 
 @implements(np.meshgrid)

@@ -96,7 +96,9 @@ _METHODS.update({
     "T": property(lambda self: S.transpose(self)),
     "mT": property(lambda self: S.transpose(
         self, tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))),
-    "real": property(C.real), "imag": property(C.imag), "at": property(I.AtIndexer),
+    "real": property(C.real), "imag": property(C.imag),
+    "at": property(I.AtIndexer, doc="``x.at[idx]``: functional updates (``.set``, ``.add``, "
+                                    "``.multiply``, ``.min``, ``.max``, ``.get``)."),
 })
 
 

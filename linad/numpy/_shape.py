@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
+from ..primitives.elementwise import detached_value
 from ..primitives import linear as L
 from ._base import _along, _arr, _ndim, _np_funcs, astype, normalize_axis_index, \
     normalize_axis_tuple
@@ -44,7 +45,8 @@ __all__ = [
     "hsplit", "vsplit", "dsplit", "unstack", "tile", "repeat", "flip", "fliplr", "flipud",
     "roll", "rot90", "pad", "atleast_1d", "atleast_2d", "atleast_3d", "diag", "diagonal",
     "diagflat", "triu", "tril", "kron", "block", "append", "insert", "delete", "resize",
-    "sliding_window_view", "copy", "rollaxis", "apply_along_axis",
+    "sliding_window_view", "copy", "rollaxis", "apply_along_axis", "apply_over_axes",
+    "trim_zeros",
 ]
 
 
@@ -1215,3 +1217,65 @@ def apply_along_axis(func1d: Any, axis: int, arr: Any, *args: Any, **kwargs: Any
     order = list(range(axis)) + list(range(len(outer), len(outer) + res_nd)) \
         + list(range(axis, len(outer)))
     return transpose(res, order)
+
+
+@implements(np.apply_over_axes)
+def apply_over_axes(func: Any, a: Any, axes: Any) -> Any:
+    """``func(a, axis)`` applied for each axis in turn, keeping the number of dimensions
+    (``np.apply_over_axes``); ``func`` receives traced values and is differentiated as written.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> f = lambda x: lnp.apply_over_axes(lnp.sum, x, [0, 1])
+    >>> f(np.arange(6.0).reshape(2, 3))
+    array([[15.]])
+    """
+    val = _arr(a)
+    nd = _ndim(val)
+    for axis in np.atleast_1d(np.asarray(axes)).tolist():
+        axis = axis + nd if axis < 0 else axis
+        res = func(val, axis)
+        if _ndim(res) == _ndim(val):
+            val = res
+        elif _ndim(res) == _ndim(val) - 1:
+            val = expand_dims(res, axis)
+        else:
+            raise ValueError("function is not returning an array of the correct shape")
+    return val
+
+
+@implements(np.trim_zeros)
+def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
+    """``filt`` without its leading (``"f"``) and/or trailing (``"b"``) zeros along the
+    given axes (``np.trim_zeros``); differentiable in the values kept.
+
+    Which entries are zero is read from the primal values, so the kept block is a
+    constant slice: its derivative is that of the entries it keeps.
+
+    Examples
+    --------
+    >>> import numpy as np, linad, linad.numpy as lnp
+    >>> linad.grad(lambda x: (lnp.trim_zeros(x) ** 2).sum())(np.array([0.0, 1.0, 0.0, 2.0, 0.0]))
+    array([0., 2., 0., 4., 0.])
+    """
+    x = _arr(filt)
+    if not isinstance(x, Tracer):
+        return np.trim_zeros(x, trim, axis)
+    trim = trim.lower()
+    if trim not in ("f", "b", "fb", "bf"):
+        raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
+    nonzero = np.asarray(detached_value(x)) != 0
+    nd = nonzero.ndim
+    axes = range(nd) if axis is None else [normalize_axis_index(a, nd)
+                                             for a in np.atleast_1d(axis).tolist()]
+    index = [slice(None)] * nd
+    for ax in axes:
+        along = np.flatnonzero(np.any(nonzero, axis=tuple(i for i in range(nd) if i != ax)))
+        if along.size == 0:
+            index[ax] = slice(0, 0)
+            continue
+        index[ax] = slice(int(along[0]) if "f" in trim else None,
+                          int(along[-1]) + 1 if "b" in trim else None)
+    return _getitem(x, tuple(index))
+

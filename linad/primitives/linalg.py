@@ -1103,7 +1103,7 @@ def _schur_skew(g: Any, tt: Any) -> Any:
             "schur: the derivative of the Schur form is not defined at a matrix with repeated "
             "eigenvalues") from None
     sol = solve(system, reshape(rhs, batch + (idx.size, 1)), factor=factor)
-    embed = np.zeros((idx.size, n * n), _real_dtype(tt))
+    embed = np.zeros((idx.size, n * n), real_dtype(tt))
     embed[np.arange(idx.size), idx] = 1
     low = reshape(einsum("...a,ab->...b", reshape(sol, batch + (idx.size,)), embed),
                   batch + (n, n))

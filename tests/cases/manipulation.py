@@ -464,4 +464,40 @@ CASES = [
     Case("man_roots", lambda p: lnp.sort_complex(lnp.roots(p)), _roots_case(),
          ("eig", "div", "pinv"), order=1, max_examples=N, rtol=1e-5, atol=1e-6,
          np_fn=lambda p: np.sort_complex(np.roots(p))),
+    # ------------------------------------------------------------------ log-spaced ranges
+    Case("man_logspace", lambda a, b, base, num, endpoint: lnp.logspace(
+        a, b, num, endpoint=endpoint, base=base),
+         args_of(arrays((), -1.0, 1.0), arrays((), -1.0, 1.0), arrays((), 1.5, 3.0),
+                 kw(num=st.integers(1, 5), endpoint=st.booleans())), ("pow",),
+         max_examples=N, np_fn=lambda a, b, base, num, endpoint: np.logspace(
+             a, b, num, endpoint=endpoint, base=base)),
+    Case("man_geomspace", lambda a, b, num, endpoint, sign: lnp.geomspace(
+        sign * a, sign * b, num, endpoint=endpoint),
+         args_of(arrays((), 0.5, 2.0), arrays((), 0.5, 2.0),
+                 kw(num=st.integers(1, 5), endpoint=st.booleans(), sign=st.sampled_from([1, -1]))),
+         ("pow",), max_examples=N, np_fn=lambda a, b, num, endpoint, sign: np.geomspace(
+             sign * a, sign * b, num, endpoint=endpoint)),
+    # ------------------------------------------------------------------ trimming, axes
+    Case("man_trim_zeros", lambda x, trim, axis: lnp.trim_zeros(x * _zero_frame(x), trim, axis),
+         one(any_shape(1, 2, 1), lambda s: kw(trim=st.sampled_from(["f", "b", "fb"]),
+                                              axis=st.sampled_from([None, 0, -1])), lo=0.2),
+         ("getitem",), max_examples=N,
+         np_fn=lambda x, trim, axis: np.trim_zeros(x * _zero_frame(x), trim, axis)),
+    Case("man_apply_over_axes", lambda x, axes: lnp.apply_over_axes(lnp.sum, x * x, axes),
+         one(any_shape(2, 3, 1), lambda s: kw(axes=st.sampled_from([[0], [0, 1], [-1, 0]]))),
+         ("sum",), max_examples=N,
+         np_fn=lambda x, axes: np.apply_over_axes(np.sum, x * x, axes)),
 ]
+
+
+def _zero_frame(x):
+    """A constant 0/1 mask that zeroes the first and last entries along every axis, so that
+    ``trim_zeros`` has zeros to trim (the values kept stay differentiable)."""
+    mask = np.ones(np.shape(x))
+    for ax in range(mask.ndim):
+        if mask.shape[ax] > 2:
+            idx = [slice(None)] * mask.ndim
+            idx[ax] = [0, -1]
+            mask[tuple(idx)] = 0.0
+    return mask
+

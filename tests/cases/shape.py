@@ -4,6 +4,8 @@ Every case runs through ``lnp`` (``fn``) and through plain NumPy dispatch (``np_
 where NumPy can dispatch the function.  Shapes include 0-d and empty arrays where
 NumPy allows them.
 """
+import warnings
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -259,6 +261,12 @@ def _stack_like(mod, name):
     return lambda *xs: getattr(mod, name)(list(xs))
 
 
+def _row_stack(*xs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.row_stack(list(xs))
+
+
 def _hsplit_static(name):
     def static(s):
         ax = {"hsplit": 1 if len(s) > 1 else 0, "vsplit": 0, "dsplit": 2}[name]
@@ -377,6 +385,9 @@ CASES = [
          max_examples=N, np_fn=_stack_like(np, "hstack")),
     Case("shp_vstack", _stack_like(lnp, "vstack"), several(_pair_same()), ("concatenate",),
          max_examples=N, np_fn=_stack_like(np, "vstack")),
+    # np.row_stack: NumPy 2's deprecated alias of vstack, still dispatched
+    Case("shp_row_stack", _stack_like(lnp, "vstack"), several(_pair_same()), ("concatenate",),
+         max_examples=3, np_fn=_row_stack),
     Case("shp_dstack", _stack_like(lnp, "dstack"), several(_pair_same()), ("concatenate",),
          max_examples=N, np_fn=_stack_like(np, "dstack")),
     Case("shp_column_stack", _stack_like(lnp, "column_stack"), several(_col_shapes()),
