@@ -73,7 +73,10 @@ def test_every_differentiable_numpy_function_has_a_dispatch_case():
     reached = reached_objects()
     differentiable = {name for name, labels in _coverage.classes().items()
                       if labels == ["differentiable"]}
-    missing = {name for name in differentiable if _coverage.resolve(name) not in reached}
+    # a function NumPy never dispatches itself (np.row_stack calls np.vstack) is reached
+    # through what it calls
+    missing = {name for name in differentiable if _coverage.resolve(name) not in reached
+               and _coverage.dispatches(_coverage.resolve(name))}
     assert missing == WITHOUT_DISPATCH_CASE, (
         f"differentiable NumPy functions without a case reaching them through np.*: "
         f"{sorted(missing - WITHOUT_DISPATCH_CASE)}; listed but now reached: "

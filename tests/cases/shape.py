@@ -385,7 +385,7 @@ CASES = [
          max_examples=N, np_fn=_stack_like(np, "hstack")),
     Case("shp_vstack", _stack_like(lnp, "vstack"), several(_pair_same()), ("concatenate",),
          max_examples=N, np_fn=_stack_like(np, "vstack")),
-    # np.row_stack: NumPy 2's deprecated alias of vstack, still dispatched
+    # np.row_stack: NumPy 2's deprecated alias, which calls vstack
     Case("shp_row_stack", _stack_like(lnp, "vstack"), several(_pair_same()), ("concatenate",),
          max_examples=3, np_fn=_row_stack),
     Case("shp_dstack", _stack_like(lnp, "dstack"), several(_pair_same()), ("concatenate",),
