@@ -375,3 +375,13 @@ def test_stats_errors():
         lst.multivariate_normal.logpdf(np.zeros(3), np.zeros(2), np.eye(2))
     with pytest.raises(ValueError, match="cov has shape"):
         lst.multivariate_normal.logpdf(np.zeros(2), np.zeros(2), np.eye(3))
+
+
+def test_ppf_at_the_ends_of_a_bounded_support_is_loc_plus_scale_times_the_bound():
+    """expon.ppf(0) is the support's lower end, ``loc`` (not the standard bound 0), with
+    derivative 1 in ``loc`` and 0 in ``scale``; q = 1 is +inf."""
+    q = np.array([0.0, 1.0])
+    np.testing.assert_array_equal(lst.expon.ppf(q, 1.5, 2.0), ss.expon.ppf(q, 1.5, 2.0))
+    g_loc, g_scale = linad.grad(lambda l, s: lst.expon.ppf(np.array(0.0), l, s),
+                                argnums=(0, 1))(1.5, 2.0)
+    assert (float(g_loc), float(g_scale)) == (1.0, 0.0)

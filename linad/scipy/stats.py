@@ -181,8 +181,14 @@ class _Invertible(_Continuous):
         ends = a.mask((vq == 0) | (vq == 1)) & ~invalid
         safe_q = fill_where(ends | invalid, 0.5, q)
         res = C.add(C.multiply(self._ppf(safe_q), scale), loc)
-        res = fill_where(a.mask(vq == 0) & ends, self._lower, res)
-        res = fill_where(a.mask(vq == 1) & ends, self._upper, res)
+        for bound, at in ((self._lower, vq == 0), (self._upper, vq == 1)):
+            mask = a.mask(at) & ends
+            if not np.any(mask):
+                continue
+            if np.isfinite(bound):   # the support's end: loc + scale * bound
+                res = C.where(mask, C.add(C.multiply(bound, scale), loc), res)
+            else:
+                res = fill_where(mask, bound, res)
         return fill_where(invalid, np.nan, res)
 
 
