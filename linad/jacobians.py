@@ -61,10 +61,6 @@ def _size(shape: tuple) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
-def _has_traced_residuals(lmap: LinearMap) -> bool:
-    return any(isinstance(r, Tracer) for r in lmap.program.residuals())
-
-
 def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:
     """Flat output leaves of ``lmap`` applied to the identity basis of its inputs.
 
@@ -76,7 +72,7 @@ def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:
     transformation sees them.
     """
     basis = identity_basis(lmap.in_avals)
-    if not _has_traced_residuals(lmap):
+    if not lmap.program.has_traced_residuals():
         outs = apply_batched(lmap.program, basis)
         return [_dense(o, lmap.shape[1], aval, batch_last)
                 for o, aval in zip(outs, lmap.out_avals)]

@@ -77,8 +77,7 @@ def apply_jvp_rule(prim: Primitive, primals: Sequence, tangents: Sequence, **par
             return ans, [Zero.like(a) for a in ans]
         return ans, Zero.like(ans)
     if rule is None:
-        raise NotImplementedError(
-            f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
+        raise _no_jvp_rule(prim)
     return rule(primals, tangents, **params)
 
 
@@ -136,8 +135,10 @@ class JVPTrace(Trace):
             if type(rule) is ArgwiseJVP:
                 out, t_out = apply_argwise(rule, primals, tangents, params, traced)
                 return out if t_out is None else self._wrap(out, t_out)
+            if rule is None:
+                raise _no_jvp_rule(prim)
             tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
-            out, t_out = apply_jvp_rule(prim, primals, tangents, **params)
+            out, t_out = rule(primals, tangents, **params)
         except LinearityError as err:
             raise _in_rule_of(err, prim) from None
         if prim.multiple_results:
@@ -155,6 +156,11 @@ class JVPTrace(Trace):
         if kind != "f" and kind != "c":
             return primal
         return JVPTracer(self, primal, tangent)
+
+
+def _no_jvp_rule(prim) -> NotImplementedError:
+    return NotImplementedError(
+        f"primitive {prim.name!r} has no JVP rule, so it cannot be differentiated")
 
 
 def _in_rule_of(err: LinearityError, prim) -> LinearityError:

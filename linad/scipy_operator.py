@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as spla
 
-from .core import Tracer, instantiate
+from .core import instantiate
 from .optimize.compile import apply, apply_batched
 
 __all__ = ["as_linear_operator", "flatten_leaves", "split_flat"]
@@ -97,7 +97,7 @@ class _LinadOperator(spla.LinearOperator):
     """A SciPy ``LinearOperator`` backed by a linad linear program (see the module docs)."""
 
     def __init__(self, lmap, symmetric: bool = False):
-        if any(isinstance(r, Tracer) for r in lmap.program.residuals()):
+        if lmap.program.has_traced_residuals():
             raise TypeError(
                 "this linear map was linearized at traced values (inside another linad "
                 "transformation), so it has no concrete matrix for SciPy. Build SciPy operators "
