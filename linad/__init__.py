@@ -13,10 +13,11 @@ True
 from . import primitives  # noqa: F401  (registers primitives)
 from . import numpy  # noqa: F401  (tracer operators and NumPy dispatch)
 from .api import elementwise_grad, grad, jvp, linear_transpose, linearize, value_and_grad, vjp
-from .core import EscapedTracerError, LinearityError, TracerConversionError, Zero
+from .core import ConcretizationError, EscapedTracerError, LinearityError, TracerConversionError, Zero
 from .linear_map import LinearMap
 from .numpy._core import stop_gradient
-from .ir import LinearProgram
+from .ir import LinearProgram, Program
+from .jit import jit, make_program
 from .tree import (register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_reduce,
                    tree_structure, tree_unflatten)
 from . import testing  # noqa: F401
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "jvp", "linearize", "vjp", "grad", "value_and_grad", "elementwise_grad", "linear_transpose",
+    "jit", "make_program", "Program", "ConcretizationError",
     "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
     "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
     "tree_leaves", "tree_structure", "tree_flatten", "tree_unflatten", "tree_reduce",

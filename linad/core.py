@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = [
     "Primitive", "bind", "Trace", "Tracer", "Zero", "Aval", "Var", "PRIMITIVES",
-    "LinearityError", "EscapedTracerError", "TracerConversionError",
+    "LinearityError", "EscapedTracerError", "TracerConversionError", "ConcretizationError",
     "is_inexact", "aval_of", "shape_of", "dtype_of", "real_dtype", "instantiate",
     "is_linear_arg", "format_aval", "define_tracer_methods",
 ]
@@ -41,6 +41,12 @@ class EscapedTracerError(RuntimeError):
 
 class TracerConversionError(TypeError):
     """A traced value was converted to a concrete NumPy array or Python number."""
+
+
+class ConcretizationError(TracerConversionError):
+    """A value staged by ``linad.jit`` was used where a concrete value is needed
+    (a Python ``if``, ``float()``, or a NumPy function whose result shape depends
+    on values)."""
 
 
 # ----------------------------------------------------------------------------- avals

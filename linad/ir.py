@@ -1,9 +1,12 @@
-"""The linear-program IR.
+"""The program IR.
 
-A :class:`LinearProgram` is a straight-line list of :class:`Equation` s, each
-applying one *linear* primitive to variables (:class:`~linad.core.Var`, the
-linear inputs) and constants (residuals such as ``cos(x)`` recorded while
-linearizing, or Python scalars).  Outputs are variables or symbolic zeros.
+A :class:`Program` is a straight-line list of :class:`Equation` s, each
+applying one primitive to variables (:class:`~linad.core.Var`) and constants
+(arrays or Python scalars).  A whole function staged by ``linad.jit`` or
+``linad.make_program`` is a :class:`Program`.  A :class:`LinearProgram` is a
+program of *linear* primitives only, applied to its linear inputs and to
+residuals (such as ``cos(x)`` recorded while linearizing); its outputs are
+variables or symbolic zeros.
 
 This module holds the structure and the reference semantics of a program:
 printing, dead-code elimination, and evaluation equation by equation, on
@@ -22,11 +25,15 @@ import numpy as np
 
 from .core import Tracer, Var, Zero, bind, format_aval, instantiate
 
-__all__ = ["Equation", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts"]
+__all__ = ["Equation", "Program", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts"]
 
 
 class Equation:
-    """``out = prim(*inputs, **params)``; inputs are Vars or constants."""
+    """``out = prim(*inputs, **params)``; inputs are Vars or constants.
+
+    ``out`` is a :class:`~linad.core.Var`, or a tuple of them for a primitive
+    with multiple results.
+    """
 
     __slots__ = ("prim", "inputs", "params", "out")
 
@@ -37,17 +44,23 @@ class Equation:
         self.out = out
 
 
-class LinearProgram:
-    """A linear map recorded as a straight-line program.
+def eqn_outs(eqn: Equation) -> tuple:
+    """The output variables of an equation (one, or several for multiple results)."""
+    out = eqn.out
+    return out if type(out) is tuple else (out,)
+
+
+class Program:
+    """A function recorded as a straight-line program.
 
     Parameters
     ----------
     in_vars : list of Var
-        The linear inputs.
+        The inputs.
     eqns : list of Equation
         The equations, in execution order.
-    outs : list of Var or Zero
-        The outputs.
+    outs : list
+        The outputs: variables, or constants (values that do not depend on the inputs).
     """
 
     __slots__ = ("in_vars", "eqns", "outs", "cache")
@@ -60,12 +73,13 @@ class LinearProgram:
         self.cache = {}
 
     # ------------------------------------------------------------------ structure
-    def dce(self) -> "LinearProgram":
+    def dce(self) -> "Program":
         """Remove equations whose results no output needs (iterative, in place)."""
         live = {o for o in self.outs if type(o) is Var}  # Vars hash by identity
         kept = []
         for eqn in reversed(self.eqns):
-            if eqn.out in live:
+            out = eqn.out
+            if (out in live) if type(out) is Var else any(o in live for o in out):
                 kept.append(eqn)
                 for v in eqn.inputs:
                     if type(v) is Var:
@@ -84,11 +98,52 @@ class LinearProgram:
                     seen[id(v)] = v
         return list(seen.values())
 
+    def has_traced_residuals(self) -> bool:
+        """True if some residual is a tracer of an enclosing transformation."""
+        for eqn in self.eqns:
+            for v in eqn.inputs:
+                if isinstance(v, Tracer):
+                    return True
+        return False
+
     # ------------------------------------------------------------------ printing
     def __str__(self) -> str:
         return pretty_print(self)
 
     __repr__ = __str__
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, *args: Any) -> list:
+        """Apply the program to one value per ``in_var``; returns the list of outputs.
+
+        Each equation ``bind`` s its primitive, so the inputs may be concrete
+        arrays or tracers of an enclosing transformation.
+        """
+        env = dict(zip(self.in_vars, args))  # Vars hash by identity
+        for eqn in self.eqns:
+            vals = [env[v] if type(v) is Var else v for v in eqn.inputs]
+            out = bind(eqn.prim, *vals, **eqn.params)
+            if type(eqn.out) is tuple:
+                env.update(zip(eqn.out, out))
+            else:
+                env[eqn.out] = out
+        return [env[o] if type(o) is Var else o for o in self.outs]
+
+
+class LinearProgram(Program):
+    """A linear map recorded as a straight-line program of linear primitives.
+
+    Parameters
+    ----------
+    in_vars : list of Var
+        The linear inputs.
+    eqns : list of Equation
+        The equations, in execution order.
+    outs : list of Var or Zero
+        The outputs.
+    """
+
+    __slots__ = ()
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, *args: Any) -> list:
@@ -134,16 +189,8 @@ class LinearProgram:
             env[eqn.out] = eqn.prim.batch_rule(vals, tuple(flags), **eqn.params)
         return [env[o] if type(o) is Var else o for o in self.outs]
 
-    def has_traced_residuals(self) -> bool:
-        """True if some residual is a tracer of an enclosing transformation."""
-        for eqn in self.eqns:
-            for v in eqn.inputs:
-                if isinstance(v, Tracer):
-                    return True
-        return False
 
-
-def use_counts(program: LinearProgram) -> dict[Var, int]:
+def use_counts(program: Program) -> dict[Var, int]:
     """How many times each variable is read (by equations and as an output)."""
     uses: dict[Var, int] = {}
     for eqn in program.eqns:
@@ -232,7 +279,7 @@ def _var_names():
         n += 1
 
 
-def pretty_print(program: LinearProgram) -> str:
+def pretty_print(program: Program) -> str:
     """Text of a program: one line per equation, residuals named, not dumped."""
     names: dict[Var, str] = {}
     gen = _var_names()
@@ -259,9 +306,10 @@ def pretty_print(program: LinearProgram) -> str:
     for eqn in program.eqns:
         p = _format_params(eqn.params)
         args = " ".join(atom(x) for x in eqn.inputs)
-        lines.append(f"    {var(eqn.out)}:{format_aval(eqn.out.shape, eqn.out.dtype)} = "
-                     f"{eqn.prim.name}{p} {args}")
-    outs = ", ".join(var(o) if type(o) is Var else f"0:{format_aval(o.shape, o.dtype)}"
+        outs = " ".join(f"{var(o)}:{format_aval(o.shape, o.dtype)}" for o in eqn_outs(eqn))
+        lines.append(f"    {outs} = {eqn.prim.name}{p} {args}")
+    outs = ", ".join(var(o) if type(o) is Var else
+                     f"0:{format_aval(o.shape, o.dtype)}" if type(o) is Zero else atom(o)
                      for o in program.outs)
     head = f"{{ lambda {ins} ."
     res = ("\n  residuals: " + ", ".join(res_lines)) if res_lines else ""

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _dispatch as D
 
-__all__ = ["NAMESPACES", "CLASSES", "NONDIFF", "REFUSED", "NOT_YET", "public_callables",
+__all__ = ["NAMESPACES", "CLASSES", "NONDIFF", "ON_AVALS", "SHAPE_FROM_VALUES", "TUPLE_RESULTS", "REFUSED", "NOT_YET", "public_callables",
            "resolve", "dispatches", "classes", "reason_of"]
 
 #: The classified namespaces, by the prefix their names are written with.
@@ -80,6 +80,25 @@ NONDIFF: dict[str, str] = {
         "np.unpackbits"], _INT),
     "np.spacing": "floats that are piecewise constant in the input (derivative zero)",
 }
+
+#: Class 2 functions of shapes and dtypes only: under ``linad.jit`` they see stand-ins of
+#: the traced arguments' shapes and dtypes.
+ON_AVALS: frozenset[str] = frozenset(
+    [n for n, what in NONDIFF.items() if what == _META]
+    + ["np.iscomplexobj", "np.isrealobj", "np.may_share_memory", "np.shares_memory",
+       "np.diag_indices_from", "np.tril_indices_from", "np.triu_indices_from"])
+
+#: Class 2 functions whose result shape depends on the values of the arguments
+#: (``nonzero``, ``unique``, set operations, histograms): they cannot be staged by
+#: ``linad.jit``, which fixes every shape when it stages.  The others are staged.
+SHAPE_FROM_VALUES: frozenset[str] = frozenset([
+    "np.argwhere", "np.nonzero", "np.flatnonzero", "np.unique", "np.unique_values",
+    "np.unique_counts", "np.unique_inverse", "np.unique_all", "np.intersect1d", "np.union1d",
+    "np.setdiff1d", "np.setxor1d", "np.histogram_bin_edges", "np.histogram",
+    "np.histogram2d", "np.histogramdd", "np.bincount"])
+
+#: Class 2 functions returning a tuple of arrays.
+TUPLE_RESULTS: frozenset[str] = frozenset(["np.unravel_index", "np.ix_"])
 
 # ---------------------------------------------------------------------------- class 3
 

@@ -44,6 +44,7 @@ from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives.discrete import argsort_p
 from ..primitives.elementwise import detached_value, maximum_p, minimum_p
+from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index
 from ._core import divide, multiply, stop_gradient
 from ._dispatch import implements
@@ -526,7 +527,7 @@ def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introsele
     if order is not None:
         raise TypeError("argpartition: order= (structured arrays) is not supported on traced "
                         "values")
-    return np.argpartition(detached_value(a), kth, axis=axis, kind=kind)
+    return on_primal(np.argpartition)(a, kth, axis=axis, kind=kind)
 
 
 @implements(np.partition)

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
 from ..primitives.elementwise import detached_value
+from ._nondiff import on_primal
 from ._base import _arr, _ndim, astype
 from ._core import add, divide, multiply, negative, real, subtract, sum
 from ._dispatch import implements
@@ -387,7 +388,7 @@ def roots(p: Any) -> Any:
     p = atleast_1d(_arr(p))
     if _ndim(p) != 1:
         raise ValueError("Input must be a rank-1 array.")
-    non_zero = np.nonzero(detached_value(p))[0]
+    non_zero = on_primal(np.nonzero)(p)[0]
     if len(non_zero) == 0:
         return np.array([])
     if non_zero[0]:

@@ -27,6 +27,7 @@ from ..core import dtype_of, is_inexact, real_dtype, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value
+from ._nondiff import on_primal
 from ._base import _arr, _ndim, astype, normalize_axes
 from ._core import divide, fill_where, multiply, subtract, where_count
 from ._core import mean as _mean, sum as _sum
@@ -380,7 +381,7 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
     >>> int(lnp.count_nonzero(np.array([0.0, 2.0, 3.0])))
     2
     """
-    return np.count_nonzero(detached_value(a), axis=axis, keepdims=keepdims)
+    return on_primal(np.count_nonzero)(a, axis=axis, keepdims=keepdims)
 
 
 @implements(np.any)
@@ -395,7 +396,7 @@ def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  #
     True
     """
     _refuse("any", out=out)
-    return np.any(detached_value(a), axis=axis, keepdims=keepdims,
+    return on_primal(np.any)(a, axis=axis, keepdims=keepdims,
                   **({} if where is None else {"where": where}))
 
 
@@ -411,7 +412,7 @@ def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  #
     False
     """
     _refuse("all", out=out)
-    return np.all(detached_value(a), axis=axis, keepdims=keepdims,
+    return on_primal(np.all)(a, axis=axis, keepdims=keepdims,
                   **({} if where is None else {"where": where}))
 
 
@@ -426,7 +427,7 @@ def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False)
     1
     """
     _refuse("argmax", out=out)
-    return np.argmax(detached_value(a), axis=axis, keepdims=keepdims)
+    return on_primal(np.argmax)(a, axis=axis, keepdims=keepdims)
 
 
 @implements(np.argmin)
@@ -440,7 +441,7 @@ def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False)
     2
     """
     _refuse("argmin", out=out)
-    return np.argmin(detached_value(a), axis=axis, keepdims=keepdims)
+    return on_primal(np.argmin)(a, axis=axis, keepdims=keepdims)
 
 
 # ============================================================================ vector norm

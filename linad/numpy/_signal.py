@@ -35,6 +35,7 @@ import numpy as np
 from ..core import Tracer, dtype_of, shape_of
 from ..primitives import linear as L
 from ..primitives.elementwise import detached_value
+from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index, normalize_axis_tuple
 from ._core import add, conj, divide, multiply, negative, stop_gradient, subtract, sum, where
 from ._dispatch import implements
@@ -375,7 +376,7 @@ def _replace_value(x: Any, value: np.ndarray) -> Any:
 def _periodic_samples(xp: Any, fp: Any, period: float) -> tuple:
     """NumPy's periodic extension: ``xp % period`` sorted, one sample wrapped onto each end."""
     xp = _replace_value(xp, np.mod(detached_value(xp), period))
-    order = np.argsort(detached_value(xp))
+    order = on_primal(np.argsort)(xp)
     xp, fp = xp[order], fp[order]
     xp = concatenate([subtract(xp[-1:], period), xp, add(xp[0:1], period)], 0)
     fp = concatenate([fp[-1:], fp, fp[0:1]], 0)

@@ -34,6 +34,7 @@ from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
+from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
 from ._core import mean as _mean, sum as _sum
@@ -502,7 +503,7 @@ def nanargmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = Fal
     2
     """
     _refuse("nanargmax", out=out)
-    return np.nanargmax(detached_value(a), axis=axis, keepdims=keepdims)
+    return on_primal(np.nanargmax)(a, axis=axis, keepdims=keepdims)
 
 
 @implements(np.nanargmin)
@@ -516,7 +517,7 @@ def nanargmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = Fal
     1
     """
     _refuse("nanargmin", out=out)
-    return np.nanargmin(detached_value(a), axis=axis, keepdims=keepdims)
+    return on_primal(np.nanargmin)(a, axis=axis, keepdims=keepdims)
 
 
 # ============================================================================ nan_to_num

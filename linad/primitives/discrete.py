@@ -10,6 +10,9 @@ cast(x, dtype)                      a cast to an integer or boolean dtype (casts
                                     between float and complex dtypes are the linear
                                     primitive ``convert``)
 argsort(x, axis, kind)              the indices that sort ``x`` along ``axis``
+numpy_call, numpy_call_multi        any NumPy function with a non-differentiable
+                                    result (``isclose``, ``searchsorted``, ...) staged
+                                    by ``linad.jit``: the function is a parameter
 ==================================  ===============================================
 
 A comparison or an ``argsort`` is piecewise constant: its derivative is zero wherever
@@ -30,11 +33,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive
-from .rules import defjvp
+from typing import Any, Callable
+
+from ..core import Primitive, Tracer, bind
+from ..tree import flatten, unflatten
+from .rules import ArgwiseJVP, defjvp
 
 __all__ = ["comparison_p", "greater_p", "greater_equal_p", "less_p", "less_equal_p", "equal_p",
-           "not_equal_p", "cast_p", "argsort_p"]
+           "not_equal_p", "cast_p", "argsort_p",
+           "numpy_call_p", "numpy_call_multi_p", "stage_numpy_call"]
 
 
 # ============================================================================ comparisons
@@ -70,3 +77,50 @@ def _argsort_impl(x, *, axis, kind):
 
 argsort_p = Primitive("argsort", _argsort_impl)
 defjvp(argsort_p, None)
+
+
+# ============================================================================ staged NumPy calls
+
+def _numpy_call_impl(*arrays, fn, tree, leaves, positions):
+    flat = list(leaves)
+    for p, a in zip(positions, arrays):
+        flat[p] = a
+    args, kwargs = unflatten(tree, flat)
+    out = fn(*args, **kwargs)
+    return list(out) if type(out) is tuple else out
+
+
+class _NoTangents(dict):
+    """Per-operand JVP contributions of a primitive with no derivative in any operand."""
+
+    def __missing__(self, i: int) -> None:
+        return None
+
+
+numpy_call_p = Primitive("numpy_call", _numpy_call_impl)
+numpy_call_multi_p = Primitive("numpy_call_multi", _numpy_call_impl, multiple_results=True)
+numpy_call_p.jvp_rule = ArgwiseJVP(numpy_call_p, _NoTangents())
+numpy_call_multi_p.jvp_rule = ArgwiseJVP(numpy_call_multi_p, _NoTangents())
+
+
+def stage_numpy_call(fn: Callable, args: tuple, kwargs: dict, multiple: bool = False) -> Any:
+    """``fn(*args, **kwargs)`` as one primitive whose operands are the traced leaves.
+
+    For NumPy functions with non-differentiable results (booleans, indices) whose
+    result *shape* depends only on the shapes of the arguments: under ``linad.jit``
+    the call is staged and recomputed on every replay.  ``multiple``: ``fn``
+    returns a tuple of arrays (returned as a tuple).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> int(stage_numpy_call(np.searchsorted, (np.array([1.0, 2.0]), 1.5), {}))
+    1
+    """
+    leaves, tree = flatten((args, kwargs))
+    positions = tuple(i for i, x in enumerate(leaves) if isinstance(x, Tracer))
+    arrays = [leaves[i] for i in positions]
+    static = tuple(None if isinstance(x, Tracer) else x for x in leaves)
+    out = bind(numpy_call_multi_p if multiple else numpy_call_p, *arrays, fn=fn, tree=tree,
+               leaves=static, positions=positions)
+    return tuple(out) if multiple else out

@@ -66,7 +66,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, bind, dtype_of, real_dtype
+from ..core import Primitive, Tracer, bind, dtype_of, real_dtype
 from .linear import add, conj, div, mul, neg, real, sub, unbroadcast, where
 from .rules import defjvp, deflinear, elementwise_batch
 
@@ -92,25 +92,30 @@ stop_gradient_p = Primitive("stop_gradient", lambda x: x)
 defjvp(stop_gradient_p, None)
 
 
-def detached_value(x: Any) -> np.ndarray:
-    """The concrete value of ``x`` (traced or not) as a NumPy array, with no derivative.
+def detached_value(x: Any) -> Any:
+    """The value of ``x`` (traced or not) with no derivative.
 
-    A primitive whose tangent is a symbolic zero returns its plain primal value
-    from every trace, so binding ``stop_gradient`` yields a concrete array even
-    for values traced by nested transformations.  Use it only for constants of
-    a tangent map (masks, selection weights, integer quotients).
+    A NumPy array, unless ``x`` is being staged by ``linad.jit``: then the staged
+    value (a tracer of the program), so that masks and selections computed from
+    it are recomputed on every call instead of frozen.  A primitive whose
+    tangent is a symbolic zero returns its plain primal value from every other
+    trace, so binding ``stop_gradient`` yields a concrete array under nested
+    transformations.  Use it only for constants of a tangent map (masks,
+    selection weights, integer quotients); code that needs a concrete value
+    (a Python ``if``, a fast path) checks ``isinstance(v, Tracer)`` first.
 
     Examples
     --------
     >>> detached_value(2.0)
     array(2.)
     """
-    return np.asarray(bind(stop_gradient_p, x))
+    v = bind(stop_gradient_p, x)
+    return v if isinstance(v, Tracer) else np.asarray(v)
 
 
 def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
     """``x`` with ``fill`` at the (concrete) ``mask`` positions (to divide safely)."""
-    if not mask.any():
+    if not isinstance(mask, Tracer) and not mask.any():
         return x
     return where(mask, np.asarray(fill, dtype_of(x)), x)
 

@@ -1,0 +1,168 @@
+"""Whole programs compiled to Python: common subexpressions shared, then one
+straight-line function of NumPy calls.
+
+:func:`share_common` merges equations that apply the same primitive with the
+same parameters to the same inputs.  :func:`to_python` writes the program as
+the source of one Python function — one statement per equation, each
+intermediate deleted right after its last use — and builds it once with
+``compile``/``exec``.  ``linad.jit`` runs the result on every call with the
+same signature, so a call runs no tracing code at all.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core import Var
+from ..ir import Equation, Program, eqn_outs
+
+__all__ = ["share_common", "to_python", "CompiledFunction"]
+
+
+# ---------------------------------------------------------------------- common subexpressions
+
+def _key(x: Any) -> Any:
+    """A hashable key equal for interchangeable inputs or parameters."""
+    t = type(x)
+    if t is Var:
+        return ("var", id(x))
+    if t in (int, float, complex, bool, str) or x is None:
+        return (t, repr(x))
+    if t is tuple or t is list:
+        return (t, tuple(_key(e) for e in x))
+    if t is dict:
+        return (t, tuple((k, _key(v)) for k, v in x.items()))
+    if t is slice:
+        return (t, _key(x.start), _key(x.stop), _key(x.step))
+    if isinstance(x, np.dtype) or isinstance(x, type):
+        return ("dtype", x)
+    if isinstance(x, np.generic):
+        return ("scalar", x.dtype, x.tobytes())
+    return ("id", id(x))  # arrays and other objects: the same object only
+
+
+def share_common(program: Program) -> Program:
+    """Merge equations computing the same thing (in place); returns the program.
+
+    Two equations are the same when they apply the same primitive, with equal
+    parameters, to the same variables and the same constants (arrays: the same
+    object; Python scalars: the same type and value).  Every linad primitive is a
+    pure function, so the later one is replaced by the earlier one's result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linad.staging import stage_program
+    >>> prog, _ = stage_program(lambda x: [np.sin(x) + np.sin(x)], [np.zeros(2)])
+    >>> len(prog.eqns), len(share_common(prog).eqns)
+    (3, 2)
+    """
+    seen: dict = {}
+    rename: dict = {}
+    kept = []
+    for eqn in program.eqns:
+        inputs = [rename.get(v, v) if type(v) is Var else v for v in eqn.inputs]
+        eqn = Equation(eqn.prim, inputs, eqn.params, eqn.out)
+        try:
+            key = (eqn.prim, tuple(_key(v) for v in inputs), _key(eqn.params))
+            hash(key)
+        except TypeError:  # pragma: no cover - a parameter that cannot be keyed
+            kept.append(eqn)
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = eqn
+            kept.append(eqn)
+        else:
+            rename.update(zip(eqn_outs(eqn), eqn_outs(first)))
+    program.eqns = kept
+    program.outs = [rename.get(o, o) if type(o) is Var else o for o in program.outs]
+    program.cache.clear()
+    return program
+
+
+# ---------------------------------------------------------------------- Python source
+
+class CompiledFunction:
+    """A program as one generated Python function: ``fn(*inputs) -> list`` of outputs.
+
+    ``source`` is the generated code (for reading; ``linad.make_program`` prints the
+    program itself).
+    """
+
+    __slots__ = ("fn", "source")
+
+    def __init__(self, fn: Callable, source: str):
+        self.fn = fn
+        self.source = source
+
+    def __call__(self, *args: Any) -> list:
+        return self.fn(*args)
+
+
+def to_python(program: Program, name: str = "program") -> CompiledFunction:
+    """Generate and build the straight-line Python function of ``program``.
+
+    Each equation becomes ``out = impl(inputs, **params)`` with the primitive's
+    NumPy implementation, its parameters and the program's constants bound as
+    globals of the generated code; a variable is deleted right after its last
+    use, so memory is released as in the eager computation.  Output constants
+    that are arrays are copied on every call, so callers cannot change them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linad.staging import stage_program
+    >>> prog, _ = stage_program(lambda x: [np.sin(x) * 2.0], [np.zeros(2)])
+    >>> to_python(prog)(np.array([0.0, np.pi / 2]))
+    [array([0., 2.])]
+    """
+    names: dict = {}
+    glob: dict = {"_copy": np.array}
+
+    def local(v: Var) -> str:
+        if v not in names:
+            names[v] = f"v{len(names)}"
+        return names[v]
+
+    def const(x: Any) -> str:
+        if type(x) in (int, bool) or (type(x) is float and np.isfinite(x)):
+            return repr(x)
+        g = f"k{len(glob)}"
+        glob[g] = x
+        return g
+
+    last_use = {}
+    for k, eqn in enumerate(program.eqns):
+        for v in eqn.inputs:
+            if type(v) is Var:
+                last_use[v] = k
+    keep = {o for o in program.outs if type(o) is Var}
+    args = ", ".join(local(v) for v in program.in_vars)
+    lines = [f"def {name}({args}):"]
+    for k, eqn in enumerate(program.eqns):
+        fn = f"f{len(glob)}"
+        glob[fn] = eqn.prim.impl
+        operands = [local(v) if type(v) is Var else const(v) for v in eqn.inputs]
+        operands += [f"{p}={const(val)}" for p, val in eqn.params.items()]
+        outs = eqn_outs(eqn)
+        target = ", ".join(local(o) for o in outs) + ("," if type(eqn.out) is tuple else "")
+        lines.append(f"    {target} = {fn}({', '.join(operands)})")
+        dead = sorted({names[v] for v in eqn.inputs
+                       if type(v) is Var and last_use[v] == k and v not in keep})
+        dead += [names[o] for o in outs if o not in last_use and o not in keep]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+    results = []
+    for o in program.outs:
+        if type(o) is Var:
+            results.append(local(o))
+        elif isinstance(o, np.ndarray):
+            results.append(f"_copy({const(o)})")
+        else:
+            results.append(const(o))
+    lines.append(f"    return [{', '.join(results)}]")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<linad.jit {name}>", "exec"), glob)
+    return CompiledFunction(glob[name], source)
