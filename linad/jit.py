@@ -72,6 +72,16 @@ def _leaf_key(leaf: Any, where: str) -> Any:
         "then be hashable; the function is staged once per value), or pass an array.")
 
 
+def _array_avals(args: tuple) -> tuple | None:
+    """``((shape, dtype), ...)`` when every argument is a NumPy array, else None."""
+    key = []
+    for a in args:
+        if type(a) is not np.ndarray:
+            return None
+        key.append((a.shape, a.dtype))
+    return tuple(key)
+
+
 class _Split:
     """How one call's arguments divide into static values and traced leaves."""
 
@@ -86,13 +96,18 @@ class _Split:
 class _Entry:
     """One cached signature: the compiled program and how to rebuild the outputs."""
 
-    __slots__ = ("run", "traced", "out_tree", "program")
+    __slots__ = ("run", "traced", "out_tree", "program", "single")
 
     def __init__(self, run: Callable, traced: tuple, out_tree: Any, program: Program):
         self.run = run
         self.traced = traced
         self.out_tree = out_tree
         self.program = program
+        #: the output is one array (no pytree to rebuild)
+        self.single = out_tree.kind is None
+
+    def outputs(self, outs: list) -> Any:
+        return outs[0] if self.single else tree_unflatten(self.out_tree, outs)
 
 
 class Jitted:
@@ -105,10 +120,13 @@ class Jitted:
         functools.update_wrapper(self, f)
         self._where = f"{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}"
         self._cache: dict = {}
+        #: the same entries for calls whose arguments are all NumPy arrays, keyed by avals only
+        self._by_avals: dict = {}
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
         self._names = _parameter_names(f)
+        self._any_static = bool(static_argnums or static_argnames)
 
     # ------------------------------------------------------------------ cache
     def cache_info(self) -> CacheInfo:
@@ -119,6 +137,7 @@ class Jitted:
         """Forget every staged signature."""
         with self._lock:
             self._cache.clear()
+            self._by_avals.clear()
 
     def programs(self) -> list[Program]:
         """The staged programs, one per cached signature (for reading)."""
@@ -129,6 +148,11 @@ class Jitted:
 
     # ------------------------------------------------------------------ calls
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and not self._any_static:
+            entry = self._by_avals.get(_array_avals(args))
+            if entry is not None:
+                self._hits += 1
+                return entry.outputs(entry.run(*args))
         split = self._split(args, kwargs)
         leaves, in_tree = tree_flatten((split.dynamic_args, split.dynamic_kwargs))
         for leaf in leaves:
@@ -143,8 +167,7 @@ class Jitted:
                 return self.f(*args, **kwargs)
         else:
             self._hits += 1
-        outs = entry.run(*[leaves[i] for i in entry.traced])
-        return tree_unflatten(entry.out_tree, outs)
+        return entry.outputs(entry.run(*[leaves[i] for i in entry.traced]))
 
     def _miss(self, key: tuple, split: _Split, leaves: list, in_tree: Any) -> _Entry | None:
         """Stage and compile for a new signature (one thread at a time)."""
@@ -159,6 +182,9 @@ class Jitted:
                 return None
             entry = _Entry(compile_program(program, self._where), traced, out_tree, program)
             self._cache[key] = entry
+            if not split.static and not split.dynamic_kwargs and all(
+                    type(a) is np.ndarray for a in split.dynamic_args):
+                self._by_avals[key[1]] = entry
             self._misses += 1
             return entry
 
