@@ -29,7 +29,7 @@ from .core import Tracer
 from .ir import Program
 from .optimize.codegen import share_common, to_python
 from .staging import ClosedOverTracerError, stage_program
-from .tree import tree_flatten, tree_unflatten
+from .tree import node_children, tree_flatten, tree_structure, tree_unflatten
 
 __all__ = ["jit", "make_program", "Jitted", "CacheInfo"]
 
@@ -59,6 +59,21 @@ def _as_tuple(x: Any, kind: type, what: str) -> tuple:
     return items
 
 
+class _Inline(Exception):
+    """An argument is a tracer of another transformation: run the function in place."""
+
+
+def _signature(tree: Any, leaves: list, where: str) -> tuple:
+    """The signature of the arguments' pytree (structure and leaf avals), one pass;
+    appends the leaves to ``leaves`` in ``tree_flatten``'s order."""
+    node = node_children(tree)
+    if node is None:
+        leaves.append(tree)
+        return _leaf_key(tree, where)
+    kind, aux, children = node
+    return kind, aux, tuple([_signature(c, leaves, where) for c in children])
+
+
 def _leaf_key(leaf: Any, where: str) -> Any:
     """The signature of one argument leaf: ``(shape, dtype)`` for an array (traced),
     ``(type, value)`` for a Python scalar (a constant of the program)."""
@@ -66,6 +81,8 @@ def _leaf_key(leaf: Any, where: str) -> Any:
         return leaf.shape, leaf.dtype
     if type(leaf) in _SCALARS:
         return type(leaf), repr(leaf)
+    if isinstance(leaf, Tracer):
+        raise _Inline
     raise TypeError(
         f"{where}: an argument of type {type(leaf).__name__} is neither an array nor a Python "
         "number, so it cannot be traced. Pass it in static_argnums / static_argnames (it must "
@@ -154,28 +171,30 @@ class Jitted:
                 self._hits += 1
                 return entry.outputs(entry.run(*args))
         split = self._split(args, kwargs)
-        leaves, in_tree = tree_flatten((split.dynamic_args, split.dynamic_kwargs))
-        for leaf in leaves:
-            if isinstance(leaf, Tracer):
-                return self.f(*args, **kwargs)  # inside another transformation: inline
-        key = (in_tree, tuple([_leaf_key(x, f"linad.jit of {self._where}") for x in leaves]),
-               split.static)
+        leaves: list = []
+        try:
+            signature = _signature((split.dynamic_args, split.dynamic_kwargs), leaves,
+                                   self._where)
+        except _Inline:  # called on tracers of another transformation
+            return self.f(*args, **kwargs)
+        key = (signature, split.static)
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._miss(key, split, leaves, in_tree)
+            entry = self._miss(key, split, leaves)
             if entry is None:  # f closes over a tracer of an enclosing transformation
                 return self.f(*args, **kwargs)
         else:
             self._hits += 1
         return entry.outputs(entry.run(*[leaves[i] for i in entry.traced]))
 
-    def _miss(self, key: tuple, split: _Split, leaves: list, in_tree: Any) -> _Entry | None:
+    def _miss(self, key: tuple, split: _Split, leaves: list) -> _Entry | None:
         """Stage and compile for a new signature (one thread at a time)."""
         with self._lock:
             entry = self._cache.get(key)
             if entry is not None:
                 self._hits += 1
                 return entry
+            in_tree = tree_structure((split.dynamic_args, split.dynamic_kwargs))
             try:
                 program, out_tree, traced = self._stage(split, leaves, in_tree)
             except ClosedOverTracerError:
@@ -184,11 +203,13 @@ class Jitted:
             self._cache[key] = entry
             if not split.static and not split.dynamic_kwargs and all(
                     type(a) is np.ndarray for a in split.dynamic_args):
-                self._by_avals[key[1]] = entry
+                self._by_avals[_array_avals(tuple(split.dynamic_args))] = entry
             self._misses += 1
             return entry
 
     def _split(self, args: tuple, kwargs: dict) -> _Split:
+        if not self._any_static:
+            return _Split((), list(args), dict(sorted(kwargs.items())) if kwargs else {})
         nums = {i + len(args) if i < 0 else i for i in self.static_argnums}
         for i in nums:
             if i >= len(args) and not (self._names and i < len(self._names)

@@ -115,8 +115,13 @@ class ProgramTrace(Trace):
                 atoms.append(o.var)
             elif isinstance(o, Tracer):
                 raise self._closed_over(o)
-            else:
+            elif isinstance(o, (np.ndarray, np.generic, bool, int, float, complex)):
                 atoms.append(o)
+            else:
+                raise TypeError(
+                    f"{self.where} returned a {type(o).__name__}, which is not an array: a "
+                    "staged function must return arrays, Python numbers or pytrees of them "
+                    "(call the transformation that returns it outside jit, or return arrays)")
         return Program([t.var for t in in_tracers], self.eqns, atoms).dce()
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Hashable, Iterable
 
 import functools
 
-__all__ = ["flatten", "unflatten", "TreeDef", "register_pytree_node", "leaves",
+__all__ = ["flatten", "unflatten", "TreeDef", "node_children", "register_pytree_node", "leaves",
            "tree_map", "tree_leaves", "tree_structure", "tree_flatten", "tree_unflatten",
            "tree_reduce", "flatten_up_to"]
 
@@ -78,7 +78,7 @@ class TreeDef:
 _LEAF = TreeDef(None, None, ())
 
 
-def _node_children(obj: Any):
+def node_children(obj: Any):
     """Return (kind, aux, children) for a container, or None for a leaf."""
     t = type(obj)
     if t is tuple or t is list:
@@ -117,7 +117,7 @@ def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[li
 
 
 def _flatten_into(tree: Any, leaves: list) -> TreeDef:
-    node = _node_children(tree)
+    node = node_children(tree)
     if node is None:
         leaves.append(tree)
         return _LEAF
@@ -126,7 +126,7 @@ def _flatten_into(tree: Any, leaves: list) -> TreeDef:
 
 
 def _flatten_into_until(tree: Any, leaves: list, is_leaf: Callable[[Any], bool]) -> TreeDef:
-    node = None if is_leaf(tree) else _node_children(tree)
+    node = None if is_leaf(tree) else node_children(tree)
     if node is None:
         leaves.append(tree)
         return _LEAF
@@ -220,7 +220,7 @@ def _up_to(td: TreeDef, tree: Any, out: list) -> bool:
     if td.kind is None:
         out.append(tree)
         return True
-    node = _node_children(tree)
+    node = node_children(tree)
     if node is None:
         return False
     kind, aux, children = node
