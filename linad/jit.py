@@ -28,6 +28,7 @@ from . import optimize
 from .core import Tracer
 from .ir import Program
 from .optimize.codegen import share_common, to_python
+from .optimize.simplify import simplify
 from .staging import ClosedOverTracerError, stage_program
 from .tree import node_children, tree_flatten, tree_structure, tree_unflatten
 
@@ -280,9 +281,18 @@ def compile_program(program: Program, name: str = "program") -> Callable:
     the reference evaluator (``program(*args)``) with them off."""
     if not optimize.enabled():
         return program
-    share_common(program)
-    program.dce()
+    optimize_program(program)
     return to_python(program, _identifier(name))
+
+
+def optimize_program(program: Program) -> Program:
+    """The passes ``jit`` runs before generating code (in place): shared common
+    subexpressions, the simplification passes of linear programs (they rewrite
+    linear primitives, which are pure functions wherever they occur), dead code."""
+    if optimize.enabled():
+        simplify(share_common(program))
+        program.dce()
+    return program
 
 
 def _identifier(name: str) -> str:
@@ -385,11 +395,7 @@ def make_program(f: Callable, static_argnums: int | Sequence[int] = (),
         leaves, in_tree = tree_flatten((split.dynamic_args, split.dynamic_kwargs))
         for leaf in leaves:
             _leaf_key(leaf, f"linad.make_program of {jitted._where}")
-        program = jitted._stage(split, leaves, in_tree)[0]
-        if optimize.enabled():
-            share_common(program)
-            program.dce()
-        return program
+        return optimize_program(jitted._stage(split, leaves, in_tree)[0])
 
     staged.__name__ = f"make_program_{getattr(f, '__name__', 'f')}"
     return staged

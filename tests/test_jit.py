@@ -302,9 +302,8 @@ def test_make_program_prints_the_seed_example():
     assert str(linad.make_program(lambda X: X.T @ X)(X)) == (
         "{ lambda a:f64[3,2] .\n"
         "  let\n"
-        "    b:f64[2,3] = transpose[axes=(1, 0)] a\n"
-        "    c:f64[2,2] = einsum[spec=ij,jk->ik] b a\n"
-        "  in (c) }")
+        "    b:f64[2,2] = einsum[spec=ji,jk->ik] a a\n"
+        "  in (b) }")
     text = str(linad.make_program(lambda X, V: linad.vjp(lambda X: X.T @ X, X)[1](V))(
         X, np.ones((2, 2))))
     assert text.startswith("{ lambda a:f64[3,2] b:f64[2,2] .")
