@@ -24,12 +24,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Config", "Row", "Target", "WorkloadResult", "measure", "timed_row", "timed_rows", "peak_bytes",
+__all__ = ["Config", "Row", "Target", "WorkloadResult", "measure", "timed_row", "timed_rows",
+           "first_call_row", "peak_bytes",
            "rel_err", "as_numpy", "describe_error", "format_workload", "format_targets",
-           "BACKEND_ORDER"]
+           "BACKEND_ORDER", "RATIO_BASES"]
 
 #: Column order of the printed tables (backends missing from a row are blank).
-BACKEND_ORDER = ("hand", "hand-literal", "hand-fast", "py-floor", "linad", "autograd", "jax", "jax-jit", "torch")
+BACKEND_ORDER = ("hand", "hand-literal", "hand-fast", "py-floor", "linad", "linad-jit", "autograd",
+                 "jax", "jax-jit", "torch")
+
+#: The backends whose ``backend / ·`` ratios are printed under time and memory rows.
+RATIO_BASES = ("linad", "linad-jit")
 
 
 @dataclass
@@ -84,12 +89,22 @@ class Row:
     kind: str = "time"
     spread: dict = field(default_factory=dict)  # backend -> [min, max] over the repeats
 
+    def over(self, base: str) -> dict:
+        """``base / backend`` for every other backend with a value (empty without ``base``)."""
+        ref = self.values.get(base)
+        if ref is None:
+            return {}
+        return {b: ref / v for b, v in self.values.items() if b != base and v}
+
     def linad_over(self) -> dict:
         """``linad / backend`` for every other backend with a value."""
-        lin = self.values.get("linad")
-        if lin is None:
+        return self.over("linad")
+
+    def ratios(self) -> dict:
+        """``{base: self.over(base)}`` for each base of :data:`RATIO_BASES` in this row."""
+        if self.kind not in ("time", "memory"):
             return {}
-        return {b: lin / v for b, v in self.values.items() if b != "linad" and v}
+        return {base: self.over(base) for base in RATIO_BASES if base in self.values}
 
 
 @dataclass
@@ -150,10 +165,20 @@ class WorkloadResult:
     def target(self, label: str, value: float | None, limit: float | None) -> None:
         self.targets.append(Target(self.name, label, value, limit))
 
+    def jit_over_eager_target(self, label: str, ratios: dict) -> None:
+        """Target: ``linad-jit``'s ratio ``label`` no worse than eager ``linad``'s (limit 1).
+
+        ``ratios`` maps backend -> a ratio such as grad / primal, each backend's own.
+        """
+        jit, eager = ratios.get("linad-jit"), ratios.get("linad")
+        value = jit / eager if jit is not None and eager else None
+        self.target(f"{label}: linad-jit / linad", value, 1.0)
+
     def to_json(self) -> dict:
         out = asdict(self)
         for r, jr in zip(self.rows, out["rows"]):
             jr["linad_over"] = r.linad_over() if r.kind == "time" else {}
+            jr["ratios"] = r.ratios() if r.kind == "time" else {}
         for t, jt in zip(self.targets, out["targets"]):
             jt["status"] = t.status
         return out
@@ -244,6 +269,39 @@ def timed_row(wr: WorkloadResult, row: Row, calls: dict, cfg: Config,
     return timed_rows(wr, [(row, calls, scale)], cfg)[0]
 
 
+def first_call_row(wr: WorkloadResult, row: Row, makers: dict, cfg: Config,
+                   scale: float = 1e3) -> dict:
+    """Time the first call of fresh callables (staging and compilation included).
+
+    ``makers`` maps backend -> zero-argument function returning a *fresh*
+    zero-argument callable (a new jit object, so nothing is cached); the
+    callable's first call is timed, ``cfg.repeats`` times in interleaved rounds,
+    and the median is stored as ``seconds * scale``.  A backend whose making or
+    call raises is dropped from the row and listed as skipped.  Returns each
+    backend's last output, for the agreement check.
+    """
+    samples: dict = {name: [] for name in makers}
+    outputs: dict = {}
+    for _ in range(max(1, cfg.repeats)):
+        for name, make in makers.items():
+            if name not in samples:
+                continue
+            try:
+                fn = make()
+                gc.collect()
+                t0 = time.perf_counter()
+                outputs[name] = fn()
+                samples[name].append(time.perf_counter() - t0)
+            except Exception as err:
+                wr.skipped[f"{name} ({row.label})"] = describe_error(err)
+                del samples[name]
+                outputs.pop(name, None)
+    for name, s in samples.items():
+        row.values[name] = statistics.median(s) * scale
+        row.spread[name] = [min(s) * scale, max(s) * scale]
+    return outputs
+
+
 def peak_bytes(fn: Callable[[], Any]) -> int:
     """Peak memory allocated by ``fn()`` above what was allocated before (tracemalloc).
 
@@ -313,7 +371,8 @@ def _columns(wr: WorkloadResult) -> list:
 
 
 def format_workload(wr: WorkloadResult) -> str:
-    """The table of one workload: a line per row, ``linad / ·`` under time rows."""
+    """The table of one workload: a line per row, ``linad / ·`` (and ``linad-jit / ·``)
+    under time and memory rows."""
     cols = _columns(wr)
     width = max([30] + [len(f"{r.label} [{r.unit}]") + 2 for r in wr.rows])
     lines = [f"{wr.name}  {wr.title}",
@@ -321,11 +380,11 @@ def format_workload(wr: WorkloadResult) -> str:
     for r in wr.rows:
         head = f"{r.label} [{r.unit}]"
         lines.append(f"{head:<{width}}" + "".join(f"{_fmt(r.values.get(c)):>13}" for c in cols))
-        if r.kind in ("time", "memory") and "linad" in r.values and len(r.values) > 1:
-            ratios = r.linad_over()
-            lines.append(f"{'   linad / ·':<{width}}"
-                         + "".join(f"{(_fmt(ratios[c]) + 'x') if c in ratios else '':>13}"
-                                   for c in cols))
+        for base, ratios in r.ratios().items():
+            if ratios:
+                lines.append(f"{'   ' + base + ' / ·':<{width}}"
+                             + "".join(f"{(_fmt(ratios[c]) + 'x') if c in ratios else '':>13}"
+                                       for c in cols))
     if wr.agreement:
         worst = ", ".join(f"{b} {a['max_rel_err']:.1e}" for b, a in wr.agreement.items())
         bad = wr.disagreements()
@@ -341,10 +400,11 @@ def format_workload(wr: WorkloadResult) -> str:
 
 def format_targets(results: list) -> str:
     """The summary of every target ratio with PASS / FAIL / n/a."""
+    width = max([58] + [len(t.label) + 2 for wr in results for t in wr.targets])
     lines = ["Targets (issue 6; ratios from this run)",
-             f"{'workload':<9}{'target':<58}{'value':>10}{'limit':>9}  status"]
+             f"{'workload':<9}{'target':<{width}}{'value':>10}{'limit':>9}  status"]
     for wr in results:
         for t in wr.targets:
-            lines.append(f"{t.workload:<9}{t.label:<58}{_fmt(t.value):>10}{_fmt(t.limit):>9}"
-                         f"  {t.status}")
+            lines.append(f"{t.workload:<9}{t.label:<{width}}{_fmt(t.value):>10}"
+                         f"{_fmt(t.limit):>9}  {t.status}")
     return "\n".join(lines)

@@ -21,6 +21,13 @@ def _columns(rows: list) -> list:
     return [b for b in BACKEND_ORDER if b in present] + sorted(present - set(BACKEND_ORDER))
 
 
+def _ratios(row: dict) -> dict:
+    """``{base: {backend: ratio}}`` of a JSON row (older JSON has only ``linad_over``)."""
+    if "ratios" in row:
+        return row["ratios"]
+    return {"linad": row.get("linad_over") or {}}
+
+
 def _workload(w: dict) -> list:
     cols = _columns(w["rows"])
     out = [f"### {w['name']} — {w['title']}", "",
@@ -28,10 +35,10 @@ def _workload(w: dict) -> list:
     for r in w["rows"]:
         out.append(f"| {r['label']} [{r['unit']}] | "
                    + " | ".join(_fmt(r["values"].get(c)) for c in cols) + " |")
-        ratios = r.get("linad_over") or {}
-        if ratios:
-            out.append("| *linad / ·* | " + " | ".join(
-                (_fmt(ratios[c]) + "×") if c in ratios else "" for c in cols) + " |")
+        for base, ratios in _ratios(r).items():
+            if ratios:
+                out.append(f"| *{base} / ·* | " + " | ".join(
+                    (_fmt(ratios[c]) + "×") if c in ratios else "" for c in cols) + " |")
     out.append("")
     if w["agreement"]:
         worst = ", ".join(f"{b} {a['max_rel_err']:.1e}" for b, a in w["agreement"].items())

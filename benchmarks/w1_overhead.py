@@ -13,6 +13,12 @@ Besides the hand-written derivatives and the peers, the backend ``py-floor``
 (:mod:`benchmarks.w1_floor`) is the least any operator-overloading Python
 library can do per operation: a bare dual number (forward) and a tape of
 closures (reverse), with no checks and no generality.
+
+The backend ``linad-jit`` is ``linad.jit(linad.grad(f))`` (reverse) and
+``linad.jit`` of the JVP (forward), timed on cache hits.  Two more rows measure
+``linad.jit`` itself: the first call of a fresh ``jit(grad(f))`` (staging and
+compilation, against ``jax.jit`` when JAX is installed), and a cache hit of a
+tiny function, ``x + 1.0`` on 3 elements, against the NumPy expression.
 """
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ import operator
 
 import numpy as np
 
-from .harness import Config, WorkloadResult, timed_rows
+from .harness import Config, WorkloadResult, first_call_row, timed_row, timed_rows
 from .peers import torch_grad
 from .w1_floor import FORWARD_FNS, REVERSE_FNS, floor_jvp, floor_value_and_grad
 
@@ -118,7 +124,9 @@ def _reverse_calls(ops, x, peers) -> dict:
     calls["py-floor"] = lambda: floor_value_and_grad(f_floor, x)[1]
     f_lin = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
     g_lin = linad.grad(f_lin)
+    g_lin_jit = linad.jit(g_lin)
     calls["linad"] = lambda: g_lin(x)
+    calls["linad-jit"] = lambda: g_lin_jit(x)
     if peers.autograd is not None:
         anp = peers.anp
         g_ag = peers.autograd.grad(chain(ops, anp.tanh, anp.exp, anp.sum))
@@ -145,6 +153,8 @@ def _forward_calls(ops, x, v, peers) -> dict:
     calls["py-floor"] = lambda: floor_jvp(f_floor, x, v)[1]
     f_lin = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
     calls["linad"] = lambda: linad.jvp(f_lin, (x,), (v,))[1]
+    jvp_lin_jit = linad.jit(lambda a, b: linad.jvp(f_lin, (a,), (b,))[1])
+    calls["linad-jit"] = lambda: jvp_lin_jit(x, v)
     if peers.autograd is not None:
         anp = peers.anp
         jvp_ag = peers.autograd.make_jvp(chain(ops, anp.tanh, anp.exp, anp.sum))
@@ -162,6 +172,55 @@ def _forward_calls(ops, x, v, peers) -> dict:
         xt, vt = torch.from_numpy(x), torch.from_numpy(v)
         calls["torch"] = lambda: torch.func.jvp(f_t, (xt,), (vt,))[1]
     return calls
+
+
+def _first_call_makers(ops, x, peers) -> dict:
+    """backend -> a maker of a fresh ``jit(grad(f))`` call at ``x`` (nothing cached)."""
+    import linad
+    import linad.numpy as lnp
+    f_lin = chain(ops, lnp.tanh, lnp.exp, lnp.sum)
+
+    def linad_jit():
+        g = linad.jit(linad.grad(f_lin))
+        return lambda: g(x)
+    makers = {"linad-jit": linad_jit}
+    if peers.jax is not None:
+        jax, jnp = peers.jax, peers.jnp
+        f_j = chain(ops, jnp.tanh, jnp.exp, jnp.sum, jnp.asarray)
+        xj = jnp.asarray(x)
+
+        def jax_jit():
+            g = jax.jit(jax.grad(f_j))
+            return lambda: g(xj).block_until_ready()
+        makers["jax-jit"] = jax_jit
+    return makers
+
+
+def _cache_hit_calls() -> dict:
+    """A tiny jitted function on a cache hit, and the same NumPy expression."""
+    import linad
+    x = np.array([1.0, 2.0, 3.0])
+    add_one = linad.jit(lambda a: a + 1.0)
+    return {"hand": lambda: x + 1.0, "linad-jit": lambda: add_one(x)}
+
+
+def _jit_rows(wr: WorkloadResult, cfg: Config, peers) -> None:
+    """The first call of ``jit(grad(f))`` (ms) and a cache hit of a tiny function (µs)."""
+    short = cfg.w1_ops[0]
+    ops = make_ops(short, np.random.default_rng(cfg.seed + short))
+    x = np.random.default_rng(cfg.seed).standard_normal((3, 3))
+    first = wr.row(f"first call of jit(grad(f)), stage + compile ({short} ops)", "ms")
+    outputs = first_call_row(wr, first, _first_call_makers(ops, x, peers), cfg)
+    wr.agree(first.label, hand_value_and_grad(ops, x)[1], outputs)
+    hit = wr.row("cache hit, tiny function", "µs")
+    _check(wr, hit.label, timed_row(wr, hit, _cache_hit_calls(), cfg, scale=1e6))
+    wr.target(first.label, first.values.get("linad-jit"), 30.0)
+    cost = (hit.values["linad-jit"] - hit.values["hand"]
+            if {"linad-jit", "hand"} <= set(hit.values) else None)
+    wr.target("cache hit, tiny function: linad-jit - hand [µs]", cost, 15.0)
+    wr.notes.append("first call: median over repeats, each with a fresh jit object "
+                    "(staging, optimisation and compilation); cache hit: jit(lambda x: x + 1.0) "
+                    "on 3 elements, hand = the NumPy expression")
 
 
 def _check(wr: WorkloadResult, what: str, outputs: dict) -> None:
@@ -190,11 +249,14 @@ def run(cfg: Config, peers) -> WorkloadResult:
         wr.ratio_row(f"{mode}: per-op {long_} / per-op {short}",
                      wr.find(f"{mode}, {long_} ops"), wr.find(f"{mode}, {short} ops"))
     rev, fwd = wr.find(f"reverse, {short} ops"), wr.find(f"forward, {short} ops")
-    ratios_rev, ratios_fwd = rev.linad_over(), fwd.linad_over()
-    wr.target(f"reverse µs/op ({short} ops) linad / torch", ratios_rev.get("torch"), 0.5)
-    wr.target(f"reverse µs/op ({short} ops) linad / hand", ratios_rev.get("hand"), 3.0)
-    wr.target(f"forward µs/op ({short} ops) linad / hand", ratios_fwd.get("hand"), 2.0)
+    for base, limits in (("linad", (0.5, 3.0, 2.0)), ("linad-jit", (0.25, 1.5, 1.5))):
+        ratios_rev, ratios_fwd = rev.over(base), fwd.over(base)
+        wr.target(f"reverse µs/op ({short} ops) {base} / torch", ratios_rev.get("torch"),
+                  limits[0])
+        wr.target(f"reverse µs/op ({short} ops) {base} / hand", ratios_rev.get("hand"), limits[1])
+        wr.target(f"forward µs/op ({short} ops) {base} / hand", ratios_fwd.get("hand"), limits[2])
     for mode in ("reverse", "forward"):
         r = wr.find(f"{mode}: per-op {long_} / per-op {short}")
         wr.target(f"{mode} per-op cost {long_} ops / {short} ops", r.values.get("linad"), 1.2)
+    _jit_rows(wr, cfg, peers)
     return wr

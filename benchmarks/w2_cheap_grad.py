@@ -6,7 +6,8 @@ cotangent of ``sum`` is a broadcast of ones, so ``ones @ B.T`` is just the row
 sums of ``B`` (an n^2 operation), and needs one more n^3 product,
 ``A.T @ G``; a tape-based reverse mode that materialises the broadcast pays a
 third.  Reported: primal and gradient times, and gradient / primal per
-backend (each backend against its own primal).
+backend (each backend against its own primal; ``linad-jit`` is ``linad.jit(f)``
+and ``linad.jit(linad.grad(f))``, ``A`` and ``B`` closed over).
 """
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ def _calls(A, B, X, peers) -> tuple[dict, dict]:
     primal = {"hand": lambda: fs["hand"](X), "linad": lambda: fs["linad"](X)}
     grad_lin = linad.grad(fs["linad"])
     grad = {"hand": lambda: hand_value_and_grad(A, B, X)[1], "linad": lambda: grad_lin(X)}
+    primal_jit, grad_jit = linad.jit(fs["linad"]), linad.jit(grad_lin)
+    primal["linad-jit"] = lambda: primal_jit(X)
+    grad["linad-jit"] = lambda: grad_jit(X)
     if "autograd" in fs:
         g = peers.autograd.grad(fs["autograd"])
         primal["autograd"] = lambda: fs["autograd"](X)
@@ -100,8 +104,12 @@ def run(cfg: Config, peers) -> WorkloadResult:
     eager = [r[b] for b in ("autograd", "jax", "torch") if b in r]
     wr.target(f"grad / primal, n={n}, below every eager peer (limit: best peer)",
               r.get("linad"), min(eager) if eager else None)
+    wr.jit_over_eager_target(f"grad / primal, n={n}", r)
     wr.notes.append("jax-jit gets A and B as arguments, not closed-over constants, so XLA "
                     "cannot fold products of constants at compile time")
+    wr.notes.append("linad-jit: linad.jit(f) and linad.jit(linad.grad(f)), A and B closed over "
+                    "(constants of the staged program); its target divides its grad / primal "
+                    "by eager linad's")
     wr.notes.append("hand-written gradient: A.T @ ((1 - T^2) * rowsum(B)), two n^3 products "
                     "(the same as the primal); grad / primal uses each backend's own primal")
     return wr

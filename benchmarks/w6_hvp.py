@@ -4,7 +4,9 @@
 ``s = sigmoid(A x)``: ``grad = A^T s`` and ``H v = A^T (s (1 - s) (A v))``, so
 a hand-written HVP costs three matrix-vector products against the gradient's
 two.  Reported: grad and HVP times and HVP / grad per backend (forward over
-reverse where the backend has forward mode).
+reverse where the backend has forward mode).  ``linad-jit`` is
+``linad.jit(linad.grad(f))`` and ``linad.jit`` of ``linad.hvp``, with ``A``
+closed over as in the ``linad`` column (a constant of the staged program).
 """
 from __future__ import annotations
 
@@ -61,10 +63,26 @@ def _linad_calls(A, x, v, wr) -> tuple:
     return (lambda: g(x)), hvp
 
 
+def _linad_jit_calls(A, x, v, wr) -> tuple:
+    """``jit(grad(f))`` and ``jit`` of the HVP, ``A`` closed over (a program constant)."""
+    import linad
+    import linad.numpy as lnp
+
+    def f(x):
+        return lnp.sum(lnp.log(1.0 + lnp.exp(A @ x)))
+    g = linad.jit(linad.grad(f))
+    h = linad.jit(lambda x, v: linad.hvp(f, (x,), (v,)))
+    wr.notes.append("linad-jit: linad.jit(linad.grad(f)) and "
+                    "linad.jit(lambda x, v: linad.hvp(f, (x,), (v,))), A closed over (a "
+                    "constant of the staged program, as in the linad column)")
+    return (lambda: g(x)), (lambda: _unwrap_hvp(h(x, v)))
+
+
 def _calls(A, x, v, peers, wr) -> tuple[dict, dict]:
     grad = {"hand": lambda: hand_grad(A, x)}
     hvp = {"hand": lambda: hand_hvp(A, x, v)}
     grad["linad"], hvp["linad"] = _linad_calls(A, x, v, wr)
+    grad["linad-jit"], hvp["linad-jit"] = _linad_jit_calls(A, x, v, wr)
     if peers.autograd is not None:
         anp = peers.anp
 
@@ -114,4 +132,6 @@ def run(cfg: Config, peers) -> WorkloadResult:
     wr.agree("hvp", out_h["hand"], {b: o for b, o in out_h.items() if b != "hand"})
     ratio = wr.ratio_row("hvp / grad", h_row, g_row)
     wr.target("hvp / grad", ratio.values.get("linad"), 1.6)
+    wr.target("jit(grad) / hand grad", g_row.over("linad-jit").get("hand"), 1.2)
+    wr.target("jit(hvp) / jit(grad)", ratio.values.get("linad-jit"), 1.6)
     return wr

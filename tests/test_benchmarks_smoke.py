@@ -22,7 +22,7 @@ if _ROOT not in sys.path:
 
 from benchmarks import run as bench_run  # noqa: E402
 from benchmarks.harness import (Config, Row, Target, WorkloadResult,  # noqa: E402
-                                format_targets, format_workload, rel_err)
+                                first_call_row, format_targets, format_workload, rel_err)
 from benchmarks.peers import load_peers  # noqa: E402
 from benchmarks.w1_overhead import hand_jvp, hand_value_and_grad, make_ops  # noqa: E402
 from benchmarks.w5_jacobian import closed_form, closed_form_scatter  # noqa: E402
@@ -48,7 +48,7 @@ def test_every_workload_runs(results):
 @pytest.mark.parametrize("name", ["W1", "W2", "W4", "W6"])
 def test_time_rows_give_linad_ratios(results, name):
     wr = results[name]
-    time_rows = [r for r in wr.rows if r.kind == "time" and "hand" in r.values]
+    time_rows = [r for r in wr.rows if r.kind == "time" and {"hand", "linad"} <= set(r.values)]
     assert time_rows
     for r in time_rows:
         ratios = r.linad_over()
@@ -56,6 +56,24 @@ def test_time_rows_give_linad_ratios(results, name):
         assert all(math.isfinite(v) and v > 0 for v in ratios.values()), r.label
     assert any(t.value is not None for t in wr.targets)
     assert {t.status for t in wr.targets} <= {"PASS", "FAIL", "n/a"}
+
+
+@pytest.mark.parametrize("name", ["W1", "W2", "W3", "W6"])
+def test_linad_jit_is_measured_and_agrees(results, name):
+    wr = results[name]
+    assert any("linad-jit" in r.values for r in wr.rows) or any(
+        k.startswith("linad-jit") for k in wr.skipped), name
+    if any("linad-jit" in r.values for r in wr.rows):
+        assert "linad-jit" in wr.agreement
+    assert any("linad-jit" in t.label or "jit(" in t.label for t in wr.targets)
+
+
+def test_jit_rows_of_w1(results):
+    wr = results["W1"]
+    first = next(r for r in wr.rows if r.label.startswith("first call of jit(grad(f))"))
+    hit = wr.find("cache hit, tiny function")
+    assert first.values["linad-jit"] > 0 and hit.values["linad-jit"] > 0
+    assert "hand" in hit.over("linad-jit")
 
 
 def test_memory_workload_measures_both(results):
@@ -132,6 +150,21 @@ def test_row_ratios():
     r = Row("grad", "ms", {"hand": 2.0, "linad": 3.0, "torch": 6.0})
     assert r.linad_over() == {"hand": 1.5, "torch": 0.5}
     assert Row("grad", "ms", {"hand": 2.0}).linad_over() == {}
+    r.values["linad-jit"] = 1.0
+    assert r.over("linad-jit") == {"hand": 0.5, "linad": 1 / 3, "torch": 1 / 6}
+    assert set(r.ratios()) == {"linad", "linad-jit"}
+    assert Row("hvp / grad", "x", dict(r.values), kind="ratio").ratios() == {}
+
+
+def test_first_call_row_skips_a_failing_backend():
+    wr = WorkloadResult("X", "x")
+    row = wr.row("first call", "ms")
+
+    def broken():
+        raise ValueError("cannot stage")
+    out = first_call_row(wr, row, {"ok": lambda: (lambda: 1.0), "bad": broken}, TINY)
+    assert out == {"ok": 1.0} and set(row.values) == {"ok"}
+    assert "cannot stage" in wr.skipped["bad (first call)"]
 
 
 @settings(max_examples=25, deadline=None)
