@@ -106,9 +106,11 @@ def to_python(program: Program, name: str = "program") -> CompiledFunction:
 
     Each equation becomes ``out = impl(inputs, **params)`` with the primitive's
     NumPy implementation, its parameters and the program's constants bound as
-    globals of the generated code; a variable is deleted right after its last
-    use, so memory is released as in the eager computation.  Output constants
-    that are arrays are copied on every call, so callers cannot change them.
+    globals of the generated code (literals where Python has them).  A variable
+    is released right after its last use — its name is given to the equation's
+    output, or deleted — so memory is released as in the eager computation.
+    Output constants that are arrays are copied on every call, so callers cannot
+    change them.
 
     Examples
     --------
@@ -117,52 +119,100 @@ def to_python(program: Program, name: str = "program") -> CompiledFunction:
     >>> prog, _ = stage_program(lambda x: [np.sin(x) * 2.0], [np.zeros(2)])
     >>> to_python(prog)(np.array([0.0, np.pi / 2]))
     [array([0., 2.])]
+    >>> print(to_python(prog).source)
+    def program(v0):
+        v0 = f0(v0)
+        v0 = f1(v0, 2.0)
+        return [v0]
+    <BLANKLINE>
     """
-    names: dict = {}
-    glob: dict = {"_copy": np.array}
-
-    def local(v: Var) -> str:
-        if v not in names:
-            names[v] = f"v{len(names)}"
-        return names[v]
-
-    def const(x: Any) -> str:
-        if type(x) in (int, bool) or (type(x) is float and np.isfinite(x)):
-            return repr(x)
-        g = f"k{len(glob)}"
-        glob[g] = x
-        return g
-
-    last_use = {}
+    writer = _Writer()
+    last_use: dict = {}
     for k, eqn in enumerate(program.eqns):
         for v in eqn.inputs:
             if type(v) is Var:
                 last_use[v] = k
     keep = {o for o in program.outs if type(o) is Var}
-    args = ", ".join(local(v) for v in program.in_vars)
+    args = ", ".join(writer.new_name(v) for v in program.in_vars)
     lines = [f"def {name}({args}):"]
     for k, eqn in enumerate(program.eqns):
-        fn = f"f{len(glob)}"
-        glob[fn] = eqn.prim.impl
-        operands = [local(v) if type(v) is Var else const(v) for v in eqn.inputs]
-        operands += [f"{p}={const(val)}" for p, val in eqn.params.items()]
+        operands = [writer.names[v] if type(v) is Var else writer.const(v) for v in eqn.inputs]
+        operands += [f"{p}={writer.const(val)}" for p, val in eqn.params.items()]
+        dying = []
+        for v in eqn.inputs:
+            if type(v) is Var and last_use[v] == k and v not in keep and v in writer.names:
+                dying.append(writer.names.pop(v))
         outs = eqn_outs(eqn)
-        target = ", ".join(local(o) for o in outs) + ("," if type(eqn.out) is tuple else "")
-        lines.append(f"    {target} = {fn}({', '.join(operands)})")
-        dead = sorted({names[v] for v in eqn.inputs
-                       if type(v) is Var and last_use[v] == k and v not in keep})
-        dead += [names[o] for o in outs if o not in last_use and o not in keep]
+        targets = [writer.reuse_name(o, dying) for o in outs]
+        target = ", ".join(targets) + ("," if type(eqn.out) is tuple else "")
+        lines.append(f"    {target} = {writer.function(eqn.prim.impl)}({', '.join(operands)})")
+        dead = dying + [writer.names.pop(o) for o in outs if o not in last_use and o not in keep]
         if dead:
+            writer.free.extend(dead)
             lines.append(f"    del {', '.join(dead)}")
     results = []
     for o in program.outs:
         if type(o) is Var:
-            results.append(local(o))
+            results.append(writer.names[o])
         elif isinstance(o, np.ndarray):
-            results.append(f"_copy({const(o)})")
+            results.append(f"_copy({writer.const(o)})")
         else:
-            results.append(const(o))
+            results.append(writer.const(o))
     lines.append(f"    return [{', '.join(results)}]")
     source = "\n".join(lines) + "\n"
+    glob = writer.globals
     exec(compile(source, f"<linad.jit {name}>", "exec"), glob)
     return CompiledFunction(glob[name], source)
+
+
+_LITERALS = (int, bool, str, type(None))
+
+
+class _Writer:
+    """Names of a generated function: locals (reused once dead), functions and constants."""
+
+    def __init__(self):
+        self.names: dict = {}  # Var -> local name, while the variable is alive
+        self.free: list = []  # names of dead variables, free for new ones
+        self.count = 0
+        self.globals: dict = {"_copy": np.array}
+        self._global_names: dict = {}  # id -> global name (each object bound once)
+
+    def new_name(self, v: Var) -> str:
+        if self.free:
+            name = self.free.pop()
+        else:
+            name = f"v{self.count}"
+            self.count += 1
+        self.names[v] = name
+        return name
+
+    def reuse_name(self, v: Var, dying: list) -> str:
+        """A name for output ``v``: an input dying at this equation's, or a fresh one."""
+        if dying:
+            self.names[v] = name = dying.pop()
+            return name
+        return self.new_name(v)
+
+    def function(self, fn: Any) -> str:
+        return self._bind(fn, "f")
+
+    def const(self, x: Any) -> str:
+        if _is_literal(x):
+            return repr(x)
+        return self._bind(x, "k")
+
+    def _bind(self, obj: Any, prefix: str) -> str:
+        name = self._global_names.get(id(obj))
+        if name is None:
+            name = self._global_names[id(obj)] = f"{prefix}{len(self._global_names)}"
+            self.globals[name] = obj
+        return name
+
+
+def _is_literal(x: Any) -> bool:
+    """True for values whose ``repr`` is a Python literal that evaluates back to them."""
+    t = type(x)
+    if t in _LITERALS or (t is float and np.isfinite(x)):
+        return True
+    return t is tuple and all(_is_literal(e) for e in x)
