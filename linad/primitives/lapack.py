@@ -36,7 +36,7 @@ from ..optimize.sharing import shared
 
 __all__ = ["map_matrices", "perm_from_piv", "LUFactor", "shared_lu", "SchurPair",
            "MATRIX_FUNCTIONS", "PARAMETRIC_MATRIX_FUNCTIONS", "matrix_function",
-           "frechet_derivative", "all_but_one", "all_but_two", "adjugate_svd",
+           "frechet_derivative", "all_but_one", "all_but_two", "adjugate_svd", "adjugate_of",
            "numerically_singular"]
 
 
@@ -408,6 +408,28 @@ def adjugate_svd(a: np.ndarray) -> tuple:
     v = np.conj(np.swapaxes(vh, -1, -2))
     adj = (v * all_but_one(s)[..., None, :]) @ np.conj(np.swapaxes(u, -1, -2))
     return adj * c[..., None, None], c, u, s, v
+
+
+def adjugate_of(a: np.ndarray) -> np.ndarray:
+    r"""The adjugate of each matrix of the stack ``a``: :math:`\det(A)A^{-1}` from the LU
+    factor when no matrix is singular to working precision (:func:`numerically_singular`),
+    else from the SVD (:func:`adjugate_svd`, exact at singular matrices).
+
+    Examples
+    --------
+    >>> adjugate_of(np.array([[2.0, 1.0], [1.0, 3.0]]))
+    array([[ 3., -1.],
+           [-1.,  2.]])
+    >>> adjugate_of(np.array([[1.0, 2.0], [2.0, 4.0]])).round(12)
+    array([[ 4., -2.],
+           [-2.,  1.]])
+    """
+    a = np.asarray(a)
+    _check_square(a)
+    if a.size == 0 or numerically_singular(a):
+        return adjugate_svd(a)[0]
+    f = LUFactor.of(a)
+    return f.inverse() * np.asarray(f.det())[..., None, None]
 
 
 def numerically_singular(a: np.ndarray) -> bool:
