@@ -17,6 +17,8 @@ reuse:
   the top-right block of :math:`f([[A, E], [0, A]])` (SciPy's ``expm_frechet``
   for ``expm``).
 * :func:`map_matrices`: a per-matrix routine applied over leading batch axes.
+* :func:`adjugate_of`: the adjugate, :math:`\det(A)A^{-1}` at regular matrices and
+  :func:`adjugate_svd` at singular ones.
 * :func:`adjugate_svd`: the adjugate :math:`\mathrm{adj}(A)` from the SVD, exact
   also for singular matrices, and the products of singular values its derivative
   needs (:func:`all_but_one`, :func:`all_but_two`).
@@ -134,8 +136,8 @@ def _getrf(m: np.ndarray) -> tuple:
 class LUFactor:
     """The LU factorisation (LAPACK ``getrf``) of a stack of square matrices, made once.
 
-    It is a parameter of :data:`solve_p`: the primal solve, the tangent solves
-    and the transposed solves of the backward pass all reuse it.
+    Its arrays are operands of ``solve_p``: the primal solve, the tangent solves
+    and the transposed solves of the backward pass all reuse them.
 
     Examples
     --------
@@ -297,7 +299,7 @@ def frechet_derivative(func: Any, a: np.ndarray, e: np.ndarray) -> np.ndarray:
 class SchurPair:
     """Schur forms of ``A`` and ``B`` for solving ``AX + XB = Q``, computed once.
 
-    A parameter of :data:`sylvester_p`; the transposed equation
+    Its arrays are operands of ``sylvester_p``; the transposed equation
     ``A^T X + X B^T = Q`` (the backward pass) reuses the same forms.
 
     Examples

@@ -57,15 +57,15 @@ Linear primitives (JVP, transpose and batch rules)
 ``triangular_solve(A, B)``
     :math:`X = \mathrm{op}(A)^{-1}B` using one triangle of ``A``; linear in ``B``.
     Transpose: the same solve with ``op`` transposed (``A^H`` via conjugation).
-``solve(A, B)``
+``solve(A, LU, piv, B)``
     :math:`X = \mathrm{op}(A)^{-1}B` with the LU factorisation of ``A`` computed once
-    and carried as a parameter (:class:`~linad.primitives.lapack.LUFactor`): the
-    primal solve, every tangent solve and every transposed (cotangent) solve reuse it.
+    (:func:`lu_arrays`) and carried as operands without derivative: the primal solve,
+    every tangent solve and every transposed (cotangent) solve reuse it.
     Transpose: the same factor with ``op`` transposed.  JVP in ``A``:
     :math:`-\mathrm{op}(A)^{-1}\mathrm{op}(\dot A)X`.
-``sylvester(A, B, Q)``
+``sylvester(A, B, R_A, U_A, R_B, U_B, Q)``
     :math:`AX + XB = Q` (or :math:`A^TX + XB^T = Q`), with the Schur forms of
-    ``A`` and ``B`` computed once (:class:`~linad.primitives.lapack.SchurPair`).
+    ``A`` and ``B`` computed once (:func:`schur_arrays`) and carried as operands.
     Transpose: the transposed equation with the same Schur forms.
 ``frechet(A, E)``
     :math:`L_f(A, E)` for a primary matrix function ``f`` (expm, logm, sqrtm, cosm,
@@ -74,6 +74,16 @@ Linear primitives (JVP, transpose and batch rules)
     JVP in ``A``: the top-right block of :math:`L_f(M, \mathrm{diag}(\dot A, \dot A))`
     with :math:`M = [[A, E], [0, A]]`.  This is the one place where a tangent map
     is itself a named linear operation that the other primitives cannot express.
+
+Values the rules compute on
+---------------------------
+Factorisations, masks (equal eigenvalues, zero singular values), permutations (LU
+pivots) and the choice between the LU and SVD adjugate are computed from the values of
+the primal matrices, with no derivative, by :func:`on_values`: on concrete values now,
+under ``linad.jit`` as staged calls recomputed at every call of the program (a choice
+on values is made inside such a call, never frozen at staging).  So one rule serves
+eager and staged use.  Results whose dtype depends on values (``eig``, ``logm``,
+``sqrtm`` of real matrices) raise ``ConcretizationError`` under ``jit``.
 
 Degenerate points
 -----------------
@@ -109,7 +119,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg as sla
 
-from ..core import (PRIMITIVES, ConcretizationError, Primitive, Tracer, Zero, bind, dtype_of,
+from ..core import (ConcretizationError, Primitive, Tracer, Zero, bind, dtype_of,
                     real_dtype, shape_of)
 from ..optimize.sharing import shared
 from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugate_svd, all_but_two,
@@ -128,7 +138,7 @@ __all__ = [
     "frechet_p", "adjugate_p", "polar_p", "schur_p",
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet", "adjugate", "polar", "schur",
-    "concrete", "on_values", "carries_derivative", "lu_arrays", "schur_arrays", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
+    "on_values", "carries_derivative", "lu_arrays", "schur_arrays", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
     "perm_from_piv", "take_rows", "permute_rows", "permutation_matrices", "pivot_matrices", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
     "shared_lu",
 ]
@@ -138,24 +148,6 @@ __all__ = [
 
 def _ndim(x: Any) -> int:
     return len(shape_of(x))
-
-
-def concrete(x: Any) -> np.ndarray:
-    """The value of ``x`` as a NumPy array, cut out of every derivative.
-
-    Used for factorisations, masks and permutations: constants of a tangent map.
-    A primitive with a zero tangent returns its plain value from every trace, so
-    binding ``stop_gradient`` yields a concrete array even under nested
-    transformations.
-
-    Examples
-    --------
-    >>> concrete([1.0, 2.0])
-    array([1., 2.])
-    """
-    if isinstance(x, Tracer):
-        x = bind(PRIMITIVES["stop_gradient"], x)
-    return np.asarray(x)
 
 
 def on_values(fn: Callable, *xs: Any, multiple: bool = False, **params: Any) -> Any:
