@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import LinearityError, dtype_of, is_inexact, shape_of
+from ..core import ConcretizationError, LinearityError, Tracer, dtype_of, is_inexact, shape_of
 from ..primitives import elementwise as E
 from ..primitives import linalg as LA
 from ..primitives import linear as L
@@ -49,6 +49,7 @@ from . import _reductions as RD
 from . import _shape as S
 from ._base import _arr, _ndim
 from ._dispatch import implements
+from ._nondiff import on_primal
 
 __all__ = [
     "inv", "solve", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "eig", "eigvals",
@@ -419,48 +420,64 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     if rcond is None:
         rcond = np.finfo(dtype).eps * max(m, n)
     s = svdvals(a)
-    s_val = LA.concrete(s)
-    rank = int(np.sum(s_val > rcond * s_val.max(initial=0.0))) if s_val.size else 0
+    rank = LA.on_values(_rank_of, s, rcond=float(rcond))
     x = P.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
-    if rank == n and m > n:
-        resid = _residuals(a, b2, x)
-    else:
+    if m <= n:
         resid = np.empty((0,), np.finfo(dtype).dtype)
+    elif isinstance(rank, Tracer):
+        resid = UnavailableResult(ConcretizationError, _STAGED_RESIDUALS)
+    else:
+        rank = int(rank)
+        resid = _residuals(a, b2, x) if rank == n else np.empty((0,), np.finfo(dtype).dtype)
     if vector:
         x = S.reshape(x, (n,))
     return x, resid, rank, s
 
 
-class NonlinearResult:
-    """Stands for a result that is not a linear function of the arguments of
-    ``linad.linear_transpose`` (``lstsq``'s residuals there): using it raises
-    ``LinearityError``; the linear results next to it are unaffected."""
+_STAGED_RESIDUALS = (
+    "lstsq's residuals under linad.jit: for a tall matrix they are empty unless it has full "
+    "column rank, so their shape depends on the values of the matrix and cannot be staged. "
+    "Use the solution only (x = lstsq(a, b)[0]), compute the residuals from it "
+    "(sum(abs(b - a @ x)**2, axis=0)), or call lstsq without jit.")
 
-    __slots__ = ("_what",)
+
+def _rank_of(s: np.ndarray, *, rcond: float) -> np.ndarray:
+    """The number of singular values ``s`` above ``rcond`` times the largest (NumPy's rank)."""
+    return np.asarray(np.sum(s > rcond * s.max(initial=0.0)) if s.size else 0)
+
+
+class UnavailableResult:
+    """Stands for a result that cannot be given where it was asked for (``lstsq``'s
+    residuals under ``linear_transpose``, of which they are not a linear function, or
+    under ``linad.jit``, where their shape depends on values): using it raises
+    ``error(message)``; the results next to it are unaffected."""
+
+    __slots__ = ("_error", "_message")
     __array_ufunc__ = None
 
-    def __init__(self, what: str):
-        self._what = what
+    def __init__(self, error: type, message: str):
+        self._error = error
+        self._message = message
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
-        raise LinearityError(f"{self._what} is not linear in the inputs of linear_transpose; "
-                             "use only the linear results there")
+        raise self._error(self._message)
 
     __array__ = __getattr__ = __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = _fail
-    __rsub__ = __truediv__ = __getitem__ = __float__ = _fail
+    __rsub__ = __truediv__ = __getitem__ = __float__ = __len__ = _fail
 
     def __repr__(self) -> str:
-        return f"<{self._what}: not linear>"
+        return f"<unavailable: {self._message}>"
 
 
 def _residuals(a: Any, b2: Any, x: Any) -> Any:
-    """Squared residual norms per column, or a :class:`NonlinearResult` where ``b`` is a
+    """Squared residual norms per column, or an :class:`UnavailableResult` where ``b`` is a
     linear (tangent) value of ``linear_transpose``, of which they are not a linear function."""
     r = C.subtract(b2, P.matmul(a, x))
     try:
         return C.sum(_abs2(r), axis=0)
     except LinearityError:
-        return NonlinearResult("lstsq's residuals")
+        return UnavailableResult(LinearityError, "lstsq's residuals are not linear in the inputs "
+                                 "of linear_transpose; use only the linear results there")
 
 
 # ============================================================================ norms
@@ -472,8 +489,8 @@ def _abs2(x: Any) -> Any:
 
 def _sqrt0(x: Any) -> Any:
     """``sqrt(x)`` whose derivative at 0 is taken as 0."""
-    zero = LA.concrete(x) == 0
-    if not zero.any():
+    zero = E.detached_value(x) == 0
+    if not isinstance(zero, Tracer) and not zero.any():
         return E.sqrt(x)
     dt = dtype_of(x)
     return L.where(zero, np.zeros((), dt), E.sqrt(L.where(zero, np.ones((), dt), x)))
@@ -483,12 +500,20 @@ def _abs(x: Any) -> Any:
     """``|x|`` elementwise with derivative ``sign(x)`` (0 at 0)."""
     if dtype_of(x).kind == "c":
         return _sqrt0(_abs2(x))
-    return L.mul(x, np.sign(LA.concrete(x)))
+    return L.mul(x, LA.on_values(np.sign, x))
+
+
+def _one_hot(idx: np.ndarray, *, n: int) -> np.ndarray:
+    """``out[..., j]`` True where ``j == idx[...]``."""
+    return np.asarray(idx)[..., None] == np.arange(n)
 
 
 def _pick(v: Any, chooser) -> Any:
     """``v[..., chooser(v)]`` along the last axis (the first index in a tie)."""
-    idx = chooser(LA.concrete(v), axis=-1)
+    idx = LA.on_values(chooser, v, axis=-1)
+    if isinstance(idx, Tracer):  # staged: the selected entry by a mask, summed with zeros
+        mask = LA.on_values(_one_hot, idx, n=shape_of(v)[-1])
+        return C.sum(L.where(mask, v, np.zeros((), dtype_of(v))), axis=-1)
     batch = idx.shape
     nb = len(batch)
     full = tuple(np.arange(s).reshape((s,) + (1,) * (nb - i - 1)) for i, s in enumerate(batch))
@@ -630,7 +655,7 @@ def cond(x: Any, p: Any = None) -> Any:
 
 @implements(np.linalg.matrix_rank)
 def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
-    """Rank (an integer: no derivative), computed on the concrete value.
+    """Rank (an integer: no derivative), computed on the value (staged under ``linad.jit``).
 
     Examples
     --------
@@ -638,7 +663,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     >>> int(linad.numpy.linalg.matrix_rank(np.ones((2, 2))))
     1
     """
-    return np.linalg.matrix_rank(LA.concrete(A), tol=tol, hermitian=hermitian, rtol=rtol)
+    return on_primal(np.linalg.matrix_rank)(A, tol=tol, hermitian=hermitian, rtol=rtol)
 
 
 # ======================================================================= powers, products, tensors

@@ -14,6 +14,11 @@ to it, so an id cannot be reused by another array while its entry exists; the
 scope ends when the transformation returns, so nothing is reused across calls
 (an input array mutated between two calls is never served a stale result).
 The scope is a :class:`contextvars.ContextVar`: each thread has its own.
+
+Under ``linad.jit`` the rules keep their own primitives (``shared_lu`` factors
+concrete matrices only), and the program's common-subexpression pass
+(:func:`linad.optimize.codegen.share_common`) merges the repeated factorisations
+and inverses of one staged matrix instead.
 """
 from __future__ import annotations
 

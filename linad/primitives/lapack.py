@@ -17,6 +17,8 @@ reuse:
   the top-right block of :math:`f([[A, E], [0, A]])` (SciPy's ``expm_frechet``
   for ``expm``).
 * :func:`map_matrices`: a per-matrix routine applied over leading batch axes.
+* :func:`adjugate_of`: the adjugate, :math:`\det(A)A^{-1}` at regular matrices and
+  :func:`adjugate_svd` at singular ones.
 * :func:`adjugate_svd`: the adjugate :math:`\mathrm{adj}(A)` from the SVD, exact
   also for singular matrices, and the products of singular values its derivative
   needs (:func:`all_but_one`, :func:`all_but_two`).
@@ -36,7 +38,7 @@ from ..optimize.sharing import shared
 
 __all__ = ["map_matrices", "perm_from_piv", "LUFactor", "shared_lu", "SchurPair",
            "MATRIX_FUNCTIONS", "PARAMETRIC_MATRIX_FUNCTIONS", "matrix_function",
-           "frechet_derivative", "all_but_one", "all_but_two", "adjugate_svd",
+           "frechet_derivative", "all_but_one", "all_but_two", "adjugate_svd", "adjugate_of",
            "numerically_singular"]
 
 
@@ -134,8 +136,8 @@ def _getrf(m: np.ndarray) -> tuple:
 class LUFactor:
     """The LU factorisation (LAPACK ``getrf``) of a stack of square matrices, made once.
 
-    It is a parameter of :data:`solve_p`: the primal solve, the tangent solves
-    and the transposed solves of the backward pass all reuse it.
+    Its arrays are operands of ``solve_p``: the primal solve, the tangent solves
+    and the transposed solves of the backward pass all reuse them.
 
     Examples
     --------
@@ -297,7 +299,7 @@ def frechet_derivative(func: Any, a: np.ndarray, e: np.ndarray) -> np.ndarray:
 class SchurPair:
     """Schur forms of ``A`` and ``B`` for solving ``AX + XB = Q``, computed once.
 
-    A parameter of :data:`sylvester_p`; the transposed equation
+    Its arrays are operands of ``sylvester_p``; the transposed equation
     ``A^T X + X B^T = Q`` (the backward pass) reuses the same forms.
 
     Examples
@@ -408,6 +410,28 @@ def adjugate_svd(a: np.ndarray) -> tuple:
     v = np.conj(np.swapaxes(vh, -1, -2))
     adj = (v * all_but_one(s)[..., None, :]) @ np.conj(np.swapaxes(u, -1, -2))
     return adj * c[..., None, None], c, u, s, v
+
+
+def adjugate_of(a: np.ndarray) -> np.ndarray:
+    r"""The adjugate of each matrix of the stack ``a``: :math:`\det(A)A^{-1}` from the LU
+    factor when no matrix is singular to working precision (:func:`numerically_singular`),
+    else from the SVD (:func:`adjugate_svd`, exact at singular matrices).
+
+    Examples
+    --------
+    >>> adjugate_of(np.array([[2.0, 1.0], [1.0, 3.0]]))
+    array([[ 3., -1.],
+           [-1.,  2.]])
+    >>> adjugate_of(np.array([[1.0, 2.0], [2.0, 4.0]])).round(12)
+    array([[ 4., -2.],
+           [-2.,  1.]])
+    """
+    a = np.asarray(a)
+    _check_square(a)
+    if a.size == 0 or numerically_singular(a):
+        return adjugate_svd(a)[0]
+    f = LUFactor.of(a)
+    return f.inverse() * np.asarray(f.det())[..., None, None]
 
 
 def numerically_singular(a: np.ndarray) -> bool:

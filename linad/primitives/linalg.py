@@ -57,15 +57,15 @@ Linear primitives (JVP, transpose and batch rules)
 ``triangular_solve(A, B)``
     :math:`X = \mathrm{op}(A)^{-1}B` using one triangle of ``A``; linear in ``B``.
     Transpose: the same solve with ``op`` transposed (``A^H`` via conjugation).
-``solve(A, B)``
+``solve(A, LU, piv, B)``
     :math:`X = \mathrm{op}(A)^{-1}B` with the LU factorisation of ``A`` computed once
-    and carried as a parameter (:class:`~linad.primitives.lapack.LUFactor`): the
-    primal solve, every tangent solve and every transposed (cotangent) solve reuse it.
+    (:func:`lu_arrays`) and carried as operands without derivative: the primal solve,
+    every tangent solve and every transposed (cotangent) solve reuse it.
     Transpose: the same factor with ``op`` transposed.  JVP in ``A``:
     :math:`-\mathrm{op}(A)^{-1}\mathrm{op}(\dot A)X`.
-``sylvester(A, B, Q)``
+``sylvester(A, B, R_A, U_A, R_B, U_B, Q)``
     :math:`AX + XB = Q` (or :math:`A^TX + XB^T = Q`), with the Schur forms of
-    ``A`` and ``B`` computed once (:class:`~linad.primitives.lapack.SchurPair`).
+    ``A`` and ``B`` computed once (:func:`schur_arrays`) and carried as operands.
     Transpose: the transposed equation with the same Schur forms.
 ``frechet(A, E)``
     :math:`L_f(A, E)` for a primary matrix function ``f`` (expm, logm, sqrtm, cosm,
@@ -74,6 +74,16 @@ Linear primitives (JVP, transpose and batch rules)
     JVP in ``A``: the top-right block of :math:`L_f(M, \mathrm{diag}(\dot A, \dot A))`
     with :math:`M = [[A, E], [0, A]]`.  This is the one place where a tangent map
     is itself a named linear operation that the other primitives cannot express.
+
+Values the rules compute on
+---------------------------
+Factorisations, masks (equal eigenvalues, zero singular values), permutations (LU
+pivots) and the choice between the LU and SVD adjugate are computed from the values of
+the primal matrices, with no derivative, by :func:`on_values`: on concrete values now,
+under ``linad.jit`` as staged calls recomputed at every call of the program (a choice
+on values is made inside such a call, never frozen at staging).  So one rule serves
+eager and staged use.  Results whose dtype depends on values (``eig``, ``logm``,
+``sqrtm`` of real matrices) raise ``ConcretizationError`` under ``jit``.
 
 Degenerate points
 -----------------
@@ -109,11 +119,14 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg as sla
 
-from ..core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, real_dtype, shape_of
+from ..core import (ConcretizationError, Primitive, Tracer, Zero, bind, dtype_of,
+                    real_dtype, shape_of)
 from ..optimize.sharing import shared
-from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_svd, all_but_two,
+from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugate_svd, all_but_two,
                      frechet_derivative, map_matrices, matrix_function, numerically_singular,
                      perm_from_piv, shared_lu)
+from .discrete import stage_numpy_call
+from .elementwise import detached_value
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like, getitem,
                      imag, mul, neg, real, reduce_sum, reshape, sub, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
@@ -125,8 +138,8 @@ __all__ = [
     "frechet_p", "adjugate_p", "polar_p", "schur_p",
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet", "adjugate", "polar", "schur",
-    "concrete", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
-    "perm_from_piv", "take_rows", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
+    "on_values", "carries_derivative", "lu_arrays", "schur_arrays", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
+    "perm_from_piv", "take_rows", "permute_rows", "permutation_matrices", "pivot_matrices", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
     "shared_lu",
 ]
 
@@ -137,22 +150,66 @@ def _ndim(x: Any) -> int:
     return len(shape_of(x))
 
 
-def concrete(x: Any) -> np.ndarray:
-    """The value of ``x`` as a NumPy array, cut out of every derivative.
+def on_values(fn: Callable, *xs: Any, multiple: bool = False, **params: Any) -> Any:
+    """``fn(*values, **params)`` on the values of ``xs``, cut out of every derivative.
 
-    Used for factorisations, masks and permutations: constants of a tangent map.
-    A primitive with a zero tangent returns its plain value from every trace, so
-    binding ``stop_gradient`` yields a concrete array even under nested
-    transformations.
+    For the constants of tangent maps (factorisations, masks, permutations): ``fn``
+    takes and returns NumPy arrays (a tuple of them if ``multiple``), and the shape
+    of its result depends only on the shapes of its arguments.  On concrete values
+    it runs now; on values staged by ``linad.jit`` the call is staged, so it runs
+    again, on the new values, at every call of the program.  ``fn`` may branch on
+    values and raise (a singular matrix): it does so at every call.
 
     Examples
     --------
-    >>> concrete([1.0, 2.0])
-    array([1., 2.])
+    >>> on_values(np.linalg.inv, np.diag([2.0, 4.0]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
     """
-    if isinstance(x, Tracer):
-        x = bind(PRIMITIVES["stop_gradient"], x)
-    return np.asarray(x)
+    values = [detached_value(x) for x in xs]
+    if any(isinstance(v, Tracer) for v in values):
+        return stage_numpy_call(fn, tuple(values), params, multiple=multiple)
+    return fn(*values, **params)
+
+
+def carries_derivative(x: Any) -> bool:
+    """Whether ``x`` is traced by a transformation that differentiates it (``jvp``, ``grad``,
+    ...), not only staged by ``linad.jit``.
+
+    Examples
+    --------
+    >>> carries_derivative(np.ones(2))
+    False
+    """
+    if not isinstance(x, Tracer):
+        return False
+    v = detached_value(x)
+    return not (isinstance(v, Tracer) and v._trace is x._trace)
+
+
+def _lu_or_raise(a: np.ndarray, message: str) -> tuple:
+    """``(lu, piv)`` of :meth:`LUFactor.of`, a singular matrix raising ``LinAlgError(message)``."""
+    try:
+        f = LUFactor.of(a)
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(message) from None
+    return f.lu, f.piv
+
+
+def lu_arrays(a: Any, message: str = "Singular matrix") -> tuple:
+    """``(lu, piv)``: the LU factor of the value of ``a`` (no derivative), for :func:`solve`.
+
+    NumPy arrays for a concrete ``a``; under ``linad.jit`` staged, so the factor (and
+    the check for a singular matrix, which raises ``LinAlgError(message)``) is made
+    again at every call.
+
+    Examples
+    --------
+    >>> lu, piv = lu_arrays(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> piv
+    array([1, 1], dtype=int32)
+    """
+    return on_values(_lu_or_raise, a, multiple=True, message=message)
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -226,7 +283,7 @@ def inv_gaps(w: Any) -> Any:
     n = shape_of(w)[-1]
     batch = tuple(shape_of(w)[:-1])
     d = sub(reshape(w, batch + (1, n)), reshape(w, batch + (n, 1)))
-    same = concrete(d) == 0
+    same = detached_value(d) == 0
     dt = dtype_of(d)
     safe = where(same, np.ones((), dt), d)
     return where(same, np.zeros((), dt), div(1.0, safe))
@@ -270,6 +327,60 @@ def take_rows(x: Any, perm: np.ndarray) -> Any:
     nb = len(batch)
     idx = tuple(np.arange(s).reshape((s,) + (1,) * (nb - i)) for i, s in enumerate(batch))
     return getitem(x, idx + (perm, slice(None)))
+
+
+def permutation_matrices(perm: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+    """The permutation matrices ``P`` with ``P @ x == x[..., perm, :]`` (NumPy in and out).
+
+    Examples
+    --------
+    >>> permutation_matrices(np.array([1, 0]))
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    perm = np.asarray(perm)
+    return (perm[..., :, None] == np.arange(perm.shape[-1])).astype(dtype)
+
+
+def _pivot_matrices(piv: np.ndarray, *, dtype: Any, inverse: bool) -> np.ndarray:
+    """:func:`permutation_matrices` of ``perm_from_piv(piv)`` (transposed: the inverse)."""
+    p = permutation_matrices(perm_from_piv(piv), dtype)
+    return np.swapaxes(p, -1, -2) if inverse else p
+
+
+def pivot_matrices(piv: Any, dtype: Any, inverse: bool = False) -> Any:
+    """:func:`permutation_matrices` of the row permutation of the LAPACK pivots ``piv``
+    (their transposes, the inverse permutation, if ``inverse``); staged under ``linad.jit``.
+
+    Examples
+    --------
+    >>> pivot_matrices(np.array([1, 1]), np.float64)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    return on_values(_pivot_matrices, piv, dtype=np.dtype(dtype), inverse=bool(inverse))
+
+
+def permute_rows(x: Any, piv: Any, inverse: bool = False) -> Any:
+    """``x[..., perm, :]`` for the row permutation ``perm`` of the LAPACK pivots ``piv``
+    (:func:`~linad.primitives.lapack.perm_from_piv`), or its inverse.
+
+    Concrete pivots index the rows; staged pivots (under ``linad.jit``) multiply by the
+    permutation matrices made from them at every call.  ``piv``'s leading dims are
+    those of ``x``.
+
+    Examples
+    --------
+    >>> permute_rows(np.array([[1.0], [2.0], [3.0]]), np.array([2, 2, 2]))
+    array([[3.],
+           [1.],
+           [2.]])
+    """
+    p = detached_value(piv)
+    if isinstance(p, Tracer):
+        return matmul(pivot_matrices(p, real_dtype(x), inverse), x)
+    perm = perm_from_piv(p)
+    return take_rows(x, np.argsort(perm, axis=-1) if inverse else perm)
 
 
 # ======================================================================= triangular solve (linear)
@@ -355,15 +466,20 @@ defjvp_full(triangular_solve_p, _trisolve_jvp)
 
 # ============================================================================ LU solve (linear)
 
-solve_p = Primitive("solve", lambda a, b, *, trans, factor: factor.solve(b, trans))
+def _solve_impl(a, lu, piv, b, *, trans):
+    return LUFactor(lu, piv).solve(b, trans)
 
 
-def solve(a: Any, b: Any, trans: int = 0, factor: LUFactor | None = None) -> Any:
+solve_p = Primitive("solve", _solve_impl)
+
+
+def solve(a: Any, b: Any, trans: int = 0, factor: tuple | None = None) -> Any:
     r"""Solve :math:`\mathrm{op}(A)X = B`, ``op`` = identity (``trans=0``) or transpose (1).
 
     ``a``: ``(..., n, n)``; ``b``: ``(..., n, k)`` with the same leading dims.
-    ``a`` is factored once (unless ``factor`` is given); that factor is reused by
-    every derivative of the result.
+    ``a`` is factored once (unless ``factor``, the ``(lu, piv)`` of :func:`lu_arrays`,
+    is given); the factor arrays are operands of the primitive, constants of its
+    derivatives, so every derivative of the result reuses them.
 
     Examples
     --------
@@ -371,34 +487,43 @@ def solve(a: Any, b: Any, trans: int = 0, factor: LUFactor | None = None) -> Any
     array([[1. ],
            [0.5]])
     """
-    if factor is None:
-        factor = LUFactor.of(concrete(a))
-    return bind(solve_p, a, b, trans=int(trans), factor=factor)
+    lu, piv = lu_arrays(a) if factor is None else factor
+    return bind(solve_p, a, lu, piv, b, trans=int(trans))
 
 
-def _solve_jvp(primals, tangents, *, trans, factor):
-    a, b = primals
-    ta, tb = tangents
-    x = bind(solve_p, a, b, trans=trans, factor=factor)
+def _constant_factor(name: str, tangents: list) -> None:
+    """Refuse a tangent on a factor operand: the factor is a constant of the derivative."""
+    if any(type(t) is not Zero for t in tangents):
+        raise TypeError(f"{name}: the factor operands carry no derivative; make them with "
+                        "lu_arrays / schur_arrays (from the values of the matrices)")
+
+
+def _solve_jvp(primals, tangents, *, trans):
+    a, lu, piv, b = primals
+    ta, tlu, tpiv, tb = tangents
+    _constant_factor("solve", [tlu, tpiv])
+    x = bind(solve_p, a, lu, piv, b, trans=trans)
     rhs = None if type(tb) is Zero else tb
     if type(ta) is not Zero:
         term = neg(matmul(_op(ta, trans), x))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
         return x, Zero.like(x)
-    return x, fit_dtype(bind(solve_p, a, rhs, trans=trans, factor=factor), dtype_of(x))
+    return x, fit_dtype(bind(solve_p, a, lu, piv, rhs, trans=trans), dtype_of(x))
 
 
-def _solve_transpose(ct, a, b, *, trans, factor):
-    return [None, fit_dtype(bind(solve_p, a, ct, trans=1 - trans, factor=factor), b.dtype)]
+def _solve_transpose(ct, a, lu, piv, b, *, trans):
+    res = bind(solve_p, a, lu, piv, ct, trans=1 - trans)
+    return [None, None, None, fit_dtype(res, b.dtype)]
 
 
-def _solve_batch_impl(a, b, *, trans, factor):
-    return factor.solve(b, trans)
+def _solve_shape(a, lu, piv, b, *, trans):
+    """Shape rule of ``solve``: the right-hand side's shape, the promoted dtype."""
+    return tuple(b[0]), np.result_type(lu[1], b[1])
 
 
-deflinear(solve_p, linear_in=(1,), aval_rule=_rhs_shape, transpose_rule=_solve_transpose,
-          batch_rule=_columns_batch(_solve_batch_impl))
+deflinear(solve_p, linear_in=(3,), aval_rule=_solve_shape, transpose_rule=_solve_transpose,
+          batch_rule=_columns_batch(_solve_impl))
 defjvp_full(solve_p, _solve_jvp)
 
 
@@ -464,7 +589,9 @@ def _det_jvp(primals, tangents):
     if type(t) is Zero:
         ans = bind(det_p, a)
         return ans, Zero.like(ans)
-    if numerically_singular(concrete(a)):  # d det = tr(adj(A) dA), adj(A) from the SVD
+    value = detached_value(a)
+    if isinstance(value, Tracer) or numerically_singular(value):
+        # d det = tr(adj(A) dA); adjugate's impl takes the SVD at singular matrices
         ans = bind(det_p, a)
         return ans, fit_like(einsum("...ij,...ji->...", adjugate(a), t), ans)
     lu = shared_lu(a)
@@ -567,8 +694,7 @@ def _lu_jvp(primals, tangents):
     lu, piv = bind(lu_factor_p, a)
     if type(t) is Zero:
         return [lu, piv], [Zero.like(lu), Zero.like(piv)]
-    y = triangular_solve(lu, take_rows(t, perm_from_piv(concrete(piv))), lower=True,
-                         unit_diagonal=True)
+    y = triangular_solve(lu, permute_rows(t, piv), lower=True, unit_diagonal=True)
     m = mT(triangular_solve(lu, mT(y), lower=False, trans=1))
     low = add(tril(lu, -1), eye_like(lu))
     dlu = add(matmul(low, tril(m, -1)), matmul(triu(m), triu(lu)))
@@ -687,8 +813,26 @@ eig_p = Primitive("eig", _eig_impl, multiple_results=True)
 
 
 def eig(a: Any) -> list:
-    """``[w, V]`` of a general square matrix (columns of ``V`` of unit 2-norm)."""
+    """``[w, V]`` of a general square matrix (columns of ``V`` of unit 2-norm).
+
+    Real ``a`` gives real results when every eigenvalue is real, complex ones otherwise
+    (as NumPy): under ``linad.jit`` that dtype cannot be staged, so a real ``a`` raises
+    ``ConcretizationError`` there (a complex ``a`` is staged).
+    """
+    _refuse_dtype_from_values(a, "eig", "NumPy returns real eigenvalues and eigenvectors when "
+                              "every eigenvalue is real and complex ones otherwise")
     return bind(eig_p, a)
+
+
+def _refuse_dtype_from_values(a: Any, name: str, why: str) -> None:
+    """Raise ``ConcretizationError`` for a real ``a`` staged by ``linad.jit``: the result
+    of ``name`` is real or complex depending on its values."""
+    if (isinstance(a, Tracer) and dtype_of(a).kind != "c"
+            and isinstance(detached_value(a), Tracer)):
+        raise ConcretizationError(
+            f"{name} of a real matrix under linad.jit: {why}, so the dtype of the result "
+            "depends on the values of the matrix and cannot be staged. Pass a complex matrix "
+            "(a.astype(complex); the result is then complex), or call it without jit.")
 
 
 def _eig_jvp(primals, tangents):
@@ -725,8 +869,8 @@ def svd(a: Any, full_matrices: bool = False) -> list:
 
 def _safe_reciprocal(s: Any) -> Any:
     """``1/s`` with 0 where ``s == 0``."""
-    zero = concrete(s) == 0
-    if not zero.any():
+    zero = detached_value(s) == 0
+    if not isinstance(zero, Tracer) and not zero.any():
         return div(1.0, s)
     dt = dtype_of(s)
     return where(zero, np.zeros((), dt), div(1.0, where(zero, np.ones((), dt), s)))
@@ -772,16 +916,20 @@ defjvp_full(svd_p, _svd_jvp)
 
 # ============================================================================ pinv
 
-pinv_p = Primitive("pinv", lambda a, *, rcond, hermitian: np.linalg.pinv(
+pinv_p = Primitive("pinv", lambda a, rcond, *, hermitian: np.linalg.pinv(
     a, rcond=rcond, hermitian=hermitian))
 
 
 def pinv(a: Any, rcond: Any = 1e-15, hermitian: bool = False) -> Any:
-    """Moore-Penrose pseudo-inverse (``np.linalg.pinv`` with a resolved ``rcond``)."""
-    return bind(pinv_p, a, rcond=rcond, hermitian=bool(hermitian))
+    """Moore-Penrose pseudo-inverse (``np.linalg.pinv`` with a resolved ``rcond``).
+
+    ``rcond`` (a number or an array broadcast against the stack) is an operand with
+    no derivative: it may be computed from values, staged under ``linad.jit``.
+    """
+    return bind(pinv_p, a, rcond, hermitian=bool(hermitian))
 
 
-def _pinv_tangent(t, x, a, *, rcond, hermitian):
+def _pinv_tangent(t, x, a, rcond, *, hermitian):
     th = mH(t)
     term1 = neg(matmul(x, matmul(t, x)))
     term2 = matmul(matmul(x, mH(x)), sub(th, matmul(th, matmul(a, x))))
@@ -789,7 +937,7 @@ def _pinv_tangent(t, x, a, *, rcond, hermitian):
     return add(add(term1, term2), term3)
 
 
-defjvp(pinv_p, _pinv_tangent)
+defjvp(pinv_p, _pinv_tangent, None)
 
 
 # =================================================== matrix functions, Fréchet derivative (linear)
@@ -817,8 +965,22 @@ matfunc_p = Primitive("matfunc", _matfunc_impl)
 def matfunc(a: Any, func: Any) -> Any:
     """A primary matrix function of ``a``: ``func`` a key of :data:`MATRIX_FUNCTIONS`, or
     ``(name, parameter)`` (``("fractional_matrix_power", t)``, see
-    :func:`~linad.primitives.lapack.matrix_function`)."""
+    :func:`~linad.primitives.lapack.matrix_function`).
+
+    ``logm``, ``sqrtm`` and fractional powers of a real matrix are real or complex
+    depending on its eigenvalues (as SciPy): a real ``a`` staged by ``linad.jit``
+    raises ``ConcretizationError`` for them.
+    """
+    name = func[0] if isinstance(func, tuple) else func
+    if name in _COMPLEX_FROM_VALUES:
+        _refuse_dtype_from_values(a, name, "SciPy returns a real result when the matrix has "
+                                  "no eigenvalue on the closed negative real axis and a "
+                                  "complex one otherwise")
     return bind(matfunc_p, a, func=func)
+
+
+#: Matrix functions whose result for a real matrix is real or complex depending on its values.
+_COMPLEX_FROM_VALUES = frozenset({"logm", "sqrtm", "fractional_matrix_power"})
 
 
 def _matfunc_tangent(t, ans, a, *, func):
@@ -891,11 +1053,37 @@ defjvp_full(frechet_p, _frechet_jvp)
 
 # ===================================================================== Sylvester equation (linear)
 
-sylvester_p = Primitive("sylvester", lambda a, b, q, *, trans, factor: factor.solve(q, trans))
+def _sylvester_impl(a, b, ra, ua, rb, ub, q, *, trans):
+    return SchurPair(ra, ua, rb, ub).solve(q, trans)
 
 
-def sylvester(a: Any, b: Any, q: Any, trans: int = 0, factor: SchurPair | None = None) -> Any:
+sylvester_p = Primitive("sylvester", _sylvester_impl)
+
+
+def _schur_pair_arrays(a: np.ndarray, b: np.ndarray, dtype: Any) -> tuple:
+    f = SchurPair.of(a, b, dtype)
+    return f.ra, f.ua, f.rb, f.ub
+
+
+def schur_arrays(a: Any, b: Any, dtype: Any) -> tuple:
+    """``(ra, ua, rb, ub)``: the Schur forms of the values of ``a`` and ``b`` (no derivative),
+    complex if ``dtype`` is, for :func:`sylvester`; staged under ``linad.jit``.
+
+    Examples
+    --------
+    >>> ra, ua, rb, ub = schur_arrays(np.diag([1.0, 2.0]), np.diag([3.0]), np.float64)
+    >>> ra
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    return on_values(_schur_pair_arrays, a, b, multiple=True, dtype=np.dtype(dtype))
+
+
+def sylvester(a: Any, b: Any, q: Any, trans: int = 0, factor: tuple | None = None) -> Any:
     r"""``X`` with :math:`AX + XB = Q` (``trans=1``: :math:`A^TX + XB^T = Q`); linear in ``q``.
+
+    The Schur forms (``factor``, from :func:`schur_arrays` unless given) are operands
+    of the primitive, constants of its derivatives: the transposed equation reuses them.
 
     Examples
     --------
@@ -904,16 +1092,15 @@ def sylvester(a: Any, b: Any, q: Any, trans: int = 0, factor: SchurPair | None =
            [2.]])
     """
     if factor is None:
-        dtype = np.result_type(dtype_of(a), dtype_of(b), dtype_of(q))
-        factor = SchurPair.of(concrete(a), concrete(b), dtype)
-    return bind(sylvester_p, a, b, q, trans=int(trans), factor=factor)
+        factor = schur_arrays(a, b, np.result_type(dtype_of(a), dtype_of(b), dtype_of(q)))
+    return bind(sylvester_p, a, b, *factor, q, trans=int(trans))
 
 
-def _sylvester_jvp(primals, tangents, *, trans, factor):
-    a, b, q = primals
-    ta, tb, tq = tangents
-    params = dict(trans=trans, factor=factor)
-    x = bind(sylvester_p, a, b, q, **params)
+def _sylvester_jvp(primals, tangents, *, trans):
+    a, b, *factor, q = primals
+    ta, tb, *tfactor, tq = tangents
+    _constant_factor("sylvester", tfactor)
+    x = bind(sylvester_p, *primals, trans=trans)
     rhs = None if type(tq) is Zero else tq
     if type(ta) is not Zero:
         term = neg(matmul(_op(ta, trans), x))
@@ -923,27 +1110,23 @@ def _sylvester_jvp(primals, tangents, *, trans, factor):
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
         return x, Zero.like(x)
-    return x, fit_dtype(bind(sylvester_p, a, b, rhs, **params), dtype_of(x))
+    return x, fit_dtype(bind(sylvester_p, a, b, *factor, rhs, trans=trans), dtype_of(x))
 
 
-def _sylvester_transpose(ct, a, b, q, *, trans, factor):
-    res = bind(sylvester_p, a, b, ct, trans=1 - trans, factor=factor)
-    return [None, None, fit_dtype(res, q.dtype)]
+def _sylvester_transpose(ct, a, b, ra, ua, rb, ub, q, *, trans):
+    res = bind(sylvester_p, a, b, ra, ua, rb, ub, ct, trans=1 - trans)
+    return [None] * 6 + [fit_dtype(res, q.dtype)]
 
 
-def _sylvester_batch_impl(a, b, q, *, trans, factor):
-    return factor.solve(q, trans)
-
-
-deflinear(sylvester_p, linear_in=(2,), aval_rule=_rhs_shape,
-          transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_batch_impl))
+deflinear(sylvester_p, linear_in=(6,), aval_rule=_rhs_shape,
+          transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_impl))
 defjvp_full(sylvester_p, _sylvester_jvp)
 
 
 # ============================================================================ adjugate
 
 def _adjugate_impl(a):
-    return adjugate_svd(a)[0].astype(np.asarray(a).dtype, copy=False)
+    return adjugate_of(a).astype(np.asarray(a).dtype, copy=False)
 
 
 adjugate_p = Primitive("adjugate", _adjugate_impl)
@@ -952,9 +1135,9 @@ adjugate_p = Primitive("adjugate", _adjugate_impl)
 def adjugate(a: Any) -> Any:
     r"""The adjugate :math:`\mathrm{adj}(A)` (:math:`= \det(A)A^{-1}` when ``A`` is invertible).
 
-    Computed from the SVD, exact at singular matrices too
-    (:func:`~linad.primitives.lapack.adjugate_svd`); the derivative of ``det`` at a
-    singular matrix is :math:`\mathrm{tr}(\mathrm{adj}(A)\dot A)`.
+    From the LU factor where ``A`` is regular to working precision, else from the SVD,
+    exact at singular matrices too (:func:`~linad.primitives.lapack.adjugate_of`); the
+    derivative of ``det`` at a singular matrix is :math:`\mathrm{tr}(\mathrm{adj}(A)\dot A)`.
 
     Examples
     --------
@@ -963,6 +1146,12 @@ def adjugate(a: Any) -> Any:
            [-3.,  1.]])
     """
     return bind(adjugate_p, a)
+
+
+def _adjugate_factors(a: np.ndarray, *, dtype: Any) -> tuple:
+    """``(c, U, Pi, V)`` of :func:`_adjugate_tangent` (``c`` shaped ``(..., 1, 1)``), in ``dtype``."""
+    _, c, u, s, v = adjugate_svd(a)
+    return (c[..., None, None].astype(dtype), u, all_but_two(s).astype(dtype, copy=False), v)
 
 
 def _adjugate_tangent(t, ans, a):
@@ -976,16 +1165,16 @@ def _adjugate_tangent(t, ans, a):
     rule gives first and second derivatives of ``det`` at singular matrices; a third
     (the derivative of this rule in ``A``) is not implemented.
     """
-    if isinstance(a, Tracer):
+    if carries_derivative(a):
         raise NotImplementedError(
             "adjugate: derivatives of order three and higher of det at a singular matrix are "
             "not implemented")
-    _, c, u, s, v = adjugate_svd(a)
-    pi = all_but_two(s).astype(dtype_of(ans), copy=False)
+    dt = dtype_of(ans)
+    c, u, pi, v = on_values(_adjugate_factors, a, multiple=True, dtype=dt)
     g = matmul(mH(u), matmul(t, v))
     inner = sub(diag_embed(einsum("...ik,...k->...i", pi, diag_part(g))), mul(g, pi))
-    out = mul(matmul(v, matmul(inner, mH(u))), c[..., None, None].astype(dtype_of(ans)))
-    return fit_dtype(out, dtype_of(ans))
+    out = mul(matmul(v, matmul(inner, mH(u))), c)
+    return fit_dtype(out, dt)
 
 
 defjvp(adjugate_p, _adjugate_tangent)
@@ -1087,6 +1276,17 @@ def _strict_lower_index(n: int) -> np.ndarray:
     return i * n + j
 
 
+def _schur_system_lu(system: np.ndarray, tt: np.ndarray) -> tuple:
+    """The LU factor of the linear system of :func:`_schur_skew` for the Schur form ``tt``,
+    which must be triangular and have distinct eigenvalues."""
+    if np.any(np.diagonal(tt, -1, -2, -1) != 0):
+        raise NotImplementedError(
+            "schur: the derivative of a real Schur form with 2x2 blocks (complex eigenvalue "
+            "pairs) is not implemented; use output='complex'")
+    return _lu_or_raise(system, "schur: the derivative of the Schur form is not defined at a "
+                        "matrix with repeated eigenvalues")
+
+
 def _schur_skew(g: Any, tt: Any) -> Any:
     """The skew-Hermitian ``K`` (zero diagonal) with ``tril(KT - TK, -1) = tril(G, -1)``."""
     n = shape_of(tt)[-1]
@@ -1096,12 +1296,7 @@ def _schur_skew(g: Any, tt: Any) -> Any:
     big = sub(einsum("ac,...db->...abcd", eye, tt), einsum("...ac,bd->...abcd", tt, eye))
     system = getitem(reshape(big, batch + (n * n, n * n)), (Ellipsis, idx[:, None], idx[None, :]))
     rhs = getitem(reshape(g, batch + (n * n,)), (Ellipsis, idx))
-    try:
-        factor = LUFactor.of(concrete(system))
-    except np.linalg.LinAlgError:
-        raise np.linalg.LinAlgError(
-            "schur: the derivative of the Schur form is not defined at a matrix with repeated "
-            "eigenvalues") from None
+    factor = on_values(_schur_system_lu, system, tt, multiple=True)
     sol = solve(system, reshape(rhs, batch + (idx.size, 1)), factor=factor)
     embed = np.zeros((idx.size, n * n), real_dtype(tt))
     embed[np.arange(idx.size), idx] = 1
@@ -1116,10 +1311,6 @@ def _schur_jvp(primals, tangents, *, output):
     if type(t) is Zero:
         return [tt, z], [Zero.like(tt), Zero.like(z)]
     n = shape_of(a)[-1]
-    if n > 1 and np.any(np.diagonal(concrete(tt), -1, -2, -1) != 0):
-        raise NotImplementedError(
-            "schur: the derivative of a real Schur form with 2x2 blocks (complex eigenvalue "
-            "pairs) is not implemented; use output='complex'")
     g = matmul(mH(z), matmul(t, z))
     if n == 1:
         return [tt, z], [fit_dtype(g, dtype_of(tt)), Zero.like(z)]

@@ -48,6 +48,7 @@ import scipy.linalg as sla
 
 from ..core import Tracer, dtype_of, shape_of
 from ..numpy import linalg as NL
+from ..primitives import elementwise as E
 from ..primitives import linalg as LA
 from ..primitives import linear as L
 from ..numpy import _core as C
@@ -235,17 +236,26 @@ def lu_solve(lu_and_piv: tuple, b: Any, trans: Any = 0, overwrite_b: bool = Fals
     """
     lu, piv = lu_and_piv
     lu, b = _square(lu, check_finite), _checked(b, check_finite)
-    perm = LA.perm_from_piv(np.asarray(piv))
     trans = LA.normalize_trans(trans)
 
     def solver(lu_, b_):
+        piv_ = _broadcast_pivots(piv, shape_of(b_)[:-2])
         if trans == 0:
-            y = LA.triangular_solve(lu_, LA.take_rows(b_, perm), lower=True, unit_diagonal=True)
+            y = LA.triangular_solve(lu_, LA.permute_rows(b_, piv_), lower=True,
+                                    unit_diagonal=True)
             return LA.triangular_solve(lu_, y, lower=False)
         z = LA.triangular_solve(lu_, b_, lower=False, trans=trans)
         w = LA.triangular_solve(lu_, z, lower=True, trans=trans, unit_diagonal=True)
-        return LA.take_rows(w, np.argsort(perm, axis=-1))
+        return LA.permute_rows(w, piv_, inverse=True)
     return NL._solve_columns(lu, b, "lu_solve", solver)
+
+
+def _broadcast_pivots(piv: Any, batch: tuple) -> Any:
+    """The pivots ``piv`` (no derivative) with the leading dims ``batch``."""
+    piv = E.detached_value(piv)
+    if tuple(shape_of(piv)[:-1]) == tuple(batch):
+        return piv
+    return L.broadcast_to(piv, tuple(batch) + tuple(shape_of(piv)[-1:]))
 
 
 # ============================================================================ Sylvester, Lyapunov
@@ -481,9 +491,22 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a
     return tuple(LA.svd(a, full_matrices=full_matrices))
 
 
-def _column_pivots(a: Any) -> np.ndarray:
-    """The column permutation of SciPy's pivoted QR (LAPACK ``geqp3``) of the value of ``a``."""
-    return sla.qr(LA.concrete(a), mode="r", pivoting=True, check_finite=False)[1]
+def _column_pivots_of(a: np.ndarray) -> np.ndarray:
+    return sla.qr(a, mode="r", pivoting=True, check_finite=False)[1]
+
+
+def _column_pivots(a: Any) -> Any:
+    """The column permutation of SciPy's pivoted QR (LAPACK ``geqp3``) of the value of ``a``
+    (staged under ``linad.jit``)."""
+    return LA.on_values(_column_pivots_of, a)
+
+
+def _take_columns(a: Any, p: Any) -> Any:
+    """``a[:, p]``: indexing for a concrete ``p``, a permutation matrix for a staged one."""
+    if isinstance(p, Tracer):
+        pm = LA.on_values(LA.permutation_matrices, p, dtype=LA.real_dtype(a))
+        return LA.matmul(a, LA.mT(pm))
+    return L.getitem(a, (slice(None), p))
 
 
 def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
@@ -519,7 +542,7 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
         if len(shape_of(a)) != 2:
             raise NotImplementedError("qr: pivoting=True is supported for 2-D arrays only")
         p = _column_pivots(a)
-        a, perm = L.getitem(a, (slice(None), p)), (p,)
+        a, perm = _take_columns(a, p), (p,)
     q, r = LA.qr(a, complete=mode != "economic")
     return ((r,) if mode == "r" else (q, r)) + perm
 
@@ -550,17 +573,18 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
         raise NotImplementedError("lu: linad differentiates the LU factors of square matrices "
                                   f"only; got shape {shape_of(a)}")
     packed, piv = LA.lu_factor(a)
-    perm = LA.perm_from_piv(np.asarray(piv))  # a[perm] = L @ U
     low = L.add(LA.tril(packed, -1), LA.eye_like(packed))
     up = LA.triu(packed)
-    back = np.argsort(perm, axis=-1)  # a = L[back] @ U
     if permute_l:
-        return LA.take_rows(low, back), up
+        return LA.permute_rows(low, piv, inverse=True), up  # a = L[back] @ U
     if p_indices:
-        return back, low, up
-    n = shape_of(a)[-1]
-    pmat = np.swapaxes(np.eye(n, dtype=np.finfo(dtype_of(a)).dtype)[perm], -1, -2)
-    return pmat, low, up
+        return LA.on_values(_row_indices, piv), low, up
+    return LA.pivot_matrices(piv, np.finfo(dtype_of(a)).dtype, inverse=True), low, up
+
+
+def _row_indices(piv: np.ndarray) -> np.ndarray:
+    """``back`` with ``a = L[back] @ U`` from the LAPACK pivots of ``a``'s LU factor."""
+    return np.argsort(LA.perm_from_piv(piv), axis=-1)
 
 
 def lstsq(a: Any, b: Any, cond: Any = None, overwrite_a: bool = False,
@@ -585,7 +609,7 @@ def lstsq(a: Any, b: Any, cond: Any = None, overwrite_a: bool = False,
     if cond is None:
         cond = np.finfo(np.result_type(dtype_of(a), dtype_of(b))).eps
     x, resid, rank, s = NL.lstsq(a, b, rcond=cond)
-    if (len(shape_of(b)) == 1 and not isinstance(resid, NL.NonlinearResult)
+    if (len(shape_of(b)) == 1 and not isinstance(resid, NL.UnavailableResult)
             and shape_of(resid) == (1,)):
         resid = L.getitem(resid, (0,))
     return x, resid, rank, s
@@ -607,20 +631,24 @@ def pinv(a: Any, *, atol: Any = None, rtol: Any = None, return_rank: bool = Fals
     array([[0.5, 0.5]])
     """
     a = _matrix(a, check_finite, "pinv")
-    s = LA.concrete(NL.svdvals(a))
-    smax = s.max(axis=-1, initial=0.0)
     atol = 0.0 if atol is None else atol
     if rtol is None:
         rtol = max(shape_of(a)[-2:]) * np.finfo(dtype_of(a)).eps if atol == 0 else 0.0
     if atol < 0 or rtol < 0:
         raise ValueError("atol and rtol values must be positive.")
+    rcond, rank = LA.on_values(_pinv_cutoff, NL.svdvals(a), multiple=True, atol=atol, rtol=rtol)
+    out = LA.pinv(a, rcond=rcond, hermitian=False)
+    if return_rank:
+        return out, (int(rank) if not isinstance(rank, Tracer) and rank.ndim == 0 else rank)
+    return out
+
+
+def _pinv_cutoff(s: np.ndarray, *, atol: float, rtol: float) -> tuple:
+    """NumPy's ``rcond`` for SciPy's cutoff ``atol + rtol * max(s)``, and the rank."""
+    smax = s.max(axis=-1, initial=0.0)
     cutoff = atol + rtol * smax
     rcond = np.where(smax > 0, cutoff / np.where(smax > 0, smax, 1.0), 1.0)
-    out = LA.pinv(a, rcond=float(rcond) if rcond.ndim == 0 else rcond, hermitian=False)
-    if return_rank:
-        rank = np.sum(s > np.asarray(cutoff)[..., None], axis=-1)
-        return out, (int(rank) if rank.ndim == 0 else rank)
-    return out
+    return rcond, np.sum(s > np.asarray(cutoff)[..., None], axis=-1)
 
 
 def polar(a: Any, side: str = "right") -> tuple:
@@ -809,19 +837,34 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
     """
     A = _square(A)
     w, v = NL.eig(A)
-    if isinstance(A, Tracer):
-        _check_distinct(LA.concrete(w))
+    if LA.carries_derivative(A):  # the check runs on every call: its result (1) scales w
+        w = L.mul(w, LA.on_values(_one_if_distinct, w))
     fw = func(w)
     fv = L.mul(v, S.reshape(fw, tuple(shape_of(fw)[:-1]) + (1, shape_of(fw)[-1])))
     f = LA.mT(NL.solve(LA.mT(v), LA.mT(fv)))
-    if dtype_of(A).kind != "c" and dtype_of(f).kind == "c":
-        fval = LA.concrete(f)
-        tol = 1e3 * np.finfo(fval.dtype).eps * max(1.0, float(np.abs(fval).max(initial=0.0)))
-        if np.all(np.abs(fval.imag) <= tol):
+    if dtype_of(A).kind != "c" and dtype_of(f).kind == "c":  # concrete: eig refuses a staged
+        if LA.on_values(_imaginary_negligible, f):               # real matrix
             f = L.real(f)
     if disp:
         return f
-    return f, sla.funm(LA.concrete(A), lambda x: np.asarray(func(x)), disp=False)[1]
+    return f, LA.on_values(_funm_error_estimate, A, func=func)
+
+
+def _imaginary_negligible(f: np.ndarray) -> np.ndarray:
+    """Whether the imaginary part of ``f`` is at rounding level."""
+    tol = 1e3 * np.finfo(f.dtype).eps * max(1.0, float(np.abs(f).max(initial=0.0)))
+    return np.asarray(np.all(np.abs(f.imag) <= tol))
+
+
+def _funm_error_estimate(a: np.ndarray, *, func: Any) -> Any:
+    """SciPy's error estimate of ``funm(a, func)``."""
+    return sla.funm(a, lambda x: np.asarray(func(x)), disp=False)[1]
+
+
+def _one_if_distinct(w: np.ndarray) -> np.ndarray:
+    """1 (in ``w``'s dtype) if the eigenvalues ``w`` are distinct enough, else raise."""
+    _check_distinct(w)
+    return np.ones((), w.dtype)
 
 
 def _check_distinct(w: np.ndarray) -> None:
