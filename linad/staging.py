@@ -118,6 +118,9 @@ class ProgramTrace(Trace):
             elif isinstance(o, (np.ndarray, np.generic, bool, int, float, complex)):
                 atoms.append(o)
             else:
+                to_array = getattr(o, "__array__", None)
+                if to_array is not None:
+                    to_array()  # an object that stands for an unavailable result says why
                 raise TypeError(
                     f"{self.where} returned a {type(o).__name__}, which is not an array: a "
                     "staged function must return arrays, Python numbers or pytrees of them "
