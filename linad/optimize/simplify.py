@@ -89,7 +89,6 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
             produced_at[eqn.out] = len(new_eqns)
             new_eqns.append(eqn)
             continue
-        at = None  # the slot holding eqn once it has been folded into a producer
         while True:
             fold = folds.get(eqn.prim)
             src = eqn.inputs[0] if eqn.inputs else None
@@ -100,19 +99,16 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
             if folded is None:
                 break
             changed = True
-            if at is not None:
-                new_eqns[at] = None
+            # the producer's result had one use, this one: the folded equation takes the
+            # consumer's place, where every input of both is defined
+            new_eqns[k] = None
             if type(folded) is tuple:
-                new_eqns[k] = None
                 new_eqns.extend(folded[:-1])
-                eqn, at = folded[-1], None
+                eqn = folded[-1]
             else:
-                new_eqns[k] = eqn = folded
-                at = k
-        if at is None:
-            at = len(new_eqns)
-            new_eqns.append(eqn)
-        produced_at[eqn.out] = at
+                eqn = folded
+        produced_at[eqn.out] = len(new_eqns)
+        new_eqns.append(eqn)
     if changed:
         program.eqns = [e for e in new_eqns if e is not None]
         program.cache.clear()
