@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, dtype_of, shape_of
+from ..primitives import linear as L
 from ..primitives.elementwise import detached_value
 from ._base import _arr, array_from_nested, astype
-from ._core import add, divide, equal, multiply, power, subtract
+from ._core import add, divide, multiply, power, subtract
 from ._dispatch import implements
+from ._nondiff import value_call
 from ._indexing import AtIndexer
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape
 
@@ -285,10 +287,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     step = None
     if div > 0:
         step = divide(delta, div)
-        if np.any(equal(step, 0)):
-            y = multiply(ramp / div, delta)
-        else:
-            y = multiply(ramp, step)
+        y = _ramp_times_step(ramp, div, delta, step)
     else:
         y = multiply(ramp, delta)
     y = add(y, start)
@@ -336,6 +335,8 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     :math:`y_k = s\,(e/s)^{t_k}` with :math:`t` evenly spaced in :math:`[0, 1]`; the end
     points are ``start`` and ``stop`` exactly, as in NumPy.  Real end points of one sign
     (traced complex end points are not supported: NumPy's spiral needs their branch).
+    Under ``linad.jit`` the end points are not known while staging, so they are not
+    checked: a zero end point or end points of opposite signs give NaN.
 
     Examples
     --------
@@ -348,15 +349,11 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     start, stop = _arr(start), _arr(stop)
     if "c" in (dtype_of(start).kind, dtype_of(stop).kind):
         raise TypeError("geomspace: complex end points are not supported on traced values")
-    s, e = np.asarray(detached_value(start)), np.asarray(detached_value(stop))
-    if np.any(s == 0) or np.any(e == 0):
-        raise ValueError("Geometric sequence cannot include zero")
-    if np.any(np.sign(s) != np.sign(e)):
-        raise TypeError("geomspace: end points of opposite signs give complex numbers, which "
-                        "are not supported on traced values")
+    _check_geometric_end_points(detached_value(start), detached_value(stop))
     dt = np.result_type(dtype_of(start), dtype_of(stop), 1.0)
     start, stop = astype(start, dt), astype(stop, dt)
-    t = linspace(np.zeros(np.shape(s), dt), np.ones(np.shape(e), dt), num, endpoint=endpoint)
+    t = linspace(np.zeros(tuple(shape_of(start)), dt), np.ones(tuple(shape_of(stop)), dt), num,
+                 endpoint=endpoint)
     y = multiply(start, power(divide(stop, start), t))
     n = tuple(shape_of(y))[0]
     if n > 0:  # the end points exactly, as NumPy
@@ -368,6 +365,30 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
         y = moveaxis(y, 0, axis)
     return y if dtype is None else astype(y, dtype)
 
+
+def _ramp_times_step(ramp: np.ndarray, div: int, delta: Any, step: Any) -> Any:
+    """NumPy's ``ramp * step``, or ``ramp / div * delta`` if any step is zero (an
+    underflow); under ``linad.jit`` both, selected on every call."""
+    zero = value_call(_any_zero, step)
+    if isinstance(zero, Tracer):
+        return L.where(zero, multiply(ramp / div, delta), multiply(ramp, step))
+    return multiply(ramp / div, delta) if zero else multiply(ramp, step)
+
+
+def _any_zero(x: np.ndarray) -> np.bool_:
+    return np.any(x == 0)
+
+
+def _check_geometric_end_points(s: Any, e: Any) -> None:
+    """NumPy's errors for a zero end point, and linad's for end points of opposite signs
+    (concrete values only: values staged by ``linad.jit`` are not known)."""
+    if isinstance(s, Tracer) or isinstance(e, Tracer):
+        return
+    if np.any(s == 0) or np.any(e == 0):
+        raise ValueError("Geometric sequence cannot include zero")
+    if np.any(np.sign(s) != np.sign(e)):
+        raise TypeError("geomspace: end points of opposite signs give complex numbers, which "
+                        "are not supported on traced values")
 
 
 @implements(np.meshgrid)

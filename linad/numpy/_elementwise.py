@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, dtype_of
+from ..core import ConcretizationError, Primitive, Tracer, bind, dtype_of
 from ..primitives import elementwise as E
 from ..primitives import linear as L
 from ..primitives import special as SP
@@ -34,6 +34,7 @@ from ..primitives.elementwise import detached_value
 from ._base import _asarray_if_needed, _np_funcs, astype
 from ._core import negative, power
 from ._dispatch import implements
+from ._nondiff import value_call
 
 __all__ = [
     "exp", "log", "sin", "cos", "tanh", "sqrt", "exp2", "expm1", "log2", "log10", "log1p", "cbrt", "reciprocal", "tan", "arcsin", "arccos",
@@ -170,11 +171,11 @@ def sign(x: Any) -> Any:
     -1.0
     """
     if np.dtype(dtype_of(x)).kind != "c":
-        return np.sign(detached_value(x))
+        return value_call(np.sign, x)
     x = _asarray_if_needed(x)
     zero = detached_value(x) == 0
     r = bind(E.abs_p, x)
-    if zero.any():
+    if isinstance(zero, Tracer) or zero.any():
         r = L.where(zero, np.ones((), dtype_of(r)), r)
     return L.div(x, r)
 
@@ -198,7 +199,7 @@ def angle(z: Any, deg: bool = False) -> Any:
     if np.dtype(dtype_of(z)).kind == "c":
         res = arctan2(L.imag(z), L.real(z))
     else:
-        res = np.angle(detached_value(z))
+        res = value_call(np.angle, z)
     return L.mul(res, 180 / np.pi) if deg else res
 
 
@@ -231,8 +232,12 @@ def copysign(x: Any, y: Any) -> Any:
     -1.0
     """
     x, y = _asarray_if_needed(x), _asarray_if_needed(y)
-    flip = np.signbit(detached_value(x)) != np.signbit(detached_value(y))
-    return L.where(flip, negative(x), x)
+    return L.where(value_call(_signs_differ, x, y), negative(x), x)
+
+
+def _signs_differ(x: Any, y: Any) -> np.ndarray:
+    """Where the sign bits of ``x`` and ``y`` differ (broadcast)."""
+    return np.signbit(x) != np.signbit(y)
 
 
 @implements(np.clip)
@@ -301,8 +306,7 @@ fmin = _binary(np.fmin, E.fmin_p, r"\text{as minimum; a NaN operand gets weight 
 
 def _no_tangent(np_fn: Callable, what: str, call: str, expected: str) -> Callable:
     def fn(*args: Any, **kwargs: Any) -> np.ndarray:
-        return np_fn(*[detached_value(a) if isinstance(a, Tracer) else a for a in args],
-                     **kwargs)
+        return value_call(np_fn, *args, **kwargs)
     implements(np_fn)(fn)
     fn.__name__ = fn.__qualname__ = np_fn.__name__
     fn.__doc__ = f"""``np.{np_fn.__name__}`` on the concrete values ({what}): a plain array.
@@ -416,7 +420,7 @@ def frexp(x: Any) -> tuple:
     np.int32(3)
     """
     x = _real_float(x, "frexp")
-    e = np.frexp(detached_value(x))[1]
+    e = value_call(np.frexp, x, multiple=True)[1]
     return E.ldexp(x, -e), e
 
 
@@ -436,7 +440,7 @@ def modf(x: Any) -> tuple:
     np.float64(-2.0)
     """
     x = _real_float(x, "modf")
-    return bind(E.modf_fraction_p, x), np.modf(detached_value(x))[1]
+    return bind(E.modf_fraction_p, x), value_call(np.modf, x, multiple=True)[1]
 
 
 @implements(np.divmod)
@@ -468,7 +472,9 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
     of zero, else ``a`` (``np.real_if_close``).
 
     The test runs on the concrete values (as in NumPy); a traced complex ``a`` that
-    passes it gives ``real(a)``, whose tangent is the real part of ``a``'s.
+    passes it gives ``real(a)``, whose tangent is the real part of ``a``'s.  Under
+    ``linad.jit`` a complex ``a`` is refused (the result dtype depends on its values);
+    a real ``a`` is returned as it is.
 
     Examples
     --------
@@ -477,7 +483,16 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
     (array([2.]), array([1.]))
     """
     a = _asarray_if_needed(a)
-    concrete = np.real_if_close(detached_value(a), tol=tol)
+    if np.dtype(dtype_of(a)).kind != "c":
+        return a if isinstance(a, Tracer) else np.real_if_close(a, tol=tol)
+    concrete = detached_value(a)
+    if isinstance(concrete, Tracer):
+        raise ConcretizationError(
+            "real_if_close of a complex array returns a real or a complex array depending on "
+            "the size of its imaginary parts, so it cannot be staged by linad.jit (a staged "
+            "program has fixed dtypes). Call it without jit, or use lnp.real(a) when the "
+            "imaginary parts are known to be negligible.")
+    concrete = np.real_if_close(concrete, tol=tol)
     if not isinstance(a, Tracer):
         return concrete
     return L.real(a) if np.dtype(dtype_of(a)).kind == "c" and concrete.dtype.kind != "c" else a

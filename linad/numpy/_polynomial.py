@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, dtype_of, shape_of
+from ..core import ConcretizationError, Tracer, dtype_of, shape_of
 from ..primitives.elementwise import detached_value
 from ._nondiff import on_primal
 from ._base import _arr, _ndim, astype
@@ -173,7 +173,7 @@ def polyfit(x: Any, y: Any, deg: int, rcond: Any = None, full: bool = False, w: 
     lhs = divide(lhs, scale)
     c, resids, rank, s = lstsq(lhs, rhs, rcond)
     c = divide(c, reshape(scale, (-1, 1)) if _ndim(c) == 2 else scale)
-    if rank != order and not full:
+    if not full and not isinstance(rank, Tracer) and rank != order:
         warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
                       stacklevel=2)
     if full:
@@ -300,6 +300,9 @@ def polydiv(u: Any, v: Any) -> tuple:
 
     NumPy's long division; leading remainder coefficients that are zero (to a
     relative 1e-14) are dropped, as in NumPy.  Differentiable in ``u`` and ``v``.
+    The length of the remainder thus depends on values: under ``linad.jit`` (unless
+    the remainder has one coefficient) it raises
+    :class:`~linad.core.ConcretizationError`.
 
     Examples
     --------
@@ -320,9 +323,23 @@ def polydiv(u: Any, v: Any) -> tuple:
         quotient.append(d)
         r = index_add(r, slice(k, k + n + 1), negative(multiply(d, v)))
     q = stack(quotient) if quotient else np.zeros(1, dt)
-    while np.allclose(detached_value(r[0]), 0, rtol=1e-14) and shape_of(r)[-1] > 1:
+    return q, _trim_remainder(r)
+
+
+def _trim_remainder(r: Any) -> Any:
+    """``r`` without its leading coefficients that are zero (to a relative 1e-14)."""
+    while shape_of(r)[-1] > 1:
+        lead = detached_value(r[0])
+        if isinstance(lead, Tracer):
+            raise ConcretizationError(
+                "polydiv drops the leading zero coefficients of the remainder, so the length "
+                "of its result depends on values and it cannot be staged by linad.jit (a "
+                "staged program has fixed shapes). Call polydiv without jit, or divide with "
+                "a fixed-length remainder (u - polymul(q, v)).")
+        if not np.allclose(lead, 0, rtol=1e-14):
+            break
         r = r[1:]
-    return q, r
+    return r
 
 
 # ============================================================================ roots
@@ -343,7 +360,7 @@ def poly(seq_of_zeros: Any) -> Any:
     """
     if not _any_traced(seq_of_zeros):
         return np.poly(seq_of_zeros)
-    seq = atleast_1d(_arr(seq_of_zeros))
+    seq = given = atleast_1d(_arr(seq_of_zeros))
     sh = tuple(shape_of(seq))
     if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
         seq = eigvals(seq)
@@ -357,11 +374,25 @@ def poly(seq_of_zeros: Any) -> Any:
     a = np.ones(1, dtype_of(seq))
     for k in range(n):
         a = subtract(pad(a, (0, 1)), multiply(seq[k], pad(a, (1, 0))))
-    if dtype_of(a).kind == "c":
-        given = np.asarray(detached_value(seq_of_zeros), complex)
-        if np.all(np.sort(given) == np.sort(given.conjugate())):
-            a = real(a)
+    if dtype_of(a).kind == "c" and _closed_under_conjugation(given):
+        a = real(a)
     return a
+
+
+def _closed_under_conjugation(zeros: Any) -> bool:
+    """Whether ``zeros`` (or a matrix's entries) equal their conjugates as a set: real
+    values always; complex ones by value (refused under ``linad.jit``, where the values,
+    and thus the dtype of :func:`poly`, are not known while staging)."""
+    if dtype_of(zeros).kind != "c":
+        return True
+    given = detached_value(zeros)
+    if isinstance(given, Tracer):
+        raise ConcretizationError(
+            "poly of complex zeros returns real coefficients when the zeros come in "
+            "conjugate pairs and complex ones otherwise, so its dtype depends on values "
+            "and it cannot be staged by linad.jit. Call poly without jit, or take "
+            "lnp.real(...) of a poly of real-closed zeros yourself.")
+    return bool(np.all(np.sort(given) == np.sort(given.conjugate())))
 
 
 @implements(np.roots)
@@ -373,7 +404,9 @@ def roots(p: Any) -> Any:
     appends their zero roots instead), so that every root, zero roots included, is
     differentiable in every coefficient; the roots are then NumPy's up to rounding and
     order.  A traced ``p`` with a zero leading coefficient is refused (a root goes to
-    infinity there).
+    infinity there).  Under ``linad.jit`` ``roots`` raises
+    :class:`~linad.core.ConcretizationError`: the number of roots depends on the
+    number of zero coefficients, which is not known while staging.
 
     Examples
     --------
@@ -388,6 +421,13 @@ def roots(p: Any) -> Any:
     p = atleast_1d(_arr(p))
     if _ndim(p) != 1:
         raise ValueError("Input must be a rank-1 array.")
+    if isinstance(detached_value(p), Tracer):
+        raise ConcretizationError(
+            "roots returns as many roots as the polynomial's degree, which depends on which "
+            "of its coefficients are zero, so it cannot be staged by linad.jit (a staged "
+            "program has fixed shapes). Call roots without jit, or take the eigenvalues of "
+            "the companion matrix (lnp.linalg.eigvals) of a polynomial known to have a "
+            "nonzero leading coefficient.")
     non_zero = on_primal(np.nonzero)(p)[0]
     if len(non_zero) == 0:
         return np.array([])

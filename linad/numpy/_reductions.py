@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core import dtype_of, is_inexact, real_dtype, shape_of
+from ..core import Tracer, dtype_of, is_inexact, real_dtype, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value
-from ._nondiff import on_primal
+from ._nondiff import on_primal, value_call
 from ._base import _arr, _ndim, astype, normalize_axes
 from ._core import divide, fill_where, multiply, subtract, where_count
 from ._core import mean as _mean, sum as _sum
@@ -209,11 +209,19 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
         count = np.maximum(where_count(a, where, axes, True), 1).astype(real_dtype(a))
         centre = divide(_sum(a, axes, keepdims=True, where=where), count)
     sq = _sum(_abs2(fill_where(subtract(a, centre), where, 0)), axes, keepdims=keepdims)
-    dof = np.maximum((_count(a, axes) if where is None else
-                      where_count(a, where, axes, keepdims)) - ddof, 0)
-    if not np.all(dof):
+    if where is None:
+        dof = float(np.maximum(_count(a, axes) - ddof, 0))
+    else:  # staged under linad.jit when the mask is
+        dof = value_call(_degrees_of_freedom, where_count(a, where, axes, keepdims), ddof,
+                         real_dtype(a))
+    if not isinstance(dof, Tracer) and not np.all(dof):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
-    return divide(sq, dof.astype(real_dtype(a)) if where is not None else int(dof))
+    return divide(sq, dof)
+
+
+def _degrees_of_freedom(count: np.ndarray, ddof: float, dtype: Any) -> np.ndarray:
+    """``max(count - ddof, 0)`` in ``dtype``."""
+    return np.maximum(count - ddof, 0).astype(dtype)
 
 
 @implements(np.std)
@@ -240,7 +248,9 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     """Weighted average ``sum(a * w) / sum(w)`` (``np.average``); ``weights`` may be traced.
 
     A 1-D ``weights`` with a different shape than ``a`` applies along ``axis``.
-    With ``returned=True`` the sum of the weights is returned too.
+    With ``returned=True`` the sum of the weights is returned too.  Weights summing to
+    zero raise ``ZeroDivisionError``, as in NumPy, except under ``linad.jit``, where
+    their sums are not known while staging: the average is then ``inf`` or ``nan``.
 
     Examples
     --------
@@ -257,12 +267,19 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
         w = _weights_like(a, _arr(weights), axis)
         axes = normalize_axes(axis, _ndim(a))
         scl = _sum(w, axes, keepdims=keepdims)
-        if (detached_value(scl) == 0).any():
-            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        _check_weight_sums(scl)
         avg = divide(_sum(multiply(a, w), axes, keepdims=keepdims), scl)
     if returned:
         return avg, L.broadcast_to(scl, tuple(shape_of(avg)))
     return avg
+
+
+def _check_weight_sums(scl: Any) -> None:
+    """NumPy's error for weights summing to zero (concrete sums only: under ``linad.jit``
+    the sums are not known, and a zero sum gives ``inf`` or ``nan`` as a division does)."""
+    zero = detached_value(scl) == 0
+    if not isinstance(zero, Tracer) and zero.any():
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
 
 
 def _weights_like(a: Any, w: Any, axis: Any) -> Any:
@@ -497,7 +514,7 @@ def _root_zero_safe(root, s: Any) -> Any:
     tangent there: the convention of linad is 0, as for ``abs`` at 0.)
     """
     zero = detached_value(s) == 0
-    if not zero.any():
+    if not isinstance(zero, Tracer) and not zero.any():
         return root(s)
     one = np.ones((), dtype_of(s))
     return L.where(zero, np.zeros((), dtype_of(s)), root(L.where(zero, one, s)))

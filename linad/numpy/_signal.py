@@ -35,7 +35,7 @@ import numpy as np
 from ..core import Tracer, dtype_of, shape_of
 from ..primitives import linear as L
 from ..primitives.elementwise import detached_value
-from ._nondiff import on_primal
+from ._nondiff import on_primal, value_call
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index, normalize_axis_tuple
 from ._core import add, conj, divide, multiply, negative, stop_gradient, subtract, sum, where
 from ._dispatch import implements
@@ -368,14 +368,14 @@ def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
 
 # ============================================================================ interp
 
-def _replace_value(x: Any, value: np.ndarray) -> Any:
+def _replace_value(x: Any, value: Any) -> Any:
     """``value`` (a piecewise-constant shift of ``x``'s value) with ``x``'s derivative."""
     return add(value, subtract(x, stop_gradient(x)))
 
 
 def _periodic_samples(xp: Any, fp: Any, period: float) -> tuple:
     """NumPy's periodic extension: ``xp % period`` sorted, one sample wrapped onto each end."""
-    xp = _replace_value(xp, np.mod(detached_value(xp), period))
+    xp = _replace_value(xp, value_call(np.mod, xp, period))
     order = on_primal(np.argsort)(xp)
     xp, fp = xp[order], fp[order]
     xp = concatenate([subtract(xp[-1:], period), xp, add(xp[0:1], period)], 0)
@@ -418,20 +418,27 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
             raise ValueError("period must be a non-zero value")
         period = abs(float(period))
         left = right = None
-        x = _replace_value(x, np.mod(detached_value(x), period))
+        x = _replace_value(x, value_call(np.mod, x, period))
         xp, fp = _periodic_samples(xp, fp, period)
     xv, xpv = detached_value(x), detached_value(xp)
-    k = xpv.shape[0]
-    if k == 1:
+    if shape_of(xp)[0] == 1:
         inside = broadcast_to(fp[0], tuple(shape_of(x)))
     else:
-        j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, k - 2)
-        slope = divide(subtract(fp[j + 1], fp[j]), subtract(xp[j + 1], xp[j]))
-        inside = add(multiply(slope, subtract(x, xp[j])), fp[j])
+        j, j1 = value_call(_intervals, xp, x, multiple=True)
+        fj, xpj = L.getitem(fp, (j,)), L.getitem(xp, (j,))  # j may be staged, fp concrete
+        slope = divide(subtract(L.getitem(fp, (j1,)), fj), subtract(L.getitem(xp, (j1,)), xpj))
+        inside = add(multiply(slope, subtract(x, xpj)), fj)
         inside = where(xv == xpv[-1], fp[-1], inside)
     left = fp[0] if left is None else astype(_arr(left), out_dt)
     right = fp[-1] if right is None else astype(_arr(right), out_dt)
     return where(xv < xpv[0], left, where(xv > xpv[-1], right, inside))
+
+
+def _intervals(xp: np.ndarray, x: np.ndarray) -> tuple:
+    """The ends ``(j, j + 1)`` of the interval of the increasing ``xp`` (two samples or
+    more) holding each ``x`` (the first or the last one outside the samples)."""
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.shape[0] - 2)
+    return j, j + 1
 
 
 # ============================================================================ unwrap
@@ -453,15 +460,17 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * n
         return np.unwrap(p, discont, axis, period=period)
     if isinstance(discont, Tracer) or isinstance(period, Tracer):
         raise TypeError("unwrap: discont and period must be concrete")
-    pv = detached_value(p)
-    axis = normalize_axis_index(axis, pv.ndim)
-    jumps = np.diff(pv, axis=axis)
-    if discont is None:
-        discont = period / 2
+    axis = normalize_axis_index(axis, _ndim(p))
+    return add(p, value_call(_unwrap_offset, p, period / 2 if discont is None else discont,
+                             axis, period))
+
+
+def _unwrap_offset(p: np.ndarray, discont: float, axis: int, period: float) -> np.ndarray:
+    """What ``np.unwrap`` adds to ``p``: the running sum of the corrections of its jumps."""
+    jumps = np.diff(p, axis=axis)
     high = period / 2
     wrapped = np.mod(jumps + high, period) - high
     wrapped = np.where((wrapped == -high) & (jumps > 0), high, wrapped)
     correction = np.where(np.abs(jumps) < discont, 0, wrapped - jumps).astype(jumps.dtype)
-    offset = np.concatenate([np.zeros_like(np.take(pv, [0], axis=axis)),
-                             np.cumsum(correction, axis=axis)], axis=axis)
-    return add(p, offset)
+    return np.concatenate([np.zeros_like(np.take(p, [0], axis=axis)),
+                           np.cumsum(correction, axis=axis)], axis=axis)

@@ -34,7 +34,7 @@ from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
-from ._nondiff import on_primal
+from ._nondiff import on_primal, value_call
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
 from ._core import mean as _mean, sum as _sum
@@ -107,11 +107,10 @@ def _order_statistics(a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if np.dtype(dtype_of(a)).kind == "c":
         raise TypeError(f"{name}: a must be an array of real numbers (complex input is not "
                         "ordered)")
-    q_value = np.asarray(detached_value(q), dtype=np.float64)
-    if q_value.ndim > 2:
+    q_value = _checked_fractions(q, 1, "Quantiles must be in the range [0, 1]")
+    q_shape = tuple(shape_of(q_value))
+    if len(q_shape) > 2:
         raise ValueError("q must be a scalar or 1d")
-    if np.any((q_value < 0) | (q_value > 1)):
-        raise ValueError("Quantiles must be in the range [0, 1]")
     if method in _DISCRETE:  # the selected elements themselves, in a's dtype (as NumPy)
         dtype = np.dtype(dtype_of(a))
     else:
@@ -123,41 +122,96 @@ def _order_statistics(a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if tuple(shape_of(flat))[-1] == 0:
         raise ValueError(f"{name}: cannot take a quantile of an empty slice")
     s = sort(flat, axis=-1)
-    s_value = np.asarray(detached_value(s))
-    nan = np.isnan(s_value) if is_inexact(dtype) else np.zeros(s_value.shape, bool)
-    nan_last = nan[..., -1]
-    counts = s_value.shape[-1] - nan.sum(-1) if skip_nan else np.full(rest, s_value.shape[-1])
-    qb = q_value.reshape(q_value.shape + (1,) * len(rest))
+    n = tuple(shape_of(s))[-1]
+    if not is_inexact(dtype):
+        counts, empty = np.full(rest, n), np.zeros(rest, bool)
+    elif skip_nan:
+        counts = value_call(_non_nan_counts, s)
+        empty = counts == 0
+    else:
+        counts, empty = np.full(rest, n), value_call(_last_is_nan, s)
+    qb = L.reshape(q_value, q_shape + (1,) * len(rest))
     res = _select(s, counts, qb, q if isinstance(q, Tracer) else None, method, dtype)
-    empty = counts == 0 if skip_nan else nan_last
-    if empty.any():
-        if skip_nan:
-            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
-        res = L.where(np.broadcast_to(empty, tuple(shape_of(res))), np.asarray(np.nan, dtype),
-                      res)
-    out_shape = q_value.shape + (R.keepdims_shape(shape, axes) if keepdims else rest)
+    if isinstance(qb, Tracer):  # unchecked fractions: NaN outside [0, 1]
+        empty = np.logical_or(empty, value_call(_outside_unit_interval, qb))
+    if skip_nan and not isinstance(empty, Tracer) and empty.any():
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+    res = _nan_where(res, empty)
+    out_shape = q_shape + (R.keepdims_shape(shape, axes) if keepdims else rest)
     return reshape(res, out_shape)
 
 
-def _select(s: Any, counts: np.ndarray, q: np.ndarray, q_traced: Any, method: str,
-            dtype: np.dtype) -> Any:
-    """Gather (and interpolate) the order statistics of the sorted slices ``s``."""
-    last = np.maximum(counts - 1, 0)
+def _checked_fractions(q: Any, scale: float, message: str) -> Any:
+    """The value of ``q`` (float64), checked to lie in ``[0, scale]``.
+
+    Under ``linad.jit`` a traced ``q`` has no value while staging: its staged value is
+    returned unchecked, and the order statistics are NaN where it is out of range.
+    """
+    value = detached_value(q)
+    if isinstance(value, Tracer):
+        return value
+    value = np.asarray(value, dtype=np.float64)
+    if np.any((value < 0) | (value > scale)):
+        raise ValueError(message)
+    return value
+
+
+def _non_nan_counts(s: np.ndarray) -> np.ndarray:
+    """How many entries of each slice (last axis) of ``s`` are not NaN."""
+    return s.shape[-1] - np.isnan(s).sum(-1)
+
+
+def _last_is_nan(s: np.ndarray) -> np.ndarray:
+    """Whether the last entry of each sorted slice is NaN (NaN sorts last)."""
+    return np.isnan(s[..., -1])
+
+
+def _outside_unit_interval(q: np.ndarray) -> np.ndarray:
+    return (q < 0) | (q > 1) | np.isnan(q)
+
+
+def _nan_where(res: Any, mask: Any) -> Any:
+    """``res`` with NaN where ``mask`` (broadcast; concrete or staged) is true."""
+    if not isinstance(mask, Tracer) and not mask.any():
+        return res
+    shape = tuple(shape_of(res))
+    return L.where(L.broadcast_to(mask, shape), np.asarray(np.nan, dtype_of(res)), res)
+
+
+def _select(s: Any, counts: Any, q: Any, q_traced: Any, method: str, dtype: np.dtype) -> Any:
+    """Gather (and interpolate) the order statistics of the sorted slices ``s``.
+
+    ``counts`` (entries per slice) and ``q`` are concrete, or staged by ``linad.jit``:
+    the positions are then computed by the program on every call.
+    """
     if method in _DISCRETE:
-        index = np.clip(_DISCRETE[method](counts, q), 0, last).astype(np.intp)
-        return _gather(s, index)
-    virtual, fix = _CONTINUOUS[method]
-    vi = np.asarray(virtual(counts, q), dtype=np.float64)
-    previous = np.clip(np.floor(vi), 0, last).astype(np.intp)
-    following = np.clip(np.floor(vi) + 1, 0, last).astype(np.intp)
-    if fix is not None:
-        gamma = np.asarray(fix(vi - np.floor(vi), vi), dtype)
-    elif q_traced is not None:
-        qt = reshape(astype(q_traced, dtype), q.shape)
-        gamma = subtract(virtual(counts.astype(dtype), qt), np.floor(vi).astype(dtype))
-    else:
-        gamma = (vi - np.floor(vi)).astype(dtype)
+        return _gather(s, value_call(_discrete_position, counts, q, method))
+    previous, following, gamma, floor = value_call(_continuous_positions, counts, q, method,
+                                                   dtype, multiple=True)
+    if q_traced is not None and _CONTINUOUS[method][1] is None:
+        qt = L.reshape(astype(q_traced, dtype), tuple(shape_of(q)))
+        gamma = subtract(_CONTINUOUS[method][0](astype(counts, dtype), qt),
+                         astype(floor, dtype))
     return _lerp(_gather(s, previous), _gather(s, following), gamma)
+
+
+def _discrete_position(counts: np.ndarray, q: np.ndarray, method: str) -> np.ndarray:
+    """The order statistic a discrete ``method`` selects in slices of ``counts`` entries."""
+    return np.clip(_DISCRETE[method](counts, q), 0, np.maximum(counts - 1, 0)).astype(np.intp)
+
+
+def _continuous_positions(counts: np.ndarray, q: np.ndarray, method: str,
+                          dtype: np.dtype) -> tuple:
+    """The two order statistics a continuous ``method`` interpolates, the weight of the
+    second, and the floor of the virtual index."""
+    virtual, fix = _CONTINUOUS[method]
+    last = np.maximum(counts - 1, 0)
+    vi = np.asarray(virtual(counts, q), dtype=np.float64)
+    floor = np.floor(vi)
+    previous = np.clip(floor, 0, last).astype(np.intp)
+    following = np.clip(floor + 1, 0, last).astype(np.intp)
+    gamma = np.asarray(fix(vi - floor, vi) if fix is not None else vi - floor, dtype)
+    return previous, following, gamma, floor
 
 
 def _gather(s: Any, index: np.ndarray) -> Any:
@@ -171,16 +225,14 @@ def _gather(s: Any, index: np.ndarray) -> Any:
 def _lerp(a: Any, b: Any, t: Any) -> Any:
     """NumPy's interpolation ``a + (b - a) t`` (``b - (b - a)(1 - t)`` where ``t >= 0.5``)."""
     diff = subtract(b, a)
-    upper = np.asarray(detached_value(t)) >= 0.5
-    if not upper.any():
+    upper = detached_value(t) >= 0.5
+    if not isinstance(upper, Tracer) and not upper.any():
         return add(a, multiply(diff, t))
     return L.where(upper, subtract(b, multiply(diff, subtract(1, t))), add(a, multiply(diff, t)))
 
 
 def _percent(q: Any) -> Any:
-    value = np.asarray(detached_value(q), dtype=np.float64)
-    if np.any((value < 0) | (value > 100)):
-        raise ValueError("Percentiles must be in the range [0, 100]")
+    _checked_fractions(q, 100, "Percentiles must be in the range [0, 100]")
     if isinstance(q, Tracer):
         return divide(q, 100)
     return q / 100 if isinstance(q, numbers.Number) else np.true_divide(np.asarray(q), 100)
@@ -309,28 +361,42 @@ def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool =
 
 # ============================================================================ NaN-ignoring
 
-def _nan_filled(a: Any, fill: float) -> tuple[Any, np.ndarray]:
-    """(``a`` with its NaN entries replaced by the constant ``fill``, the NaN mask)."""
+def _nan_filled(a: Any, fill: float) -> tuple[Any, Any]:
+    """(``a`` with its NaN entries replaced by the constant ``fill``, the NaN mask).
+
+    The mask is a boolean array, or under ``linad.jit`` a staged one.
+    """
     a = _arr(a)
-    nan = np.isnan(np.asarray(detached_value(a))) if is_inexact(dtype_of(a)) else \
+    nan = value_call(np.isnan, a) if is_inexact(dtype_of(a)) else \
         np.zeros(tuple(shape_of(a)), bool)
-    if not nan.any():
+    if not isinstance(nan, Tracer) and not nan.any():
         return a, nan
-    return L.where(~nan, a, np.asarray(fill, dtype_of(a))), nan
+    return L.where(nan, np.asarray(fill, dtype_of(a)), a), nan
 
 
-def _valid(nan: np.ndarray, where: Any) -> np.ndarray:
-    """The entries a NaN-ignoring reduction uses: not NaN, and selected by ``where``."""
-    return ~nan if where is None else ~nan & np.broadcast_to(np.asarray(where, bool), nan.shape)
+def _valid_entries(nan: Any, where: Any, axes: tuple, keepdims: bool) -> tuple:
+    """(the ``where=`` mask of a NaN-ignoring reduction, the number of valid entries
+    per slice); staged when ``nan`` or ``where`` is."""
+    return value_call(_valid_counts, nan, where, axes, keepdims, multiple=True)
 
 
-def _nan_result(res: Any, empty: np.ndarray, message: str) -> Any:
-    """``res`` with NaN (and NumPy's RuntimeWarning) where a slice had no valid entry."""
-    if not np.any(empty):
-        return res
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
-    return L.where(np.broadcast_to(empty, tuple(shape_of(res))),
-                   np.asarray(np.nan, dtype_of(res)), res)
+def _valid_counts(nan: np.ndarray, where: Any, axes: tuple, keepdims: bool) -> tuple:
+    """The valid entries (not NaN, selected by ``where``) of each slice, all of an
+    all-NaN slice (computed on its filled entries, then replaced by NaN), and the counts."""
+    valid = ~nan if where is None else ~nan & np.broadcast_to(np.asarray(where, bool),
+                                                              nan.shape)
+    mask = valid | ~valid.any(axis=axes, keepdims=True)
+    return mask, valid.sum(axis=axes, keepdims=keepdims)
+
+
+def _nan_result(res: Any, empty: Any, message: str) -> Any:
+    """``res`` with NaN (and NumPy's RuntimeWarning) where a slice had no valid entry
+    (under ``linad.jit`` the staged mask is applied, without the warning)."""
+    if not isinstance(empty, Tracer):
+        if not np.any(empty):
+            return res
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    return _nan_where(res, empty)
 
 
 @implements(np.nansum)
@@ -400,11 +466,10 @@ def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     """
     _refuse("nanmean", out=out)
     filled, nan = _nan_filled(a, 0)
-    valid = _valid(nan, where)
-    axes = normalize_axes(axis, len(nan.shape))
-    res = _mean(filled, axis, dtype, keepdims=keepdims, where=valid | ~valid.any(
-        axis=axes, keepdims=True))
-    return _nan_result(res, ~valid.any(axis=axes, keepdims=keepdims), "Mean of empty slice")
+    axes = normalize_axes(axis, len(shape_of(nan)))
+    mask, count = _valid_entries(nan, where, axes, keepdims)
+    res = _mean(filled, axis, dtype, keepdims=keepdims, where=mask)
+    return _nan_result(res, count == 0, "Mean of empty slice")
 
 
 @implements(np.nanvar)
@@ -425,16 +490,18 @@ def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: f
     if correction is not None:
         ddof = correction
     filled, nan = _nan_filled(a, 0)
-    valid = _valid(nan, where)
-    axes = normalize_axes(axis, len(nan.shape))
-    count = valid.sum(axis=axes, keepdims=keepdims)
-    # an all-NaN slice is computed on its (filled, finite) entries, then replaced by NaN
-    res = var(filled, axis, dtype, keepdims=keepdims, mean=mean,
-              where=valid | ~valid.any(axis=axes, keepdims=True))
+    axes = normalize_axes(axis, len(shape_of(nan)))
+    mask, count = _valid_entries(nan, where, axes, keepdims)
+    res = var(filled, axis, dtype, keepdims=keepdims, mean=mean, where=mask)
     if ddof:
-        scale = count / np.maximum(count - ddof, 1)
-        res = multiply(res, np.broadcast_to(scale, tuple(shape_of(res))).astype(dtype_of(res)))
+        res = multiply(res, value_call(_ddof_scale, count, ddof, tuple(shape_of(res)),
+                                       dtype_of(res)))
     return _nan_result(res, count <= ddof, "Degrees of freedom <= 0 for slice.")
+
+
+def _ddof_scale(count: np.ndarray, ddof: float, shape: tuple, dtype: Any) -> np.ndarray:
+    """``count / (count - ddof)`` (a population variance to a sample one), of ``shape``."""
+    return np.broadcast_to(count / np.maximum(count - ddof, 1), shape).astype(dtype)
 
 
 @implements(np.nanstd)
@@ -460,8 +527,9 @@ def _nan_extreme(name: str, extreme: Callable, fill: float, a: Any, axis: Any, o
     res = extreme(filled, axis, keepdims=keepdims, initial=initial, where=where)
     if initial is not None:
         return res
-    empty = ~_valid(nan, where).any(axis=normalize_axes(axis, len(nan.shape)), keepdims=keepdims)
-    return _nan_result(res, empty, "All-NaN slice encountered")
+    axes = normalize_axes(axis, len(shape_of(nan)))
+    count = _valid_entries(nan, where, axes, keepdims)[1]
+    return _nan_result(res, count == 0, "All-NaN slice encountered")
 
 
 @implements(np.nanmax)
@@ -555,14 +623,18 @@ def _complex(re: Any, im: Any) -> Any:
 
 
 def _replace_nonfinite(x: Any, nan: float, posinf: Any, neginf: Any) -> Any:
-    value = np.asarray(detached_value(x))
-    if np.isfinite(value).all():
-        return x if isinstance(x, Tracer) else value.copy()
+    finite = value_call(np.isfinite, x)
+    if not isinstance(finite, Tracer) and finite.all():
+        return x if isinstance(x, Tracer) else np.array(x)
+    return L.where(finite, x, value_call(_replacements, x, nan, posinf, neginf))
+
+
+def _replacements(value: np.ndarray, nan: float, posinf: Any, neginf: Any) -> np.ndarray:
+    """``nan_to_num``'s replacement of each entry of ``value`` (used where not finite)."""
     info = np.finfo(value.dtype)
-    repl = np.where(np.isnan(value), nan, np.where(
+    return np.where(np.isnan(value), nan, np.where(
         value > 0, info.max if posinf is None else posinf,
         info.min if neginf is None else neginf)).astype(value.dtype)
-    return L.where(np.isfinite(value), x, repl)
 
 
 # ============================================================================ cov, corrcoef
@@ -761,40 +833,49 @@ def _running_extreme(is_max: bool) -> Callable:
     def accumulate(array: Any, axis: int = 0, dtype: Any = None) -> Any:
         x = _ufunc_operand(array, dtype)
         ax = normalize_axis_index(axis, _ndim(x))
-        v = np.moveaxis(np.asarray(detached_value(x)), ax, -1)
-        scan = np.maximum.accumulate if is_max else np.minimum.accumulate
-        r = scan(v, axis=-1)
         if not isinstance(x, Tracer):
-            return np.moveaxis(r, -1, ax)
+            return (np.maximum if is_max else np.minimum).accumulate(x, axis=ax)
         # each output's tangent is the mean of the tangents of the entries so far that
         # attain it; the traced part has the value 0 exactly, so the value is r
-        finite = np.moveaxis(np.isfinite(v), -1, ax)
+        r, finite, hit, run_start, hits = value_call(_extreme_runs, x, ax, is_max,
+                                                     real_dtype(x), multiple=True)
         x = L.where(finite, x, np.zeros((), dtype_of(x)))
         zero_valued = _moveaxis_last(subtract(x, stop_gradient(x)), ax)
-        return add(np.moveaxis(r, -1, ax), _move_back(_tie_shared_scan(zero_valued, v, r), ax))
+        return add(r, _move_back(_tie_shared_scan(zero_valued, hit, run_start, hits), ax))
     return accumulate
 
 
-def _tie_shared_scan(d: Any, v: np.ndarray, r: np.ndarray) -> Any:
-    """For a running extreme ``r`` of ``v`` (along the last axis): at each position, the
-    mean of ``d`` over the entries so far equal to ``r`` there.
+def _extreme_runs(x: np.ndarray, axis: int, is_max: bool, dtype: Any) -> tuple:
+    """The running extreme ``r`` of ``x`` along ``axis``, where ``x`` is finite, and (along
+    the last axis) the entries attaining ``r``, the start of each run of equal ``r`` and
+    the number of entries of the run so far attaining it (in ``dtype``).
 
     ``r`` is monotone, so the entries attaining ``r[k]`` all lie in the run of positions
-    where ``r`` keeps its value; the mean is a difference of cumulative sums over the run.
+    where ``r`` keeps its value.
     """
+    v = np.moveaxis(x, axis, -1)
+    r = (np.maximum if is_max else np.minimum).accumulate(v, axis=-1)
     both_nan = np.isnan(r[..., 1:]) & np.isnan(r[..., :-1])
     new_run = np.concatenate([np.ones(r.shape[:-1] + (1,), bool),
                               (r[..., 1:] != r[..., :-1]) & ~both_nan], -1)
     run_start = np.maximum.accumulate(np.where(new_run, np.arange(r.shape[-1]), 0), axis=-1)
     hit = (v == r) | (np.isnan(v) & np.isnan(r))
-    last = r.ndim - 1
-    sums = L.cumsum(L.where(hit, d, np.zeros((), dtype_of(d))), last)
-    before = np.zeros(r.shape[:-1] + (1,), dtype_of(d))
-    sums_before = take_along_axis(L.concatenate([before, sums], last), run_start, -1)
     hits = np.cumsum(hit, -1)
-    hits_before = np.take_along_axis(np.concatenate([before.astype(hits.dtype), hits], -1),
-                                     run_start, -1)
-    return divide(subtract(sums, sums_before), (hits - hits_before).astype(real_dtype(d)))
+    hits_before = np.take_along_axis(
+        np.concatenate([np.zeros(r.shape[:-1] + (1,), hits.dtype), hits], -1), run_start, -1)
+    return (np.moveaxis(r, -1, axis), np.isfinite(x), hit, run_start,
+            (hits - hits_before).astype(dtype))
+
+
+def _tie_shared_scan(d: Any, hit: Any, run_start: Any, hits: Any) -> Any:
+    """At each position (last axis), the mean of ``d`` over the entries so far attaining
+    the running extreme (``hit``): a difference of cumulative sums over the run of equal
+    extremes, which starts at ``run_start`` and has ``hits`` such entries so far."""
+    last = _ndim(d) - 1
+    sums = L.cumsum(L.where(hit, d, np.zeros((), dtype_of(d))), last)
+    before = np.zeros(tuple(shape_of(d))[:-1] + (1,), dtype_of(d))
+    sums_before = take_along_axis(L.concatenate([before, sums], last), run_start, -1)
+    return divide(subtract(sums, sums_before), hits)
 
 
 def _log_add_reduce(log_fn: Callable, exp_fn: Callable) -> Callable:
@@ -802,11 +883,16 @@ def _log_add_reduce(log_fn: Callable, exp_fn: Callable) -> Callable:
     def reduce(array: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
         x = _ufunc_operand(array, dtype)
         axes = normalize_axes(axis, _ndim(x))
-        shift = np.max(np.asarray(detached_value(x)), axis=axes, keepdims=True)
-        shift = np.where(np.isfinite(shift), shift, 0).astype(dtype_of(x))
+        shift = value_call(_finite_max, x, axes)
         res = log_fn(_sum(exp_fn(subtract(x, shift)), axes, keepdims=keepdims))
-        return add(res, shift if keepdims else shift.reshape(tuple(shape_of(res))))
+        return add(res, shift if keepdims else L.reshape(shift, tuple(shape_of(res))))
     return reduce
+
+
+def _finite_max(x: np.ndarray, axes: tuple) -> np.ndarray:
+    """The maximum of each slice of ``x`` over ``axes`` (kept), 0 where it is not finite."""
+    shift = np.max(x, axis=axes, keepdims=True)
+    return np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
 
 
 def _hypot_reduce(array: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
