@@ -76,8 +76,7 @@ from .rules import defjvp, deflinear, elementwise_batch
 
 __all__ = [
     "stop_gradient_p", "detached_value", "on_detached", "may_hold", "is_zero", "both_zero",
-    "may_be_zero",
-    "sign_of", "real_dtype",
+    "may_be_zero", "safe_where", "sign_of", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
     "arccos_p", "arctan_p", "sinh_p", "cosh_p", "arcsinh_p", "arccosh_p", "arctanh_p",
@@ -173,8 +172,17 @@ def may_be_zero(x: Any) -> bool:
     return isinstance(v, Tracer) or bool(np.any(v == 0))
 
 
-def _zeros_where(mask: Any, x: Any, fill: float = 1.0) -> Any:
-    """``x`` with ``fill`` at the ``mask`` positions (to divide safely)."""
+def safe_where(mask: Any, x: Any, fill: float = 1.0) -> Any:
+    """``x`` with ``fill`` at the ``mask`` positions (to divide or take a log safely).
+
+    The mask is concrete (when no position is set, ``x`` is returned as it is) or
+    staged by ``linad.jit`` (then the ``where`` is always applied).
+
+    Examples
+    --------
+    >>> safe_where(np.array([True, False]), np.array([0.0, 2.0]))
+    array([1., 2.])
+    """
     if not may_hold(mask):
         return x
     return where(mask, np.asarray(fill, dtype_of(x)), x)
@@ -323,7 +331,7 @@ def _abs_tangent(t, ans, x):
     if np.dtype(dtype_of(x)).kind != "c":
         return mul(t, sign_of(x))
     zero = is_zero(ans)
-    unit = div(conj(x), _zeros_where(zero, ans))  # conj(x)/|x|, 0 where x == 0
+    unit = div(conj(x), safe_where(zero, ans))  # conj(x)/|x|, 0 where x == 0
     return real(mul(t, unit))
 
 
@@ -334,10 +342,8 @@ sinc_p = Primitive("sinc", np.sinc)
 
 def _sinc_tangent(t, ans, x):
     zero = is_zero(x)
-    slope = div(sub(cos(mul(x, _PI)), ans), _zeros_where(zero, x))
-    if may_hold(zero):
-        slope = where(zero, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    slope = div(sub(cos(mul(x, _PI)), ans), safe_where(zero, x))
+    return mul(t, safe_where(zero, slope, 0.0))
 
 
 defjvp(sinc_p, _sinc_tangent)
@@ -356,18 +362,14 @@ def power(x: Any, y: Any) -> Any:
 def _pow_dbase(t, ans, x, y):
     zeros = both_zero(x, y)
     y_minus_1 = y - 1 if isinstance(y, (int, float, complex)) else sub(y, 1)  # keep y weak
-    slope = mul(y, power(_zeros_where(zeros, x), y_minus_1))
-    if may_hold(zeros):  # d/dx x**0 = 0 also at x = 0 (not 0 * 0**-1)
-        slope = where(zeros, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    slope = mul(y, power(safe_where(zeros, x), y_minus_1))
+    return mul(t, safe_where(zeros, slope, 0.0))  # d/dx x**0 = 0 also at x = 0 (not 0 * 0**-1)
 
 
 def _pow_dexp(t, ans, x, y):
     x_zero = is_zero(x)
-    slope = mul(log(_zeros_where(x_zero, x)), ans)
-    if may_hold(x_zero):  # d/dy 0**y = 0 (y > 0)
-        slope = where(x_zero, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    slope = mul(log(safe_where(x_zero, x)), ans)
+    return mul(t, safe_where(x_zero, slope, 0.0))  # d/dy 0**y = 0 (y > 0)
 
 
 defjvp(pow_p, _pow_dbase, _pow_dexp)
@@ -390,7 +392,7 @@ hypot_p = Primitive("hypot", np.hypot)
 
 def _hypot_tangent(t, ans, u):
     """``t * u / r`` (``u`` the operand of ``t``), 0 at the origin ``r == 0``."""
-    return mul(t, div(u, _zeros_where(is_zero(ans), ans)))
+    return mul(t, div(u, safe_where(is_zero(ans), ans)))
 
 
 defjvp(hypot_p, lambda t, ans, x, y: _hypot_tangent(t, ans, x),

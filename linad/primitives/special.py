@@ -62,10 +62,10 @@ from typing import Any, Callable
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, bind, dtype_of
-from .elementwise import (both_zero, detached_value, exp, is_zero, log, log1p_p, may_hold,
-                          on_detached, sign_of)
-from .linear import add, div, mul, neg, sub, where
+from ..core import Primitive, bind
+from .elementwise import (both_zero, detached_value, exp, is_zero, log, log1p_p, on_detached,
+                          safe_where, sign_of)
+from .linear import add, div, mul, neg, sub
 from .rules import defjvp
 
 __all__ = [
@@ -104,17 +104,9 @@ def _unary(name: str, impl: Callable, slope: Callable) -> Primitive:
     return prim
 
 
-def _safe(mask: Any, x: Any, fill: float = 1.0) -> Any:
-    """``x`` with ``fill`` at the ``mask`` positions (to divide or log safely); the mask
-    is concrete, or staged by ``linad.jit``."""
-    if not may_hold(mask):
-        return x
-    return where(mask, np.asarray(fill, dtype_of(x)), x)
-
-
 def _zero_where(mask: Any, x: Any) -> Any:
     """``x`` with 0 at the ``mask`` positions."""
-    return _safe(mask, x, 0.0)
+    return safe_where(mask, x, 0.0)
 
 
 def _no_derivative(fn: str, arg: str, why: str, error: type = NotImplementedError) -> Callable:
@@ -248,14 +240,14 @@ def i1e(x: Any) -> Any:
 def _i1_slope(ans, x):
     """``I0(x) - I1(x)/x``, 1/2 at 0."""
     zero = is_zero(x)
-    return _safe(zero, sub(i0(x), div(ans, _safe(zero, x))), 0.5)
+    return safe_where(zero, sub(i0(x), div(ans, safe_where(zero, x))), 0.5)
 
 
 def _i1e_slope(ans, x):
     """``I0e(x) - I1e(x) (sign(x) + 1/x)``, 1/2 at 0."""
     zero = is_zero(x)
-    slope = sub(i0e(x), mul(ans, add(div(1, _safe(zero, x)), sign_of(x))))
-    return _safe(zero, slope, 0.5)
+    slope = sub(i0e(x), mul(ans, add(div(1, safe_where(zero, x)), sign_of(x))))
+    return safe_where(zero, slope, 0.5)
 
 
 i0_p = _unary("i0", _keep_dtype(sc.i0), lambda ans, x: i1(x))
@@ -269,7 +261,7 @@ i1e_p = _unary("i1e", _keep_dtype(sc.i1e), _i1e_slope)
 def _x_over(x: Any, y: Any) -> Any:
     """``x / y``, 0 where ``x == y == 0`` (the function is identically 0 along ``x == 0``)."""
     both = both_zero(x, y)
-    return _zero_where(both, div(x, _safe(both, y)))
+    return _zero_where(both, div(x, safe_where(both, y)))
 
 
 def _quiet(contribution: Callable) -> Callable:
