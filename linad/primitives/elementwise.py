@@ -57,8 +57,11 @@ Complex inputs follow the holomorphic convention: the tangent is
 state their derivative as an R-linear map of :math:`\dot z`.
 
 Masks and selection weights (where ``x`` is zero, which operand ``maximum``
-picked) are computed on concrete values with :func:`detached_value`: they are
-constants of the tangent map, whose derivative is zero almost everywhere.
+picked) are computed from :func:`detached_value` by :func:`on_detached`: they are
+constants of the tangent map, whose derivative is zero almost everywhere.  On
+concrete values NumPy computes them (and a ``where`` on a mask with no element
+set is skipped); under ``linad.jit`` they are staged, so they are recomputed on
+every call, and the ``where`` is always applied (which gives the same numbers).
 """
 from __future__ import annotations
 
@@ -67,11 +70,13 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import Primitive, Tracer, bind, dtype_of, real_dtype
+from .discrete import stage_numpy_call
 from .linear import add, conj, div, mul, neg, real, sub, unbroadcast, where
 from .rules import defjvp, deflinear, elementwise_batch
 
 __all__ = [
-    "stop_gradient_p", "detached_value", "real_dtype",
+    "stop_gradient_p", "detached_value", "on_detached", "may_hold", "is_zero", "both_zero",
+    "may_be_zero", "safe_where", "sign_of", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
     "arccos_p", "arctan_p", "sinh_p", "cosh_p", "arcsinh_p", "arccosh_p", "arctanh_p",
@@ -113,11 +118,111 @@ def detached_value(x: Any) -> Any:
     return v if isinstance(v, Tracer) else np.asarray(v)
 
 
-def _zeros_where(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
-    """``x`` with ``fill`` at the (concrete) ``mask`` positions (to divide safely)."""
-    if not isinstance(mask, Tracer) and not mask.any():
+def on_detached(np_fn: Callable, *values: Any, **params: Any) -> Any:
+    """``np_fn(*values, **params)`` on detached values (a mask, a weight, a quotient).
+
+    NumPy computes it when every value is concrete.  When some are staged by
+    ``linad.jit`` (see :func:`detached_value`), the call is staged as one
+    primitive, so it is recomputed on every call of the compiled function, with
+    the same NumPy code.  ``np_fn`` must give a result whose shape depends on
+    the shapes of ``values`` only; ``params`` are constants (axes, dtypes).
+
+    Examples
+    --------
+    >>> on_detached(np.equal, detached_value(np.array([0.0, 2.0])), 0)
+    array([ True, False])
+    """
+    if any(isinstance(v, Tracer) for v in values):
+        return stage_numpy_call(np_fn, values, params)
+    return np_fn(*values, **params)
+
+
+def may_hold(mask: Any) -> bool:
+    """False only for a concrete ``mask`` with no element set (a ``where`` on it can be
+    skipped); True for a staged mask, whose values are known only when it is called.
+
+    Examples
+    --------
+    >>> may_hold(np.array([False, False])), may_hold(np.array([False, True]))
+    (False, True)
+    """
+    return isinstance(mask, Tracer) or bool(np.any(mask))
+
+
+def is_zero(x: Any) -> Any:
+    """The mask ``x == 0`` of the detached value of ``x`` (staged under ``linad.jit``).
+
+    Examples
+    --------
+    >>> is_zero(np.array([0.0, 2.0]))
+    array([ True, False])
+    """
+    return on_detached(np.equal, detached_value(x), 0)
+
+
+def may_be_zero(x: Any) -> bool:
+    """True if some element of ``x`` is zero, or may be (``x`` staged by ``linad.jit``).
+
+    Examples
+    --------
+    >>> may_be_zero(np.array([1.0, 2.0]))
+    False
+    """
+    v = detached_value(x)
+    return isinstance(v, Tracer) or bool(np.any(v == 0))
+
+
+def safe_where(mask: Any, x: Any, fill: float = 1.0) -> Any:
+    """``x`` with ``fill`` at the ``mask`` positions (to divide or take a log safely).
+
+    The mask is concrete (when no position is set, ``x`` is returned as it is) or
+    staged by ``linad.jit`` (then the ``where`` is always applied).
+
+    Examples
+    --------
+    >>> safe_where(np.array([True, False]), np.array([0.0, 2.0]))
+    array([1., 2.])
+    """
+    if not may_hold(mask):
         return x
     return where(mask, np.asarray(fill, dtype_of(x)), x)
+
+
+def _both_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The mask ``x == 0 and y == 0`` (NumPy, on detached values)."""
+    return (x == 0) & (y == 0)
+
+
+def both_zero(x: Any, y: Any) -> Any:
+    """The mask ``x == 0 and y == 0`` of the detached values (staged under ``linad.jit``).
+
+    Examples
+    --------
+    >>> both_zero(np.array([0.0, 0.0]), np.array([0.0, 1.0]))
+    array([ True, False])
+    """
+    vx, vy = detached_value(x), detached_value(y)
+    if any(not isinstance(v, Tracer) and not np.any(v == 0) for v in (vx, vy)):
+        # a concrete operand without zeros: no position can be set (nothing to stage)
+        return np.zeros(np.broadcast_shapes(np.shape(vx), np.shape(vy)), bool)
+    return on_detached(_both_zero, vx, vy)
+
+
+def _sign_as(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``sign(x)`` in ``dtype`` (NumPy, on a detached value)."""
+    return np.sign(x).astype(dtype, copy=False)
+
+
+def sign_of(x: Any) -> Any:
+    """The sign of the detached (real) value of ``x``, in ``x``'s real dtype: a constant
+    of a tangent map (staged under ``linad.jit``).
+
+    Examples
+    --------
+    >>> sign_of(np.array([-2.0, 0.0, 3.0]))
+    array([-1.,  0.,  1.])
+    """
+    return on_detached(_sign_as, detached_value(x), dtype=real_dtype(x))
 
 
 # ============================================================================ unary
@@ -224,9 +329,9 @@ abs_p = Primitive("abs", np.abs)
 
 def _abs_tangent(t, ans, x):
     if np.dtype(dtype_of(x)).kind != "c":
-        return mul(t, np.sign(detached_value(x)).astype(real_dtype(x), copy=False))
-    zero = detached_value(ans) == 0
-    unit = div(conj(x), _zeros_where(zero, ans))  # conj(x)/|x|, 0 where x == 0
+        return mul(t, sign_of(x))
+    zero = is_zero(ans)
+    unit = div(conj(x), safe_where(zero, ans))  # conj(x)/|x|, 0 where x == 0
     return real(mul(t, unit))
 
 
@@ -236,11 +341,9 @@ sinc_p = Primitive("sinc", np.sinc)
 
 
 def _sinc_tangent(t, ans, x):
-    zero = detached_value(x) == 0
-    slope = div(sub(cos(mul(x, _PI)), ans), _zeros_where(zero, x))
-    if zero.any():
-        slope = where(zero, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    zero = is_zero(x)
+    slope = div(sub(cos(mul(x, _PI)), ans), safe_where(zero, x))
+    return mul(t, safe_where(zero, slope, 0.0))
 
 
 defjvp(sinc_p, _sinc_tangent)
@@ -257,20 +360,16 @@ def power(x: Any, y: Any) -> Any:
 
 
 def _pow_dbase(t, ans, x, y):
-    both_zero = (detached_value(x) == 0) & (detached_value(y) == 0)
+    zeros = both_zero(x, y)
     y_minus_1 = y - 1 if isinstance(y, (int, float, complex)) else sub(y, 1)  # keep y weak
-    slope = mul(y, power(_zeros_where(both_zero, x), y_minus_1))
-    if both_zero.any():  # d/dx x**0 = 0 also at x = 0 (not 0 * 0**-1)
-        slope = where(both_zero, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    slope = mul(y, power(safe_where(zeros, x), y_minus_1))
+    return mul(t, safe_where(zeros, slope, 0.0))  # d/dx x**0 = 0 also at x = 0 (not 0 * 0**-1)
 
 
 def _pow_dexp(t, ans, x, y):
-    x_zero = detached_value(x) == 0
-    slope = mul(log(_zeros_where(x_zero, x)), ans)
-    if x_zero.any():  # d/dy 0**y = 0 (y > 0)
-        slope = where(x_zero, np.zeros((), dtype_of(slope)), slope)
-    return mul(t, slope)
+    x_zero = is_zero(x)
+    slope = mul(log(safe_where(x_zero, x)), ans)
+    return mul(t, safe_where(x_zero, slope, 0.0))  # d/dy 0**y = 0 (y > 0)
 
 
 defjvp(pow_p, _pow_dbase, _pow_dexp)
@@ -293,7 +392,7 @@ hypot_p = Primitive("hypot", np.hypot)
 
 def _hypot_tangent(t, ans, u):
     """``t * u / r`` (``u`` the operand of ``t``), 0 at the origin ``r == 0``."""
-    return mul(t, div(u, _zeros_where(detached_value(ans) == 0, ans)))
+    return mul(t, div(u, safe_where(is_zero(ans), ans)))
 
 
 defjvp(hypot_p, lambda t, ans, x, y: _hypot_tangent(t, ans, x),
@@ -308,10 +407,16 @@ defjvp(logaddexp2_p, lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
        lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
 
 
-def _quotient(ans, x, y) -> np.ndarray:
-    """The integer quotient ``q`` with ``x = q*y + r`` (concrete)."""
-    cx, cy, r = detached_value(x), detached_value(y), detached_value(ans)
-    return np.round((cx - r) / cy).astype(dtype_of(ans), copy=False)
+def _integer_quotient(x: np.ndarray, y: np.ndarray, r: np.ndarray, dtype: np.dtype
+                      ) -> np.ndarray:
+    """The integer quotient ``q`` with ``x = q*y + r`` (NumPy, on detached values)."""
+    return np.round((x - r) / y).astype(dtype, copy=False)
+
+
+def _quotient(ans, x, y) -> Any:
+    """The integer quotient ``q`` with ``x = q*y + r``, a constant of the tangent map."""
+    return on_detached(_integer_quotient, detached_value(x), detached_value(y),
+                       detached_value(ans), dtype=dtype_of(ans))
 
 
 mod_p = Primitive("mod", np.mod)
@@ -320,31 +425,35 @@ for _p in (mod_p, fmod_p):
     defjvp(_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, _quotient(ans, x, y))))
 
 
-def _selection_tangents(pick_x: Callable, skip_nan: bool) -> tuple[Callable, Callable]:
-    """The tangent contributions ``w * t`` of ``x`` and ``(1 - w) * t`` of ``y`` in a
-    selecting binary function.
+def _selection_weight(x: np.ndarray, y: np.ndarray, *, pick_x: Callable, skip_nan: bool,
+                      of_y: bool, dtype: np.dtype) -> np.ndarray:
+    """The weight ``w`` of ``x`` in a selecting binary function (``1 - w``, that of ``y``,
+    if ``of_y``), on detached values (NumPy).
 
     ``w`` is 1 where ``pick_x(x, y)``, 0.5 where ``x == y`` and 0 elsewhere.  NaN
     operands are propagated by maximum/minimum (the NaN operand gets weight 1)
     and skipped by fmax/fmin (the other operand gets weight 1).
     """
-    def weight_x(ans, x, y):
-        cx, cy = detached_value(x), detached_value(y)
-        w = np.where(pick_x(cx, cy), 1.0, np.where(cx == cy, 0.5, 0.0))
-        nan_x, nan_y = np.isnan(cx), np.isnan(cy)
-        if skip_nan:
-            w = np.where(nan_y, 1.0, np.where(nan_x, 0.0, w))
-        else:
-            w = np.where(nan_x, 1.0, w)
-        return w.astype(real_dtype(ans), copy=False)
+    w = np.where(pick_x(x, y), 1.0, np.where(x == y, 0.5, 0.0))
+    nan_x, nan_y = np.isnan(x), np.isnan(y)
+    if skip_nan:
+        w = np.where(nan_y, 1.0, np.where(nan_x, 0.0, w))
+    else:
+        w = np.where(nan_x, 1.0, w)
+    w = w.astype(dtype, copy=False)
+    return (1 - w).astype(dtype, copy=False) if of_y else w
 
-    def tangent_x(t, ans, x, y):
-        return mul(t, weight_x(ans, x, y))
 
-    def tangent_y(t, ans, x, y):
-        w = weight_x(ans, x, y)
-        return mul(t, (1 - w).astype(w.dtype, copy=False))
-    return tangent_x, tangent_y
+def _selection_tangents(pick_x: Callable, skip_nan: bool) -> tuple[Callable, Callable]:
+    """The tangent contributions ``w * t`` of ``x`` and ``(1 - w) * t`` of ``y`` in a
+    selecting binary function (``w`` from :func:`_selection_weight`)."""
+    def contribution(of_y: bool) -> Callable:
+        def tangent(t, ans, x, y):
+            w = on_detached(_selection_weight, detached_value(x), detached_value(y),
+                            pick_x=pick_x, skip_nan=skip_nan, of_y=of_y, dtype=real_dtype(ans))
+            return mul(t, w)
+        return tangent
+    return contribution(False), contribution(True)
 
 
 maximum_p = Primitive("maximum", np.maximum)

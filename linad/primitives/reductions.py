@@ -8,7 +8,9 @@ prod
     reduced slice, :math:`\prod_{j\ne i} x_j = r / x_i`.  With zeros, the
     products of the *other* elements are formed without division, as the
     product of the exclusive cumulative products from the left and from the
-    right: exact, and differentiable again at the zeros.
+    right: exact, and differentiable again at the zeros.  Under ``linad.jit``,
+    where the values are not known while staging, the products of the others
+    are always formed this way (the same derivative, for all values).
 cumprod
     :math:`\dot r_k = \sum_{i \le k} \dot x_i \prod_{j \le k, j \ne i} x_j`.
     Without zeros this is :math:`r_k \sum_{i\le k} \dot x_i / x_i` (a ``cumsum``).
@@ -16,11 +18,12 @@ cumprod
     (Hillis–Steele): :math:`\log_2 n` steps of
     :math:`(r, \dot r) \leftarrow (r\,S_d r,\; \dot r\,S_d r + r\,S_d \dot r)`,
     where :math:`S_d` shifts by ``d`` along the axis (filling with 1 for ``r``
-    and 0 for :math:`\dot r`).
+    and 0 for :math:`\dot r`).  Under ``linad.jit`` the scan is always used.
 max, min (reductions)
     :math:`\dot r = \sum_i w_i \dot x_i` with :math:`w_i = 1/k` on the ``k``
     positions attaining the extreme value (ties share the gradient equally),
-    0 elsewhere.  The weights are constants of the tangent map.
+    0 elsewhere.  The weights are constants of the tangent map (staged under
+    ``linad.jit``, so recomputed on every call).
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Zero, bind, dtype_of, real_dtype, shape_of
-from .elementwise import detached_value
+from .elementwise import detached_value, may_be_zero, on_detached
 from .linear import (add, concatenate, cumsum, div, getitem, mul, reduce_sum, reshape,
                      scan_impl, transpose)
 from .linear import fit_aval
@@ -112,7 +115,7 @@ def _permute(x: Any, perm: tuple) -> Any:
 def _prod_tangent(t, ans, x, *, axes, keepdims):
     if not axes:
         return t
-    if (detached_value(x) == 0).any():
+    if may_be_zero(x):
         others = _exclusive_products(x, axes)
     else:
         others = div(_keep(ans, x, axes, keepdims), x)
@@ -157,7 +160,7 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     ans = cumprod(x, axis, reverse)
     if type(t) is Zero:
         return ans, Zero.like(ans)
-    if (detached_value(x) == 0).any():
+    if may_be_zero(x):
         out = _cumprod_scan_tangent(t, x, axis, reverse)
     else:
         out = mul(ans, cumsum(div(t, x), axis, reverse))
@@ -197,12 +200,19 @@ def reduce_min(x: Any, axes: tuple, keepdims: bool = False) -> Any:
     return bind(reduce_min_p, x, axes=tuple(axes), keepdims=bool(keepdims))
 
 
-def _extreme_tangent(t, ans, x, *, axes, keepdims):
-    cx = detached_value(x)
-    c_ans = detached_value(_keep(ans, x, axes, keepdims))
-    hit = (cx == c_ans) | (np.isnan(cx) & np.isnan(c_ans))
+def _extreme_weights(x: np.ndarray, ans: np.ndarray, *, axes: tuple, dtype: np.dtype
+                     ) -> np.ndarray:
+    """``1/k`` on the ``k`` positions of each slice of ``x`` equal to its extreme ``ans``
+    (kept dims), 0 elsewhere (NumPy, on detached values; NaN equals NaN)."""
+    hit = (x == ans) | (np.isnan(x) & np.isnan(ans))
     count = hit.sum(axis=axes, keepdims=True)
-    w = (hit / np.maximum(count, 1)).astype(real_dtype(x), copy=False)
+    return (hit / np.maximum(count, 1)).astype(dtype, copy=False)
+
+
+def _extreme_tangent(t, ans, x, *, axes, keepdims):
+    w = on_detached(_extreme_weights, detached_value(x),
+                    detached_value(_keep(ans, x, axes, keepdims)), axes=axes,
+                    dtype=real_dtype(x))
     return reduce_sum(mul(t, w), axes, keepdims)
 
 

@@ -62,9 +62,10 @@ from typing import Any, Callable
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, bind, dtype_of, real_dtype
-from .elementwise import detached_value, exp, log, log1p_p
-from .linear import add, div, mul, neg, sub, where
+from ..core import Primitive, bind
+from .elementwise import (both_zero, detached_value, exp, is_zero, log, log1p_p, on_detached,
+                          safe_where, sign_of)
+from .linear import add, div, mul, neg, sub
 from .rules import defjvp
 
 __all__ = [
@@ -103,16 +104,9 @@ def _unary(name: str, impl: Callable, slope: Callable) -> Primitive:
     return prim
 
 
-def _safe(mask: np.ndarray, x: Any, fill: float = 1.0) -> Any:
-    """``x`` with ``fill`` at the concrete ``mask`` positions (to divide or log safely)."""
-    if not np.any(mask):
-        return x
-    return where(mask, np.asarray(fill, dtype_of(x)), x)
-
-
-def _zero_where(mask: np.ndarray, x: Any) -> Any:
-    """``x`` with 0 at the concrete ``mask`` positions."""
-    return _safe(mask, x, 0.0)
+def _zero_where(mask: Any, x: Any) -> Any:
+    """``x`` with 0 at the ``mask`` positions."""
+    return safe_where(mask, x, 0.0)
 
 
 def _no_derivative(fn: str, arg: str, why: str, error: type = NotImplementedError) -> Callable:
@@ -143,9 +137,9 @@ def _polygamma_impl(n, x):
     return _keep_dtype(sc.polygamma)(n, x)
 
 
-def _order_up(n: Any) -> np.ndarray:
-    """``n + 1`` for the (concrete) integer order ``n`` of polygamma."""
-    return np.asarray(detached_value(n)) + 1
+def _order_up(n: Any) -> Any:
+    """``n + 1`` for the integer order ``n`` of polygamma (staged under ``linad.jit``)."""
+    return on_detached(np.add, detached_value(n), 1)
 
 
 gammaln_p = _unary("gammaln", _keep_dtype(sc.gammaln), lambda ans, x: digamma(x))
@@ -243,26 +237,22 @@ def i1e(x: Any) -> Any:
     return bind(i1e_p, x)
 
 
-def _sign(x: Any) -> np.ndarray:
-    return np.sign(detached_value(x)).astype(real_dtype(x), copy=False)
-
-
 def _i1_slope(ans, x):
     """``I0(x) - I1(x)/x``, 1/2 at 0."""
-    zero = detached_value(x) == 0
-    return _safe(zero, sub(i0(x), div(ans, _safe(zero, x))), 0.5)
+    zero = is_zero(x)
+    return safe_where(zero, sub(i0(x), div(ans, safe_where(zero, x))), 0.5)
 
 
 def _i1e_slope(ans, x):
     """``I0e(x) - I1e(x) (sign(x) + 1/x)``, 1/2 at 0."""
-    zero = detached_value(x) == 0
-    slope = sub(i0e(x), mul(ans, add(div(1, _safe(zero, x)), _sign(x))))
-    return _safe(zero, slope, 0.5)
+    zero = is_zero(x)
+    slope = sub(i0e(x), mul(ans, add(div(1, safe_where(zero, x)), sign_of(x))))
+    return safe_where(zero, slope, 0.5)
 
 
 i0_p = _unary("i0", _keep_dtype(sc.i0), lambda ans, x: i1(x))
 i1_p = _unary("i1", _keep_dtype(sc.i1), _i1_slope)
-i0e_p = _unary("i0e", _keep_dtype(sc.i0e), lambda ans, x: sub(i1e(x), mul(ans, _sign(x))))
+i0e_p = _unary("i0e", _keep_dtype(sc.i0e), lambda ans, x: sub(i1e(x), mul(ans, sign_of(x))))
 i1e_p = _unary("i1e", _keep_dtype(sc.i1e), _i1e_slope)
 
 
@@ -270,8 +260,8 @@ i1e_p = _unary("i1e", _keep_dtype(sc.i1e), _i1e_slope)
 
 def _x_over(x: Any, y: Any) -> Any:
     """``x / y``, 0 where ``x == y == 0`` (the function is identically 0 along ``x == 0``)."""
-    both = (detached_value(x) == 0) & (detached_value(y) == 0)
-    return _zero_where(both, div(x, _safe(both, y)))
+    both = both_zero(x, y)
+    return _zero_where(both, div(x, safe_where(both, y)))
 
 
 def _quiet(contribution: Callable) -> Callable:

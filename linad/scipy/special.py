@@ -41,7 +41,7 @@ from ..numpy._dispatch import implements
 from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
-from ..primitives.elementwise import detached_value
+from ..primitives.elementwise import detached_value, may_hold, on_detached
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax",
@@ -94,15 +94,42 @@ def _documented(sc_fn: Callable | None, example: str) -> Callable:
 
 
 def concrete_value(x: Any) -> np.ndarray:
-    """The concrete value of ``x`` (for the masks of a domain)."""
+    """The concrete value of ``x`` (its shape, or a check that needs a Python ``if``).
+
+    Under ``linad.jit`` a traced ``x`` has no concrete value: this raises
+    :class:`~linad.core.ConcretizationError`; masks use :func:`value_mask`.
+    """
     return np.asarray(detached_value(x))
 
 
-def fill_where(mask: np.ndarray, value: float, x: Any) -> Any:
-    """``x`` with the constant ``value`` at the concrete ``mask`` positions."""
-    if not np.any(mask):
+def value_mask(np_fn: Callable, *xs: Any, **params: Any) -> Any:
+    """``np_fn`` (NumPy, e.g. a comparison) of the detached values of ``xs``: a mask of a
+    domain, concrete eagerly and staged under ``linad.jit`` (recomputed on every call).
+
+    Examples
+    --------
+    >>> value_mask(np.less, np.array([-1.0, 2.0]), 0)
+    array([ True, False])
+    """
+    return on_detached(np_fn, *[detached_value(x) for x in xs], **params)
+
+
+def fill_where(mask: Any, value: float, x: Any) -> Any:
+    """``x`` with the constant ``value`` at the ``mask`` positions (a concrete mask with
+    no position set leaves ``x`` as it is; a staged one is applied on every call)."""
+    if not may_hold(mask):
         return x
-    return C.where(mask, np.asarray(value, real_dtype(x)), x)
+    return L.where(mask, np.asarray(value, real_dtype(x)), x)
+
+
+def _broadcast_compare(d: np.ndarray, r: np.ndarray, *, compare: np.ufunc) -> np.ndarray:
+    """``compare(d, 0)`` broadcast to the shape of ``d`` and ``r`` together (NumPy)."""
+    return np.broadcast_to(compare(d, 0), np.broadcast_shapes(np.shape(d), np.shape(r)))
+
+
+def _huber_inside(delta: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Where the Huber loss is quadratic, ``|r| <= delta`` (NumPy)."""
+    return np.abs(r) <= delta
 
 
 # ============================================================================ gamma family
@@ -175,19 +202,22 @@ def multigammaln(a: Any, d: int) -> Any:
 
     ``d * (d - 1) / 4 * log(pi) + sum_{j<d} gammaln(a - j / 2)``; differentiable in
     ``a``.  ``d`` is a positive integer; ``a <= (d - 1) / 2`` raises ``ValueError``
-    as in SciPy.
+    as in SciPy (under ``linad.jit``, where the values of ``a`` are not known while the
+    function is staged, the result is NaN there instead).
     """
     d = int(d)
     if d < 1:
         raise ValueError(f"multigammaln: the dimension d must be a positive integer, got {d}")
-    if np.any(concrete_value(a) <= 0.5 * (d - 1)):
+    outside = value_mask(np.less_equal, a, 0.5 * (d - 1))
+    if not isinstance(outside, Tracer) and np.any(outside):
         raise ValueError(f"multigammaln: the condition a > (d - 1) / 2 = {0.5 * (d - 1)} is not "
                          "met for every element of a")
     a = _asarray_if_needed(a)
     res = gammaln(a)
     for j in range(1, d):
         res = C.add(res, gammaln(C.subtract(a, 0.5 * j)))
-    return C.add(res, d * (d - 1) * 0.25 * float(np.log(np.pi)))
+    res = C.add(res, d * (d - 1) * 0.25 * float(np.log(np.pi)))
+    return fill_where(outside, np.nan, res)  # staged: the domain is known on each call only
 
 
 @_documented(None, """\
@@ -388,7 +418,7 @@ def entr(x: Any) -> Any:
     ``-log(x) - 1`` (``inf`` at 0, 0 for ``x < 0`` where the value is constant).
     """
     x = _asarray_if_needed(x)
-    negative = concrete_value(x) < 0
+    negative = value_mask(np.less, x, 0)
     xs = fill_where(negative, 1.0, x)
     return fill_where(negative, -np.inf, C.negative(xlogy(xs, xs)))
 
@@ -421,11 +451,11 @@ def huber(delta: Any, r: Any) -> Any:
     inside, ``delta sign(r)`` and ``|r| - delta`` outside (they agree on ``|r| == delta``).
     """
     delta, r = _asarray_if_needed(delta), _asarray_if_needed(r)
-    cd, cr = concrete_value(delta), concrete_value(r)
-    inside = np.abs(cr) <= cd
+    inside = value_mask(_huber_inside, delta, r)
     quadratic = C.multiply(C.multiply(r, r), 0.5)
     linear = C.multiply(delta, C.subtract(absolute(r), C.multiply(delta, 0.5)))
-    return fill_where(np.broadcast_to(cd < 0, inside.shape), np.inf, C.where(inside, quadratic, linear))
+    negative = value_mask(_broadcast_compare, delta, r, compare=np.less)
+    return fill_where(negative, np.inf, L.where(inside, quadratic, linear))
 
 
 @_documented(sc.pseudo_huber, """\
@@ -443,12 +473,10 @@ def pseudo_huber(delta: Any, r: Any) -> Any:
     derivative is taken to be 0) and ``inf`` for ``delta < 0``, as in SciPy.
     """
     delta, r = _asarray_if_needed(delta), _asarray_if_needed(r)
-    cd = concrete_value(delta)
-    shape = np.broadcast_shapes(np.shape(cd), np.shape(concrete_value(r)))
-    ds = fill_where(cd <= 0, 1.0, delta)
+    ds = fill_where(value_mask(np.less_equal, delta, 0), 1.0, delta)
     res = C.divide(C.multiply(ds, C.multiply(r, r)), C.add(hypot(ds, r), ds))
-    res = fill_where(np.broadcast_to(cd == 0, shape), 0.0, res)
-    return fill_where(np.broadcast_to(cd < 0, shape), np.inf, res)
+    res = fill_where(value_mask(_broadcast_compare, delta, r, compare=np.equal), 0.0, res)
+    return fill_where(value_mask(_broadcast_compare, delta, r, compare=np.less), np.inf, res)
 
 
 # ======================================================================= incomplete gamma, beta
@@ -497,18 +525,26 @@ Student's t CDF with ``df`` degrees of freedom (``scipy.special.stdtr``).
 
 # ============================================================================ logsumexp, softmax
 
-def _shift(a: Any, axes: tuple, b: Any = None) -> np.ndarray:
-    """The concrete maximum of ``Re a`` over ``axes`` (keepdims), 0 where not finite.
+def _finite_max(a: np.ndarray, b: Any, *, axes: tuple, dtype: np.dtype) -> np.ndarray:
+    """The maximum of ``Re a`` over ``axes`` (keepdims), 0 where not finite, ignoring the
+    entries with ``b == 0`` (NumPy, on detached values)."""
+    ca = np.real(a)
+    if b is not None:
+        ca = np.where(b == 0, -np.inf, ca)
+    if ca.size == 0:
+        return np.zeros((), dtype)
+    m = np.max(ca, axis=axes, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(dtype, copy=False)
+
+
+def _shift(a: Any, axes: tuple, b: Any = None) -> Any:
+    """The maximum of ``Re a`` over ``axes`` (keepdims), 0 where not finite, as a constant
+    (staged under ``linad.jit``).
 
     Entries with ``b == 0`` are ignored, as SciPy does.
     """
-    ca = np.real(detached_value(a))
-    if b is not None:
-        ca = np.where(detached_value(b) == 0, -np.inf, ca)
-    if ca.size == 0:
-        return np.zeros((), real_dtype(a))
-    m = np.max(ca, axis=axes, keepdims=True)
-    return np.where(np.isfinite(m), m, 0).astype(real_dtype(a), copy=False)
+    cb = None if b is None else detached_value(b)
+    return on_detached(_finite_max, detached_value(a), cb, axes=axes, dtype=real_dtype(a))
 
 
 def _squeeze(x: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
