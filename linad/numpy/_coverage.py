@@ -21,7 +21,7 @@ no handler yet.  Registering a handler for one of them puts it in class 1 too, a
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -27,7 +27,7 @@ from ..primitives.elementwise import detached_value
 from ._base import _arr, array_from_nested, astype
 from ._core import add, divide, multiply, power, subtract
 from ._dispatch import implements
-from ._nondiff import value_call
+from ..primitives.elementwise import on_values
 from ._indexing import AtIndexer
 from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, reshape
 
@@ -369,7 +369,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
 def _ramp_times_step(ramp: np.ndarray, div: int, delta: Any, step: Any) -> Any:
     """NumPy's ``ramp * step``, or ``ramp / div * delta`` if any step is zero (an
     underflow); under ``linad.jit`` both, selected on every call."""
-    zero = value_call(_any_zero, step)
+    zero = on_values(_any_zero, step)
     if isinstance(zero, Tracer):
         return L.where(zero, multiply(ramp / div, delta), multiply(ramp, step))
     return multiply(ramp / div, delta) if zero else multiply(ramp, step)

@@ -34,7 +34,7 @@ from ..primitives.elementwise import detached_value
 from ._base import _asarray_if_needed, _np_funcs, astype
 from ._core import negative, power
 from ._dispatch import implements
-from ._nondiff import value_call
+from ..primitives.elementwise import on_values
 
 __all__ = [
     "exp", "log", "sin", "cos", "tanh", "sqrt", "exp2", "expm1", "log2", "log10", "log1p", "cbrt", "reciprocal", "tan", "arcsin", "arccos",
@@ -171,7 +171,7 @@ def sign(x: Any) -> Any:
     -1.0
     """
     if np.dtype(dtype_of(x)).kind != "c":
-        return value_call(np.sign, x)
+        return on_values(np.sign, x)
     x = _asarray_if_needed(x)
     zero = detached_value(x) == 0
     r = bind(E.abs_p, x)
@@ -199,7 +199,7 @@ def angle(z: Any, deg: bool = False) -> Any:
     if np.dtype(dtype_of(z)).kind == "c":
         res = arctan2(L.imag(z), L.real(z))
     else:
-        res = value_call(np.angle, z)
+        res = on_values(np.angle, z)
     return L.mul(res, 180 / np.pi) if deg else res
 
 
@@ -232,7 +232,7 @@ def copysign(x: Any, y: Any) -> Any:
     -1.0
     """
     x, y = _asarray_if_needed(x), _asarray_if_needed(y)
-    return L.where(value_call(_signs_differ, x, y), negative(x), x)
+    return L.where(on_values(_signs_differ, x, y), negative(x), x)
 
 
 def _signs_differ(x: Any, y: Any) -> np.ndarray:
@@ -306,7 +306,7 @@ fmin = _binary(np.fmin, E.fmin_p, r"\text{as minimum; a NaN operand gets weight 
 
 def _no_tangent(np_fn: Callable, what: str, call: str, expected: str) -> Callable:
     def fn(*args: Any, **kwargs: Any) -> np.ndarray:
-        return value_call(np_fn, *args, **kwargs)
+        return on_values(np_fn, *args, **kwargs)
     implements(np_fn)(fn)
     fn.__name__ = fn.__qualname__ = np_fn.__name__
     fn.__doc__ = f"""``np.{np_fn.__name__}`` on the concrete values ({what}): a plain array.
@@ -420,7 +420,7 @@ def frexp(x: Any) -> tuple:
     np.int32(3)
     """
     x = _real_float(x, "frexp")
-    e = value_call(np.frexp, x, multiple=True)[1]
+    e = on_values(np.frexp, x, multiple=True)[1]
     return E.ldexp(x, -e), e
 
 
@@ -440,7 +440,7 @@ def modf(x: Any) -> tuple:
     np.float64(-2.0)
     """
     x = _real_float(x, "modf")
-    return bind(E.modf_fraction_p, x), value_call(np.modf, x, multiple=True)[1]
+    return bind(E.modf_fraction_p, x), on_values(np.modf, x, multiple=True)[1]
 
 
 @implements(np.divmod)

@@ -29,7 +29,7 @@ from ._coverage import (NONDIFF, ON_AVALS, SHAPE_FROM_VALUES, TUPLE_RESULTS, dis
                         resolve)
 from ._dispatch import HANDLED_FUNCTIONS, HANDLED_UFUNCS, _numpy_name, implements
 
-__all__ = ["on_primal", "value_call"]
+__all__ = ["on_primal"]
 
 _WEIGHTED = (np.histogram2d, np.histogramdd, np.histogram_bin_edges)
 
@@ -43,27 +43,6 @@ def _stand_in(leaf: Any) -> Any:
     if not isinstance(leaf, Tracer):
         return leaf
     return np.broadcast_to(np.zeros((), leaf.dtype), leaf.shape)
-
-
-def value_call(np_fn: Callable, *args: Any, multiple: bool = False, **kwargs: Any) -> Any:
-    """``np_fn(*args, **kwargs)`` on the values of the (flat) arguments: no derivative.
-
-    The fast form of :func:`on_primal` for functions of arrays whose result shape
-    depends only on the arguments' shapes (rounding, predicates, exponents of
-    floats): a plain NumPy value eagerly, a staged call under ``linad.jit``,
-    recomputed on every replay.  ``multiple``: ``np_fn`` returns a tuple of arrays.
-
-    Examples
-    --------
-    >>> import numpy as np, linad
-    >>> linad.grad(lambda x: x * value_call(np.floor, x))(2.5)
-    array(2.)
-    """
-    values = tuple(detached_value(a) if isinstance(a, Tracer) else a for a in args)
-    for v in values:
-        if isinstance(v, Tracer):
-            return stage_numpy_call(np_fn, values, kwargs, multiple=multiple)
-    return np_fn(*values, **kwargs)
 
 
 def on_primal(np_fn: Callable) -> Callable:

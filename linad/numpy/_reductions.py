@@ -27,7 +27,8 @@ from ..core import Tracer, dtype_of, is_inexact, real_dtype, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value
-from ._nondiff import on_primal, value_call
+from ..primitives.elementwise import on_values
+from ._nondiff import on_primal
 from ._base import _arr, _ndim, astype, normalize_axes
 from ._core import divide, fill_where, multiply, subtract, where_count
 from ._core import mean as _mean, sum as _sum
@@ -212,7 +213,7 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: floa
     if where is None:
         dof = float(np.maximum(_count(a, axes) - ddof, 0))
     else:  # staged under linad.jit when the mask is
-        dof = value_call(_degrees_of_freedom, where_count(a, where, axes, keepdims), ddof,
+        dof = on_values(_degrees_of_freedom, where_count(a, where, axes, keepdims), ddof,
                          real_dtype(a))
     if not isinstance(dof, Tracer) and not np.all(dof):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)

@@ -35,7 +35,8 @@ import numpy as np
 from ..core import Tracer, dtype_of, shape_of
 from ..primitives import linear as L
 from ..primitives.elementwise import detached_value
-from ._nondiff import on_primal, value_call
+from ..primitives.elementwise import on_values
+from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index, normalize_axis_tuple
 from ._core import add, conj, divide, multiply, negative, stop_gradient, subtract, sum, where
 from ._dispatch import implements
@@ -375,7 +376,7 @@ def _replace_value(x: Any, value: Any) -> Any:
 
 def _periodic_samples(xp: Any, fp: Any, period: float) -> tuple:
     """NumPy's periodic extension: ``xp % period`` sorted, one sample wrapped onto each end."""
-    xp = _replace_value(xp, value_call(np.mod, xp, period))
+    xp = _replace_value(xp, on_values(np.mod, xp, period))
     order = on_primal(np.argsort)(xp)
     xp, fp = xp[order], fp[order]
     xp = concatenate([subtract(xp[-1:], period), xp, add(xp[0:1], period)], 0)
@@ -418,13 +419,13 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
             raise ValueError("period must be a non-zero value")
         period = abs(float(period))
         left = right = None
-        x = _replace_value(x, value_call(np.mod, x, period))
+        x = _replace_value(x, on_values(np.mod, x, period))
         xp, fp = _periodic_samples(xp, fp, period)
     xv, xpv = detached_value(x), detached_value(xp)
     if shape_of(xp)[0] == 1:
         inside = broadcast_to(fp[0], tuple(shape_of(x)))
     else:
-        j, j1 = value_call(_intervals, xp, x, multiple=True)
+        j, j1 = on_values(_intervals, xp, x, multiple=True)
         fj, xpj = L.getitem(fp, (j,)), L.getitem(xp, (j,))  # j may be staged, fp concrete
         slope = divide(subtract(L.getitem(fp, (j1,)), fj), subtract(L.getitem(xp, (j1,)), xpj))
         inside = add(multiply(slope, subtract(x, xpj)), fj)
@@ -461,7 +462,7 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * n
     if isinstance(discont, Tracer) or isinstance(period, Tracer):
         raise TypeError("unwrap: discont and period must be concrete")
     axis = normalize_axis_index(axis, _ndim(p))
-    return add(p, value_call(_unwrap_offset, p, period / 2 if discont is None else discont,
+    return add(p, on_values(_unwrap_offset, p, period / 2 if discont is None else discont,
                              axis, period))
 
 

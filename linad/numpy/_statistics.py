@@ -34,7 +34,8 @@ from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
-from ._nondiff import on_primal, value_call
+from ..primitives.elementwise import on_values
+from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
 from ._core import mean as _mean, sum as _sum
@@ -126,14 +127,14 @@ def _order_statistics(a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if not is_inexact(dtype):
         counts, empty = np.full(rest, n), np.zeros(rest, bool)
     elif skip_nan:
-        counts = value_call(_non_nan_counts, s)
+        counts = on_values(_non_nan_counts, s)
         empty = counts == 0
     else:
-        counts, empty = np.full(rest, n), value_call(_last_is_nan, s)
+        counts, empty = np.full(rest, n), on_values(_last_is_nan, s)
     qb = L.reshape(q_value, q_shape + (1,) * len(rest))
     res = _select(s, counts, qb, q if isinstance(q, Tracer) else None, method, dtype)
     if isinstance(qb, Tracer):  # unchecked fractions: NaN outside [0, 1]
-        empty = np.logical_or(empty, value_call(_outside_unit_interval, qb))
+        empty = np.logical_or(empty, on_values(_outside_unit_interval, qb))
     if skip_nan and not isinstance(empty, Tracer) and empty.any():
         warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     res = _nan_where(res, empty)
@@ -185,8 +186,8 @@ def _select(s: Any, counts: Any, q: Any, q_traced: Any, method: str, dtype: np.d
     the positions are then computed by the program on every call.
     """
     if method in _DISCRETE:
-        return _gather(s, value_call(_discrete_position, counts, q, method))
-    previous, following, gamma, floor = value_call(_continuous_positions, counts, q, method,
+        return _gather(s, on_values(_discrete_position, counts, q, method))
+    previous, following, gamma, floor = on_values(_continuous_positions, counts, q, method,
                                                    dtype, multiple=True)
     if q_traced is not None and _CONTINUOUS[method][1] is None:
         qt = L.reshape(astype(q_traced, dtype), tuple(shape_of(q)))
@@ -367,7 +368,7 @@ def _nan_filled(a: Any, fill: float) -> tuple[Any, Any]:
     The mask is a boolean array, or under ``linad.jit`` a staged one.
     """
     a = _arr(a)
-    nan = value_call(np.isnan, a) if is_inexact(dtype_of(a)) else \
+    nan = on_values(np.isnan, a) if is_inexact(dtype_of(a)) else \
         np.zeros(tuple(shape_of(a)), bool)
     if not isinstance(nan, Tracer) and not nan.any():
         return a, nan
@@ -377,7 +378,7 @@ def _nan_filled(a: Any, fill: float) -> tuple[Any, Any]:
 def _valid_entries(nan: Any, where: Any, axes: tuple, keepdims: bool) -> tuple:
     """(the ``where=`` mask of a NaN-ignoring reduction, the number of valid entries
     per slice); staged when ``nan`` or ``where`` is."""
-    return value_call(_valid_counts, nan, where, axes, keepdims, multiple=True)
+    return on_values(_valid_counts, nan, where, axes, keepdims, multiple=True)
 
 
 def _valid_counts(nan: np.ndarray, where: Any, axes: tuple, keepdims: bool) -> tuple:
@@ -494,7 +495,7 @@ def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: f
     mask, count = _valid_entries(nan, where, axes, keepdims)
     res = var(filled, axis, dtype, keepdims=keepdims, mean=mean, where=mask)
     if ddof:
-        res = multiply(res, value_call(_ddof_scale, count, ddof, tuple(shape_of(res)),
+        res = multiply(res, on_values(_ddof_scale, count, ddof, tuple(shape_of(res)),
                                        dtype_of(res)))
     return _nan_result(res, count <= ddof, "Degrees of freedom <= 0 for slice.")
 
@@ -623,10 +624,10 @@ def _complex(re: Any, im: Any) -> Any:
 
 
 def _replace_nonfinite(x: Any, nan: float, posinf: Any, neginf: Any) -> Any:
-    finite = value_call(np.isfinite, x)
+    finite = on_values(np.isfinite, x)
     if not isinstance(finite, Tracer) and finite.all():
         return x if isinstance(x, Tracer) else np.array(x)
-    return L.where(finite, x, value_call(_replacements, x, nan, posinf, neginf))
+    return L.where(finite, x, on_values(_replacements, x, nan, posinf, neginf))
 
 
 def _replacements(value: np.ndarray, nan: float, posinf: Any, neginf: Any) -> np.ndarray:
@@ -837,7 +838,7 @@ def _running_extreme(is_max: bool) -> Callable:
             return (np.maximum if is_max else np.minimum).accumulate(x, axis=ax)
         # each output's tangent is the mean of the tangents of the entries so far that
         # attain it; the traced part has the value 0 exactly, so the value is r
-        r, finite, hit, run_start, hits = value_call(_extreme_runs, x, ax, is_max,
+        r, finite, hit, run_start, hits = on_values(_extreme_runs, x, ax, is_max,
                                                      real_dtype(x), multiple=True)
         x = L.where(finite, x, np.zeros((), dtype_of(x)))
         zero_valued = _moveaxis_last(subtract(x, stop_gradient(x)), ax)
@@ -883,7 +884,7 @@ def _log_add_reduce(log_fn: Callable, exp_fn: Callable) -> Callable:
     def reduce(array: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
         x = _ufunc_operand(array, dtype)
         axes = normalize_axes(axis, _ndim(x))
-        shift = value_call(_finite_max, x, axes)
+        shift = on_values(_finite_max, x, axes)
         res = log_fn(_sum(exp_fn(subtract(x, shift)), axes, keepdims=keepdims))
         return add(res, shift if keepdims else L.reshape(shift, tuple(shape_of(res))))
     return reduce

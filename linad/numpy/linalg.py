@@ -420,7 +420,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     if rcond is None:
         rcond = np.finfo(dtype).eps * max(m, n)
     s = svdvals(a)
-    rank = LA.on_values(_rank_of, s, rcond=float(rcond))
+    rank = E.on_values(_rank_of, s, rcond=float(rcond))
     x = P.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
     if m <= n:
         resid = np.empty((0,), np.finfo(dtype).dtype)
@@ -500,7 +500,7 @@ def _abs(x: Any) -> Any:
     """``|x|`` elementwise with derivative ``sign(x)`` (0 at 0)."""
     if dtype_of(x).kind == "c":
         return _sqrt0(_abs2(x))
-    return L.mul(x, LA.on_values(np.sign, x))
+    return L.mul(x, E.on_values(np.sign, x))
 
 
 def _one_hot(idx: np.ndarray, *, n: int) -> np.ndarray:
@@ -510,9 +510,9 @@ def _one_hot(idx: np.ndarray, *, n: int) -> np.ndarray:
 
 def _pick(v: Any, chooser) -> Any:
     """``v[..., chooser(v)]`` along the last axis (the first index in a tie)."""
-    idx = LA.on_values(chooser, v, axis=-1)
+    idx = E.on_values(chooser, v, axis=-1)
     if isinstance(idx, Tracer):  # staged: the selected entry by a mask, summed with zeros
-        mask = LA.on_values(_one_hot, idx, n=shape_of(v)[-1])
+        mask = E.on_values(_one_hot, idx, n=shape_of(v)[-1])
         return C.sum(L.where(mask, v, np.zeros((), dtype_of(v))), axis=-1)
     batch = idx.shape
     nb = len(batch)

@@ -57,7 +57,7 @@ Complex inputs follow the holomorphic convention: the tangent is
 state their derivative as an R-linear map of :math:`\dot z`.
 
 Masks and selection weights (where ``x`` is zero, which operand ``maximum``
-picked) are computed from :func:`detached_value` by :func:`on_detached`: they are
+picked) are computed from :func:`detached_value` by :func:`on_values`: they are
 constants of the tangent map, whose derivative is zero almost everywhere.  On
 concrete values NumPy computes them (and a ``where`` on a mask with no element
 set is skipped); under ``linad.jit`` they are staged, so they are recomputed on
@@ -75,7 +75,7 @@ from .linear import add, conj, div, mul, neg, real, sub, unbroadcast, where
 from .rules import defjvp, deflinear, elementwise_batch
 
 __all__ = [
-    "stop_gradient_p", "detached_value", "on_detached", "may_hold", "is_zero", "both_zero",
+    "stop_gradient_p", "detached_value", "on_values", "may_hold", "is_zero", "both_zero",
     "may_be_zero", "safe_where", "sign_of", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
@@ -118,22 +118,28 @@ def detached_value(x: Any) -> Any:
     return v if isinstance(v, Tracer) else np.asarray(v)
 
 
-def on_detached(np_fn: Callable, *values: Any, **params: Any) -> Any:
-    """``np_fn(*values, **params)`` on detached values (a mask, a weight, a quotient).
+def on_values(np_fn: Callable, *xs: Any, multiple: bool = False, **params: Any) -> Any:
+    """``np_fn(*values, **params)`` on the values of ``xs``, with no derivative.
 
-    NumPy computes it when every value is concrete.  When some are staged by
-    ``linad.jit`` (see :func:`detached_value`), the call is staged as one
-    primitive, so it is recomputed on every call of the compiled function, with
-    the same NumPy code.  ``np_fn`` must give a result whose shape depends on
-    the shapes of ``values`` only; ``params`` are constants (axes, dtypes).
+    For the constants of tangent maps and non-differentiable results: masks,
+    weights, quotients, factorisations, permutations.  Traced arguments are
+    replaced by their :func:`detached_value`.  NumPy computes ``np_fn`` now when
+    every value is concrete; when some are staged by ``linad.jit`` the call is
+    staged as one primitive, so it runs again, on the new values and with the
+    same NumPy code, at every call of the compiled function (``np_fn`` may
+    branch on values and raise: it does so at every call).  The shape of the
+    result must depend on the shapes of ``xs`` only; ``params`` are constants
+    (axes, dtypes); ``multiple``: ``np_fn`` returns a tuple of arrays.
 
     Examples
     --------
-    >>> on_detached(np.equal, detached_value(np.array([0.0, 2.0])), 0)
+    >>> on_values(np.equal, np.array([0.0, 2.0]), 0)
     array([ True, False])
     """
-    if any(isinstance(v, Tracer) for v in values):
-        return stage_numpy_call(np_fn, values, params)
+    values = tuple(detached_value(x) if isinstance(x, Tracer) else x for x in xs)
+    for v in values:
+        if isinstance(v, Tracer):
+            return stage_numpy_call(np_fn, values, params, multiple=multiple)
     return np_fn(*values, **params)
 
 
@@ -157,7 +163,7 @@ def is_zero(x: Any) -> Any:
     >>> is_zero(np.array([0.0, 2.0]))
     array([ True, False])
     """
-    return on_detached(np.equal, detached_value(x), 0)
+    return on_values(np.equal, x, 0)
 
 
 def may_be_zero(x: Any) -> bool:
@@ -205,7 +211,7 @@ def both_zero(x: Any, y: Any) -> Any:
     if any(not isinstance(v, Tracer) and not np.any(v == 0) for v in (vx, vy)):
         # a concrete operand without zeros: no position can be set (nothing to stage)
         return np.zeros(np.broadcast_shapes(np.shape(vx), np.shape(vy)), bool)
-    return on_detached(_both_zero, vx, vy)
+    return on_values(_both_zero, vx, vy)
 
 
 def _sign_as(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -222,7 +228,7 @@ def sign_of(x: Any) -> Any:
     >>> sign_of(np.array([-2.0, 0.0, 3.0]))
     array([-1.,  0.,  1.])
     """
-    return on_detached(_sign_as, detached_value(x), dtype=real_dtype(x))
+    return on_values(_sign_as, x, dtype=real_dtype(x))
 
 
 # ============================================================================ unary
@@ -415,7 +421,7 @@ def _integer_quotient(x: np.ndarray, y: np.ndarray, r: np.ndarray, dtype: np.dty
 
 def _quotient(ans, x, y) -> Any:
     """The integer quotient ``q`` with ``x = q*y + r``, a constant of the tangent map."""
-    return on_detached(_integer_quotient, detached_value(x), detached_value(y),
+    return on_values(_integer_quotient, x, y,
                        detached_value(ans), dtype=dtype_of(ans))
 
 
@@ -449,7 +455,7 @@ def _selection_tangents(pick_x: Callable, skip_nan: bool) -> tuple[Callable, Cal
     selecting binary function (``w`` from :func:`_selection_weight`)."""
     def contribution(of_y: bool) -> Callable:
         def tangent(t, ans, x, y):
-            w = on_detached(_selection_weight, detached_value(x), detached_value(y),
+            w = on_values(_selection_weight, x, y,
                             pick_x=pick_x, skip_nan=skip_nan, of_y=of_y, dtype=real_dtype(ans))
             return mul(t, w)
         return tangent

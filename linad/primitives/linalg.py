@@ -125,8 +125,7 @@ from ..optimize.sharing import shared
 from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugate_svd, all_but_two,
                      frechet_derivative, map_matrices, matrix_function, numerically_singular,
                      perm_from_piv, shared_lu)
-from .discrete import stage_numpy_call
-from .elementwise import detached_value
+from .elementwise import detached_value, on_values
 from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like, getitem,
                      imag, mul, neg, real, reduce_sum, reshape, sub, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
@@ -138,7 +137,7 @@ __all__ = [
     "frechet_p", "adjugate_p", "polar_p", "schur_p",
     "inv", "det", "slogdet", "cholesky", "lu_factor", "qr", "eigh", "eig", "svd", "pinv",
     "matfunc", "triangular_solve", "solve", "sylvester", "frechet", "adjugate", "polar", "schur",
-    "on_values", "carries_derivative", "lu_arrays", "schur_arrays", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
+    "carries_derivative", "lu_arrays", "schur_arrays", "mT", "mH", "diag_part", "diag_embed", "tril", "triu", "hermitian_part",
     "perm_from_piv", "take_rows", "permute_rows", "permutation_matrices", "pivot_matrices", "eye_like", "normalize_trans", "inv_gaps", "inverse_of",
     "shared_lu",
 ]
@@ -148,28 +147,6 @@ __all__ = [
 
 def _ndim(x: Any) -> int:
     return len(shape_of(x))
-
-
-def on_values(fn: Callable, *xs: Any, multiple: bool = False, **params: Any) -> Any:
-    """``fn(*values, **params)`` on the values of ``xs``, cut out of every derivative.
-
-    For the constants of tangent maps (factorisations, masks, permutations): ``fn``
-    takes and returns NumPy arrays (a tuple of them if ``multiple``), and the shape
-    of its result depends only on the shapes of its arguments.  On concrete values
-    it runs now; on values staged by ``linad.jit`` the call is staged, so it runs
-    again, on the new values, at every call of the program.  ``fn`` may branch on
-    values and raise (a singular matrix): it does so at every call.
-
-    Examples
-    --------
-    >>> on_values(np.linalg.inv, np.diag([2.0, 4.0]))
-    array([[0.5 , 0.  ],
-           [0.  , 0.25]])
-    """
-    values = [detached_value(x) for x in xs]
-    if any(isinstance(v, Tracer) for v in values):
-        return stage_numpy_call(fn, tuple(values), params, multiple=multiple)
-    return fn(*values, **params)
 
 
 def carries_derivative(x: Any) -> bool:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Zero, bind, dtype_of, real_dtype, shape_of
-from .elementwise import detached_value, may_be_zero, on_detached
+from .elementwise import detached_value, may_be_zero, on_values
 from .linear import (add, concatenate, cumsum, div, getitem, mul, reduce_sum, reshape,
                      scan_impl, transpose)
 from .linear import fit_aval
@@ -210,7 +210,7 @@ def _extreme_weights(x: np.ndarray, ans: np.ndarray, *, axes: tuple, dtype: np.d
 
 
 def _extreme_tangent(t, ans, x, *, axes, keepdims):
-    w = on_detached(_extreme_weights, detached_value(x),
+    w = on_values(_extreme_weights, x,
                     detached_value(_keep(ans, x, axes, keepdims)), axes=axes,
                     dtype=real_dtype(x))
     return reduce_sum(mul(t, w), axes, keepdims)

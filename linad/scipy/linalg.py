@@ -52,7 +52,6 @@ from ..primitives import elementwise as E
 from ..primitives import linalg as LA
 from ..primitives import linear as L
 from ..numpy import _core as C
-from ..numpy import _products as P
 from ..numpy import _shape as S
 
 __all__ = [
@@ -498,13 +497,13 @@ def _column_pivots_of(a: np.ndarray) -> np.ndarray:
 def _column_pivots(a: Any) -> Any:
     """The column permutation of SciPy's pivoted QR (LAPACK ``geqp3``) of the value of ``a``
     (staged under ``linad.jit``)."""
-    return LA.on_values(_column_pivots_of, a)
+    return E.on_values(_column_pivots_of, a)
 
 
 def _take_columns(a: Any, p: Any) -> Any:
     """``a[:, p]``: indexing for a concrete ``p``, a permutation matrix for a staged one."""
     if isinstance(p, Tracer):
-        pm = LA.on_values(LA.permutation_matrices, p, dtype=LA.real_dtype(a))
+        pm = E.on_values(LA.permutation_matrices, p, dtype=LA.real_dtype(a))
         return LA.matmul(a, LA.mT(pm))
     return L.getitem(a, (slice(None), p))
 
@@ -578,7 +577,7 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
     if permute_l:
         return LA.permute_rows(low, piv, inverse=True), up  # a = L[back] @ U
     if p_indices:
-        return LA.on_values(_row_indices, piv), low, up
+        return E.on_values(_row_indices, piv), low, up
     return LA.pivot_matrices(piv, np.finfo(dtype_of(a)).dtype, inverse=True), low, up
 
 
@@ -636,7 +635,7 @@ def pinv(a: Any, *, atol: Any = None, rtol: Any = None, return_rank: bool = Fals
         rtol = max(shape_of(a)[-2:]) * np.finfo(dtype_of(a)).eps if atol == 0 else 0.0
     if atol < 0 or rtol < 0:
         raise ValueError("atol and rtol values must be positive.")
-    rcond, rank = LA.on_values(_pinv_cutoff, NL.svdvals(a), multiple=True, atol=atol, rtol=rtol)
+    rcond, rank = E.on_values(_pinv_cutoff, NL.svdvals(a), multiple=True, atol=atol, rtol=rtol)
     out = LA.pinv(a, rcond=rcond, hermitian=False)
     if return_rank:
         return out, (int(rank) if not isinstance(rank, Tracer) and rank.ndim == 0 else rank)
@@ -838,16 +837,16 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
     A = _square(A)
     w, v = NL.eig(A)
     if LA.carries_derivative(A):  # the check runs on every call: its result (1) scales w
-        w = L.mul(w, LA.on_values(_one_if_distinct, w))
+        w = L.mul(w, E.on_values(_one_if_distinct, w))
     fw = func(w)
     fv = L.mul(v, S.reshape(fw, tuple(shape_of(fw)[:-1]) + (1, shape_of(fw)[-1])))
     f = LA.mT(NL.solve(LA.mT(v), LA.mT(fv)))
     if dtype_of(A).kind != "c" and dtype_of(f).kind == "c":  # concrete: eig refuses a staged
-        if LA.on_values(_imaginary_negligible, f):               # real matrix
+        if E.on_values(_imaginary_negligible, f):               # real matrix
             f = L.real(f)
     if disp:
         return f
-    return f, LA.on_values(_funm_error_estimate, A, func=func)
+    return f, E.on_values(_funm_error_estimate, A, func=func)
 
 
 def _imaginary_negligible(f: np.ndarray) -> np.ndarray:

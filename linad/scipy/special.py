@@ -41,7 +41,7 @@ from ..numpy._dispatch import implements
 from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
-from ..primitives.elementwise import detached_value, may_hold, on_detached
+from ..primitives.elementwise import detached_value, may_hold, on_values
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax",
@@ -111,7 +111,7 @@ def value_mask(np_fn: Callable, *xs: Any, **params: Any) -> Any:
     >>> value_mask(np.less, np.array([-1.0, 2.0]), 0)
     array([ True, False])
     """
-    return on_detached(np_fn, *[detached_value(x) for x in xs], **params)
+    return on_values(np_fn, *[x for x in xs], **params)
 
 
 def fill_where(mask: Any, value: float, x: Any) -> Any:
@@ -544,7 +544,7 @@ def _shift(a: Any, axes: tuple, b: Any = None) -> Any:
     Entries with ``b == 0`` are ignored, as SciPy does.
     """
     cb = None if b is None else detached_value(b)
-    return on_detached(_finite_max, detached_value(a), cb, axes=axes, dtype=real_dtype(a))
+    return on_values(_finite_max, a, cb, axes=axes, dtype=real_dtype(a))
 
 
 def _squeeze(x: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
