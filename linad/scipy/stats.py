@@ -20,6 +20,13 @@ exceptions, each of which raises instead of giving a silent wrong derivative:
 Outside the support the value is a constant (``-inf``, 0 or 1) and its
 derivative is 0.
 
+Every function can be staged by ``linad.jit``: the masks of the support and of
+the invalid parameters are computed from the values of each call (staged, so
+recomputed whenever the compiled function is called), and the checks that need
+values only for their shapes read shapes, which are static.  Under ``jit`` a
+count ``k`` that is an argument of the compiled function is allowed (it is
+staged, not differentiated); a ``k`` being differentiated still raises.
+
 Examples
 --------
 >>> import numpy as np, linad
@@ -34,16 +41,18 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, real_dtype
+from ..core import real_dtype
 from ..numpy import _core as C
 from ..numpy import diagonal
 from ..numpy import linalg as NLA
 from ..numpy._core import _asarray_if_needed
 from ..numpy._elementwise import exp, expm1, log, log1p
 from ..primitives import linear as L
+from ..primitives.elementwise import may_hold, on_values
+from ..primitives.linalg import carries_derivative
 from . import linalg as SLA
 from . import special as sp
-from .special import concrete_value, fill_where
+from .special import fill_where
 
 __all__ = ["norm", "t", "gamma", "beta", "expon", "poisson", "bernoulli",
            "multivariate_normal"]
@@ -60,16 +69,18 @@ def _log(x: Any) -> Any:
     return log(x)
 
 
+def _shape(x: Any) -> tuple:
+    """The shape of ``x`` (an array, a tracer, a Python number or a list): static under jit."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
 class _Args:
-    """The operands of one call, with their common shape and concrete values."""
+    """The operands of one call and their common (broadcast) shape."""
 
     def __init__(self, *args: Any):
         self.args = [a if isinstance(a, (int, float)) else _asarray_if_needed(a) for a in args]
-        self.values = [concrete_value(a) for a in self.args]
-        self.shape = np.broadcast_shapes(*(np.shape(v) for v in self.values))
-
-    def mask(self, m: Any) -> np.ndarray:
-        return np.broadcast_to(np.asarray(m, bool), self.shape)
+        self.shape = np.broadcast_shapes(*(_shape(a) for a in self.args))
 
 
 # ============================================================================ continuous
@@ -105,23 +116,41 @@ class _Continuous:
         scale = rest[1] if rest[1] is not None else scale
         return args[:n], 0.0 if loc is None else loc, 1.0 if scale is None else scale
 
+    def _masks(self, x: Any, loc: Any, scale: Any, *shapes: Any) -> tuple:
+        """NumPy on the values of one call: ``(below, above, invalid, bad_scale, bad_shapes)``.
+
+        ``below``/``above``: ``x`` outside the support (valid parameters only);
+        ``invalid``: ``scale <= 0`` or invalid shape parameters; ``bad_scale`` has
+        the shape of ``scale``, the others the broadcast shape of the call.
+        """
+        shape = np.broadcast_shapes(*(np.shape(v) for v in (x, loc, scale, *shapes)))
+        scale = np.asarray(scale)
+        bad_scale = scale <= 0
+        bad_shapes = np.broadcast_to(~np.asarray(self._valid_shapes(*shapes), bool), shape)
+        invalid = np.broadcast_to(bad_scale, shape) | bad_shapes
+        z = (np.asarray(x) - loc) / np.where(scale > 0, scale, 1.0)
+        below = np.broadcast_to(z < self._lower, shape) & ~invalid
+        above = np.broadcast_to(z > self._upper, shape) & ~invalid
+        return below, above, invalid, bad_scale, bad_shapes
+
     def _prepare(self, x: Any, args: tuple, loc: Any, scale: Any):
-        """``(z, shapes, scale, below_support, above_support, invalid)`` (masks concrete)."""
+        """``(z, shapes, scale, below_support, above_support, invalid)``.
+
+        The masks are concrete eagerly and staged under ``linad.jit``.
+        """
         shapes, loc, scale = self._parameters(args, loc, scale)
         a = _Args(x, loc, scale, *shapes)
         x, loc, scale, *shapes = a.args
-        vx, vloc, vscale, *vshapes = a.values
-        invalid = a.mask((vscale <= 0) | ~np.asarray(self._valid_shapes(*vshapes)))
-        safe_shapes = [fill_where(a.mask(~np.asarray(self._valid_shapes(*vshapes))), 1.0, s)
-                       if not isinstance(s, (int, float)) else s for s in shapes]
+        low, high, invalid, bad_scale, bad_shapes = on_values(self._masks, *a.args,
+                                                              multiple=True)
+        safe_shapes = [s if isinstance(s, (int, float)) else fill_where(bad_shapes, 1.0, s)
+                       for s in shapes]
         if isinstance(scale, (int, float)):
             safe_scale = scale if scale > 0 else 1.0
         else:
-            safe_scale = fill_where(vscale <= 0, 1.0, scale)
-        vz = (vx - vloc) / np.where(vscale > 0, vscale, 1.0)
-        low, high = a.mask(vz < self._lower) & ~invalid, a.mask(vz > self._upper) & ~invalid
+            safe_scale = fill_where(bad_scale, 1.0, scale)
         z = C.divide(C.subtract(x, loc), safe_scale)
-        z = fill_where(low | high | invalid, self._inside, z)
+        z = fill_where(on_values(_any_of, low, high, invalid), self._inside, z)
         return z, safe_shapes, safe_scale, low, high, invalid
 
     def _finish(self, res: Any, low: np.ndarray, high: np.ndarray, invalid: np.ndarray,
@@ -174,22 +203,37 @@ class _Invertible(_Continuous):
 
     def ppf(self, q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
         """The quantile function (inverse of ``cdf``) at ``q``; NaN outside [0, 1]."""
-        a = _Args(q, loc, scale)
-        q, loc, scale = a.args
-        vq, _, vscale = a.values
-        invalid = a.mask((vscale <= 0) | ~((vq >= 0) & (vq <= 1)))
-        ends = a.mask((vq == 0) | (vq == 1)) & ~invalid
-        safe_q = fill_where(ends | invalid, 0.5, q)
+        q, loc, scale = _Args(q, loc, scale).args
+        invalid, at_lower, at_upper = on_values(_quantile_masks, q, loc, scale, multiple=True)
+        safe_q = fill_where(on_values(_any_of, at_lower, at_upper, invalid), 0.5, q)
         res = C.add(C.multiply(self._ppf(safe_q), scale), loc)
-        for bound, at in ((self._lower, vq == 0), (self._upper, vq == 1)):
-            mask = a.mask(at) & ends
-            if not np.any(mask):
+        for bound, mask in ((self._lower, at_lower), (self._upper, at_upper)):
+            if not may_hold(mask):
                 continue
             if np.isfinite(bound):   # the support's end: loc + scale * bound
-                res = C.where(mask, C.add(C.multiply(bound, scale), loc), res)
+                end = _asarray_if_needed(C.add(C.multiply(bound, scale), loc))
+                res = L.where(mask, end, res)
             else:
                 res = fill_where(mask, bound, res)
         return fill_where(invalid, np.nan, res)
+
+
+def _quantile_masks(q: Any, loc: Any, scale: Any) -> tuple:
+    """NumPy on the values of one ``ppf`` call: ``(invalid, q == 0, q == 1)``, broadcast.
+
+    ``invalid``: ``scale <= 0`` or ``q`` outside [0, 1] (NaN included); the two
+    ends are set only where the parameters are valid.
+    """
+    shape = np.broadcast_shapes(np.shape(q), np.shape(loc), np.shape(scale))
+    q = np.asarray(q)
+    invalid = np.broadcast_to((np.asarray(scale) <= 0) | ~((q >= 0) & (q <= 1)), shape)
+    return (invalid, np.broadcast_to(q == 0, shape) & ~invalid,
+            np.broadcast_to(q == 1, shape) & ~invalid)
+
+
+def _any_of(*masks: np.ndarray) -> np.ndarray:
+    """NumPy: the union of boolean masks."""
+    return np.logical_or.reduce(np.broadcast_arrays(*masks))
 
 
 class _Norm(_Invertible):
@@ -381,13 +425,16 @@ beta = _Beta()
 
 # ============================================================================ discrete
 
-def _counts(k: Any, loc: Any, name: str) -> np.ndarray:
-    """The concrete counts ``k - loc``; a traced ``k`` or ``loc`` raises ``TypeError``."""
-    if isinstance(k, Tracer) or isinstance(loc, Tracer):
+def _check_counts(k: Any, loc: Any, name: str) -> None:
+    """Raise ``TypeError`` if the count ``k`` or ``loc`` is being differentiated.
+
+    A count staged by ``linad.jit`` (an argument of the compiled function, not
+    differentiated) is allowed: its value is read at every call.
+    """
+    if carries_derivative(k) or carries_derivative(loc):
         raise TypeError(f"{name}: the count k (and loc) is discrete and has no derivative; "
                         "pass a constant array (e.g. linad.stop_gradient(k)) and differentiate "
                         "with respect to the distribution's parameter.")
-    return np.asarray(k) - np.asarray(loc)
 
 
 class _Discrete:
@@ -398,16 +445,27 @@ class _Discrete:
 
     def logpmf(self, k: Any, param: Any, loc: Any = 0) -> Any:
         """The log of the probability mass at ``k`` (``-inf`` off the support)."""
-        kk = _counts(k, loc, self.name)
-        a = _Args(kk, param)
-        _, param = a.args
-        vk, vp = a.values
-        invalid = a.mask(~self._valid(vp))
-        off = a.mask((vk < 0) | (vk > self._upper) | (vk != np.floor(vk))) & ~invalid
-        safe_k = np.where(off | invalid, 0.0, np.broadcast_to(vk, a.shape))
-        safe_p = fill_where(a.mask(~self._valid(vp)), self._safe_param, param)
-        res = self._logpmf(safe_k.astype(real_dtype(safe_p), copy=False), safe_p)
+        _check_counts(k, loc, self.name)
+        param = param if isinstance(param, (int, float)) else _asarray_if_needed(param)
+        safe_k, off, invalid = on_values(self._masks, k, loc, param, multiple=True,
+                                         dtype=real_dtype(param))
+        safe_p = fill_where(invalid, self._safe_param, param)
+        res = self._logpmf(safe_k, safe_p)
         return fill_where(invalid, np.nan, fill_where(off, -np.inf, res))
+
+    def _masks(self, k: Any, loc: Any, param: Any, dtype: np.dtype) -> tuple:
+        """NumPy on the values of one call: ``(safe_k, off, invalid)``, broadcast.
+
+        ``safe_k``: the counts ``k - loc`` in ``dtype``, 0 where ``off`` (not a
+        count of the support) or ``invalid`` (an invalid parameter).
+        """
+        counts = np.asarray(k) - np.asarray(loc)
+        shape = np.broadcast_shapes(counts.shape, np.shape(param))
+        invalid = np.broadcast_to(~self._valid(np.asarray(param)), shape)
+        off = np.broadcast_to((counts < 0) | (counts > self._upper) | (counts != np.floor(counts)),
+                              shape) & ~invalid
+        safe_k = np.where(off | invalid, 0.0, np.broadcast_to(counts, shape))
+        return safe_k.astype(dtype, copy=False), off, invalid
 
     def pmf(self, k: Any, param: Any, loc: Any = 0) -> Any:
         """The probability mass at ``k``: ``exp(logpmf)``."""
@@ -500,7 +558,8 @@ class _MultivariateNormal:
     in ``cov`` sits on that triangle).  Differentiable in ``x``, ``mean`` and
     ``cov``.  The result is squeezed as SciPy does.  ``allow_singular=True`` is
     not supported (``NotImplementedError``); a ``cov`` that is not positive
-    definite raises ``LinAlgError``.
+    definite raises ``LinAlgError`` (as SciPy does; under ``linad.jit`` the check
+    is part of the compiled program and raises at every call with such a ``cov``).
 
     Examples
     --------
@@ -518,41 +577,44 @@ class _MultivariateNormal:
             raise NotImplementedError("multivariate_normal: allow_singular=True is not "
                                       "supported; pass a positive definite cov")
         cov = _asarray_if_needed(cov)
-        ndim_cov = np.ndim(concrete_value(cov))
+        ndim_cov = len(_shape(cov))
         if ndim_cov > 2:
             raise ValueError(f"multivariate_normal: cov must be a scalar, a 1-D diagonal or a "
                              f"2-D matrix, got {ndim_cov} dimensions")
-        dim = (int(np.size(concrete_value(mean))) if mean is not None
-               else 1 if ndim_cov == 0 else np.shape(concrete_value(cov))[0])
-        x = _asarray_if_needed(x)
-        vx = concrete_value(x)
-        if vx.ndim == 0 or (vx.ndim == 1 and dim == 1):
-            x = L.reshape(x, vx.shape + (1,) if vx.ndim else (1,))
-        elif vx.ndim == 1:
-            x = L.reshape(x, (1,) + vx.shape)
-        if np.shape(concrete_value(x))[-1] != dim:
-            raise ValueError(f"multivariate_normal: x has {np.shape(concrete_value(x))[-1]} components "
-                             f"in its last axis but the distribution has dimension {dim}")
+        dim = (math.prod(_shape(mean)) if mean is not None
+               else 1 if ndim_cov == 0 else _shape(cov)[0])
+        x = self._points(_asarray_if_needed(x), dim)
         dev = x if mean is None else C.subtract(x, L.reshape(_asarray_if_needed(mean), (dim,)))
         sq, logdet = self._whiten(dev, cov, ndim_cov, dim)
         res = C.subtract(C.multiply(sq, -0.5), C.add(logdet, dim * _LOG_SQRT_2PI))
-        out_shape = tuple(n for n in np.shape(concrete_value(res)) if n != 1)
-        return L.reshape(res, out_shape)
+        return L.reshape(res, tuple(n for n in _shape(res) if n != 1))
 
     def pdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
         """The density at ``x``: ``exp(logpdf)``."""
         return exp(self.logpdf(x, mean, cov, allow_singular))
 
     @staticmethod
+    def _points(x: Any, dim: int) -> Any:
+        """``x`` with its points along a last axis of length ``dim`` (SciPy's reading)."""
+        shape = _shape(x)
+        if len(shape) == 0 or (len(shape) == 1 and dim == 1):
+            x = L.reshape(x, shape + (1,) if shape else (1,))
+        elif len(shape) == 1:
+            x = L.reshape(x, (1,) + shape)
+        if _shape(x)[-1] != dim:
+            raise ValueError(f"multivariate_normal: x has {_shape(x)[-1]} components "
+                             f"in its last axis but the distribution has dimension {dim}")
+        return x
+
+    @staticmethod
     def _whiten(dev: Any, cov: Any, ndim_cov: int, dim: int):
         """``(|L^{-1} dev|^2 summed over the last axis, log det(cov) / 2)``."""
         if ndim_cov < 2:
-            if ndim_cov == 1 and np.shape(concrete_value(cov))[0] != dim:
+            if ndim_cov == 1 and _shape(cov)[0] != dim:
                 raise ValueError(f"multivariate_normal: the diagonal cov has "
-                                 f"{np.shape(concrete_value(cov))[0]} entries, expected {dim}")
-            if np.any(concrete_value(cov) <= 0):
-                raise NLA.LinAlgError("multivariate_normal: cov is not positive definite "
-                                      "(a diagonal entry is <= 0)")
+                                 f"{_shape(cov)[0]} entries, expected {dim}")
+            # the check raises (at every call under jit); its mask, all False, keeps it staged
+            cov = fill_where(on_values(_nonpositive_variances, cov), np.nan, cov)
             sq = C.sum(C.divide(C.multiply(dev, dev), cov), axis=-1)
             half_logdet = C.multiply(log(cov), 0.5)
             if ndim_cov == 1:
@@ -560,15 +622,30 @@ class _MultivariateNormal:
             else:
                 half_logdet = C.multiply(half_logdet, dim)
             return sq, half_logdet
-        if np.shape(concrete_value(cov)) != (dim, dim):
-            raise ValueError(f"multivariate_normal: cov has shape {np.shape(concrete_value(cov))}, "
+        if _shape(cov) != (dim, dim):
+            raise ValueError(f"multivariate_normal: cov has shape {_shape(cov)}, "
                              f"expected {(dim, dim)}")
         chol = NLA.cholesky(cov)
-        batch = np.shape(concrete_value(dev))[:-1]
-        cols = L.reshape(dev, (int(np.prod(batch)), dim))
+        batch = _shape(dev)[:-1]
+        cols = L.reshape(dev, (math.prod(batch), dim))
         w = SLA.solve_triangular(chol, L.transpose(cols, (1, 0)), lower=True)
         sq = L.reshape(C.sum(C.multiply(w, w), axis=0), batch)
         return sq, C.sum(log(diagonal(chol)))
+
+
+def _nonpositive_variances(cov: np.ndarray) -> np.ndarray:
+    """NumPy: the mask ``cov <= 0`` of a diagonal covariance; raises ``LinAlgError`` if any is set.
+
+    Examples
+    --------
+    >>> _nonpositive_variances(np.array([1.0, 2.0]))
+    array([False, False])
+    """
+    bad = np.asarray(cov) <= 0
+    if np.any(bad):
+        raise NLA.LinAlgError("multivariate_normal: cov is not positive definite "
+                              "(a diagonal entry is <= 0)")
+    return bad
 
 
 multivariate_normal = _MultivariateNormal()
