@@ -40,17 +40,22 @@ rel_entr(x, y)         :math:`\dot x\,(\log(x/y) + 1) - \dot y\,x/y` (the second
                        where ``x == y == 0``)
 betaln(a, b)           :math:`\dot a\,(\psi(a) - \psi(a+b)) + \dot b\,(\psi(b) - \psi(a+b))`
 beta(a, b)             ``beta(a, b)`` times the ``betaln`` tangent
-gammainc(a, x)         :math:`\dot x\,e^{-x}x^{a-1}/\Gamma(a)`
+gammainc(a, x)         :math:`\dot x\,e^{-x}x^{a-1}/\Gamma(a) + \dot a\,\partial_a P(a, x)`
 gammaincc(a, x)        minus the same
-betainc(a, b, x)       :math:`\dot x\,x^{a-1}(1-x)^{b-1}/B(a, b)`
+betainc(a, b, x)       :math:`\dot x\,x^{a-1}(1-x)^{b-1}/B(a, b) + \dot a\,\partial_a I
+                       + \dot b\,\partial_b I`
 betaincc(a, b, x)      minus the same
 stdtr(df, t)           :math:`\dot t` times Student's t density with ``df`` degrees of freedom
+                       plus :math:`\dot{df}\,\partial_{df}` ``stdtr``
 =====================  ==========================================================
 
 The regularized incomplete gamma and beta functions and ``stdtr`` are
-differentiable in their last operand only: their derivative in a shape
-parameter (``a``, ``b``, ``df``) is not implemented, and a tangent on one raises
-``NotImplementedError`` (never a silent zero).
+differentiable in their shape parameters (``a``, ``b``, ``df``) through the
+primitives ``gammainc_da``, ``betainc_da``, ``betainc_db``, ``stdtr_ddf``, whose
+values are computed with NumPy (:mod:`linad.primitives.incomplete`).  Those are
+differentiable in ``x`` (the derivative of the density in the shape parameter);
+their derivative in a shape parameter (a second derivative of the function in its
+shapes) raises ``NotImplementedError`` (never a silent zero).
 
 Where a derivative is unbounded (``xlogy`` in ``x`` at ``y = 0``, ``erfinv`` at
 ``+-1``) the rules give SciPy's infinite or NaN value.
@@ -63,6 +68,7 @@ import numpy as np
 import scipy.special as sc
 
 from ..core import Primitive, bind
+from . import incomplete
 from .elementwise import (both_zero, exp, is_zero, log, log1p_p, on_values,
                           safe_where, sign_of)
 from .linear import add, div, mul, neg, sub
@@ -72,7 +78,8 @@ __all__ = [
     "gammaln_p", "digamma_p", "polygamma_p", "gamma_p", "erf_p", "erfc_p", "erfinv_p",
     "erfcinv_p", "ndtr_p", "log_ndtr_p", "ndtri_p", "expit_p", "log_expit_p", "i0_p", "i0e_p",
     "i1_p", "i1e_p", "zeta_p", "xlogy_p", "xlog1py_p", "rel_entr_p", "betaln_p", "beta_p",
-    "gammainc_p", "gammaincc_p", "betainc_p", "betaincc_p", "stdtr_p",
+    "gammainc_p", "gammaincc_p", "betainc_p", "betaincc_p", "stdtr_p", "gammainc_da_p",
+    "betainc_da_p", "betainc_db_p", "stdtr_ddf_p",
 ]
 
 _SQRT_PI_2 = float(np.sqrt(np.pi) / 2)
@@ -313,20 +320,76 @@ def _t_density(df, t):
     return exp(sub(log_c, mul(half, bind(log1p_p, div(mul(t, t), df)))))
 
 
-_SHAPE = "the derivative in a shape parameter is not implemented"
+def _no_second(fn: str, arg: str) -> Callable:
+    """The contribution of a shape parameter ``arg`` to the derivative of a shape
+    derivative of ``fn``: not implemented."""
+    return _no_derivative(
+        fn, arg, f"the second derivative of {fn} in its shape parameters (a tangent on "
+        f"{arg!r} of its first derivative in a shape parameter) is not implemented")
+
+
+def _log_over(x: Any) -> Any:
+    """``log x``, quiet at 0 (where the density it multiplies is 0 or the point is outside
+    the domain)."""
+    return _quiet(lambda: log(x))()
+
+
+gammainc_da_p = Primitive("gammainc_da", _keep_dtype(incomplete.gammainc_da))
+defjvp(gammainc_da_p, _no_second("gammainc", "a"),
+       lambda t, ans, a, x: mul(t, mul(_gammainc_slope(a, x), sub(_log_over(x), digamma(a)))))
+
+
+def _betainc_slope_da(a, b, x):
+    """``d/da`` of the density of betainc: the density times
+    ``log x - psi(a) + psi(a+b)``."""
+    return mul(_betainc_slope(a, b, x), add(sub(_log_over(x), digamma(a)), digamma(add(a, b))))
+
+
+def _betainc_slope_db(a, b, x):
+    """``d/db`` of the density of betainc: the density times
+    ``log(1-x) - psi(b) + psi(a+b)``."""
+    log_xc = _quiet(lambda: bind(log1p_p, neg(x)))()
+    return mul(_betainc_slope(a, b, x), add(sub(log_xc, digamma(b)), digamma(add(a, b))))
+
+
+betainc_da_p = Primitive("betainc_da", _keep_dtype(incomplete.betainc_da))
+defjvp(betainc_da_p, _no_second("betainc", "a"), _no_second("betainc", "b"),
+       lambda t, ans, a, b, x: mul(t, _betainc_slope_da(a, b, x)))
+betainc_db_p = Primitive("betainc_db", _keep_dtype(incomplete.betainc_db))
+defjvp(betainc_db_p, _no_second("betainc", "a"), _no_second("betainc", "b"),
+       lambda t, ans, a, b, x: mul(t, _betainc_slope_db(a, b, x)))
+
+
+def _t_density_ddf(df, t):
+    """``d/ddf`` of Student's t density at ``t``: the density times
+    ``(psi((df+1)/2) - psi(df/2))/2 - 1/(2 df) - log1p(t^2/df)/2
+    + (df+1) t^2 / (2 df (df+t^2))``."""
+    u = div(mul(t, t), df)
+    dlog = add(sub(mul(sub(digamma(mul(add(df, 1), 0.5)), digamma(mul(df, 0.5))), 0.5),
+                   div(0.5, df)),
+               sub(div(mul(div(add(df, 1), mul(df, 2)), u), add(u, 1)),
+                   mul(bind(log1p_p, u), 0.5)))
+    return mul(_t_density(df, t), dlog)
+
+
+stdtr_ddf_p = Primitive("stdtr_ddf", _keep_dtype(incomplete.stdtr_ddf))
+defjvp(stdtr_ddf_p, _no_second("stdtr", "df"),
+       lambda t, ans, df, x: mul(t, _t_density_ddf(df, x)))
+
 gammainc_p = Primitive("gammainc", _keep_dtype(sc.gammainc))
-defjvp(gammainc_p, _no_derivative("gammainc", "a", _SHAPE),
+defjvp(gammainc_p, lambda t, ans, a, x: mul(t, bind(gammainc_da_p, a, x)),
        lambda t, ans, a, x: mul(t, _gammainc_slope(a, x)))
 gammaincc_p = Primitive("gammaincc", _keep_dtype(sc.gammaincc))
-defjvp(gammaincc_p, _no_derivative("gammaincc", "a", _SHAPE),
+defjvp(gammaincc_p, lambda t, ans, a, x: neg(mul(t, bind(gammainc_da_p, a, x))),
        lambda t, ans, a, x: neg(mul(t, _gammainc_slope(a, x))))
 betainc_p = Primitive("betainc", _keep_dtype(sc.betainc))
-defjvp(betainc_p, _no_derivative("betainc", "a", _SHAPE), _no_derivative("betainc", "b", _SHAPE),
+defjvp(betainc_p, lambda t, ans, a, b, x: mul(t, bind(betainc_da_p, a, b, x)),
+       lambda t, ans, a, b, x: mul(t, bind(betainc_db_p, a, b, x)),
        lambda t, ans, a, b, x: mul(t, _betainc_slope(a, b, x)))
 betaincc_p = Primitive("betaincc", _keep_dtype(sc.betaincc))
-defjvp(betaincc_p, _no_derivative("betaincc", "a", _SHAPE),
-       _no_derivative("betaincc", "b", _SHAPE),
+defjvp(betaincc_p, lambda t, ans, a, b, x: neg(mul(t, bind(betainc_da_p, a, b, x))),
+       lambda t, ans, a, b, x: neg(mul(t, bind(betainc_db_p, a, b, x))),
        lambda t, ans, a, b, x: neg(mul(t, _betainc_slope(a, b, x))))
 stdtr_p = Primitive("stdtr", _keep_dtype(sc.stdtr))
-defjvp(stdtr_p, _no_derivative("stdtr", "df", _SHAPE),
+defjvp(stdtr_p, lambda t, ans, df, x: mul(t, bind(stdtr_ddf_p, df, x)),
        lambda t, ans, df, x: mul(t, _t_density(df, x)))

@@ -22,9 +22,11 @@ Compositions of those and of ``linad.numpy``: ``multigammaln``, ``logit``,
 * ``log_softmax``: :math:`\dot x - \sum_j s_j \dot x_j`.
 
 Arguments without a derivative raise on a tangent, never give a silent zero:
-the order ``n`` of ``polygamma`` (``TypeError``), the exponent ``x`` of
-``zeta`` and the shape parameters of ``gammainc``, ``gammaincc``, ``betainc``,
-``betaincc``, ``stdtr`` (``NotImplementedError``).
+the order ``n`` of ``polygamma`` (``TypeError``) and the exponent ``x`` of
+``zeta`` (``NotImplementedError``).  The shape parameters of ``gammainc``,
+``gammaincc``, ``betainc``, ``betaincc``, ``stdtr`` have a first derivative (see
+:mod:`linad.primitives.incomplete`); a second derivative in a shape parameter raises
+``NotImplementedError``.
 """
 from __future__ import annotations
 
@@ -484,15 +486,19 @@ def pseudo_huber(delta: Any, r: Any) -> Any:
 gammainc = _primitive_function(sc.gammainc, S.gammainc_p, "a x", """\
 The regularized lower incomplete gamma function :math:`P(a, x)` (``scipy.special.gammainc``).
 
-    Differentiable in ``x`` (derivative :math:`e^{-x}x^{a-1}/\\Gamma(a)`); a tangent on
-    the shape ``a`` raises ``NotImplementedError``.""", """\
+    Differentiable in ``x`` (derivative :math:`e^{-x}x^{a-1}/\\Gamma(a)`) and in the shape
+    ``a`` (a series or a continued fraction; once: a second derivative in ``a`` raises
+    ``NotImplementedError``).""", """\
     >>> bool(np.isclose(linad.grad(special.gammainc, argnums=1)(1.0, 2.0), np.exp(-2.0)))
+    True
+    >>> da = linad.grad(special.gammainc)(1.0, 2.0)  # -e^-x (log x + euler_gamma) - E1(x)
+    >>> bool(np.isclose(da, -np.exp(-2.0) * (np.log(2.0) + np.euler_gamma) - sc.exp1(2.0)))
     True
 """)
 gammaincc = _primitive_function(sc.gammaincc, S.gammaincc_p, "a x", """\
 The regularized upper incomplete gamma function ``1 - P(a, x)`` (``scipy.special.gammaincc``).
 
-    Differentiable in ``x``; a tangent on the shape ``a`` raises ``NotImplementedError``.""",
+    Differentiable in ``x`` and (once) in the shape ``a``.""",
                                 """\
     >>> bool(np.isclose(linad.grad(special.gammaincc, argnums=1)(1.0, 2.0), -np.exp(-2.0)))
     True
@@ -500,15 +506,19 @@ The regularized upper incomplete gamma function ``1 - P(a, x)`` (``scipy.special
 betainc = _primitive_function(sc.betainc, S.betainc_p, "a b x", """\
 The regularized incomplete beta function :math:`I_x(a, b)` (``scipy.special.betainc``).
 
-    Differentiable in ``x`` (derivative :math:`x^{a-1}(1-x)^{b-1}/B(a, b)`); a tangent
-    on ``a`` or ``b`` raises ``NotImplementedError``.""", """\
+    Differentiable in ``x`` (derivative :math:`x^{a-1}(1-x)^{b-1}/B(a, b)`) and, once, in
+    ``a`` and ``b`` (a second derivative in ``a`` or ``b`` raises ``NotImplementedError``).""",
+                                """\
     >>> float(linad.grad(special.betainc, argnums=2)(1.0, 1.0, 0.3))  # uniform density
     1.0
+    >>> da = linad.grad(special.betainc)(2.0, 1.0, 0.3)  # I_x(a, 1) = x^a
+    >>> bool(np.isclose(da, 0.3 ** 2 * np.log(0.3)))
+    True
 """)
 betaincc = _primitive_function(sc.betaincc, S.betaincc_p, "a b x", """\
 The complement ``1 - I_x(a, b)`` (``scipy.special.betaincc``).
 
-    Differentiable in ``x``; a tangent on ``a`` or ``b`` raises ``NotImplementedError``.""",
+    Differentiable in ``x`` and (once) in ``a`` and ``b``.""",
                                """\
     >>> float(linad.grad(special.betaincc, argnums=2)(1.0, 1.0, 0.3))
     -1.0
@@ -516,8 +526,8 @@ The complement ``1 - I_x(a, b)`` (``scipy.special.betaincc``).
 stdtr = _primitive_function(sc.stdtr, S.stdtr_p, "df t", """\
 Student's t CDF with ``df`` degrees of freedom (``scipy.special.stdtr``).
 
-    Differentiable in ``t`` (derivative: the t density); a tangent on ``df`` raises
-    ``NotImplementedError``.""", """\
+    Differentiable in ``t`` (derivative: the t density) and, once, in ``df`` (a second
+    derivative in ``df`` raises ``NotImplementedError``).""", """\
     >>> bool(np.isclose(linad.grad(special.stdtr, argnums=1)(1.0, 0.0), 1 / np.pi))  # Cauchy
     True
 """)

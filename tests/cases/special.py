@@ -3,9 +3,13 @@
 Every function runs through ``linad.scipy.special`` (``fn``) and, where SciPy's
 function is a ufunc, through the plain ``scipy.special`` call on traced values
 (``np_fn``: the dispatch route).  Arguments without a derivative (the order of
-polygamma, the exponent of zeta, the shape parameters of the incomplete gamma /
-beta functions and of stdtr) are drawn as static values.
+polygamma, the exponent of zeta) are drawn as static values.  The shape parameters of
+the incomplete gamma / beta functions and of stdtr have a first derivative only (their
+second derivative in a shape parameter raises): the ``*_shape`` cases differentiate in
+every operand to first order, the ``*_mixed`` cases differentiate the derivative in the
+shape parameter in ``x`` (to second order).
 """
+import linad
 import numpy as np
 import scipy.special as sc
 from hypothesis import strategies as st
@@ -38,6 +42,15 @@ def signed(lo, hi):
 def one_signed(lo, hi):
     return shapes(0, 3, 1, 4).flatmap(
         lambda s: hnp.arrays(np.float64, s, elements=signed(lo, hi))).map(lambda a: ((a,), {}))
+
+
+def triple(ranges):
+    """Three broadcast-compatible arrays with elements in the given ranges."""
+    shapes3 = hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=2,
+                                                max_side=3).map(lambda r: r.input_shapes)
+    return shapes3.flatmap(lambda ss: st.tuples(*[
+        hnp.arrays(np.float64, s, elements=st.floats(*r)) for s, r in zip(ss, ranges)])).map(
+        lambda abc: (abc, {}))
 
 
 def with_static(strategy, **static_strategies):
@@ -112,11 +125,60 @@ STATIC = [
 ]
 
 
+def _gammainc_mixed(x, a):
+    """``d/da gammainc(a, x)`` as a function of ``x``."""
+    return linad.jvp(lambda a: lsp.gammainc(a, x), (a,), (1.0,))[1]
+
+
+def _betainc_mixed(x, a, b, wrt):
+    """``d/da`` (``wrt == 0``) or ``d/db`` betainc(a, b, x), as a function of ``x``."""
+    shape = (a, b)
+    f = (lambda s: lsp.betainc(s, b, x)) if wrt == 0 else (lambda s: lsp.betainc(a, s, x))
+    return linad.jvp(f, (shape[wrt],), (1.0,))[1]
+
+
+def _stdtr_mixed(x, df):
+    """``d/ddf stdtr(df, x)`` as a function of ``x``."""
+    return linad.jvp(lambda d: lsp.stdtr(d, x), (df,), (1.0,))[1]
+
+
+# name, linad function, plain SciPy function, primitives, strategy: first order in all operands
+SHAPE = [
+    ("gammainc_shape", lsp.gammainc, sc.gammainc, ("gammainc", "gammainc_da"),
+     pair((0.2, 5.0), (0.05, 8.0))),
+    ("gammaincc_shape", lsp.gammaincc, sc.gammaincc, ("gammaincc", "gammainc_da"),
+     pair((0.2, 5.0), (0.05, 8.0))),
+    ("betainc_shape", lsp.betainc, sc.betainc, ("betainc", "betainc_da", "betainc_db"),
+     triple([(0.3, 4.0), (0.3, 4.0), (0.02, 0.98)])),
+    ("betaincc_shape", lsp.betaincc, sc.betaincc, ("betaincc", "betainc_da", "betainc_db"),
+     triple([(0.3, 4.0), (0.3, 4.0), (0.02, 0.98)])),
+    ("stdtr_shape", lsp.stdtr, sc.stdtr, ("stdtr", "stdtr_ddf"),
+     pair((0.5, 20.0), (-4.0, 4.0))),
+]
+
+# the shape derivatives as functions of x: second order
+MIXED = [
+    ("gammainc_mixed", _gammainc_mixed, ("gammainc_da", "digamma"),
+     with_static(one(0.1, 6.0), a=st.floats(0.3, 4.0))),
+    ("betainc_da_mixed", lambda x, a, b: _betainc_mixed(x, a, b, 0), ("betainc_da", "digamma"),
+     with_static(one(0.05, 0.95), a=st.floats(0.3, 4.0), b=st.floats(0.3, 4.0))),
+    ("betainc_db_mixed", lambda x, a, b: _betainc_mixed(x, a, b, 1), ("betainc_db", "digamma"),
+     with_static(one(0.05, 0.95), a=st.floats(0.3, 4.0), b=st.floats(0.3, 4.0))),
+    ("stdtr_mixed", _stdtr_mixed, ("stdtr_ddf", "digamma"),
+     with_static(one(-4.0, 4.0), df=st.floats(0.5, 20.0))),
+]
+
+
 def _cases():
     cases = []
     for name, fn, np_fn, covers, strategy in UNARY + BINARY + STATIC:
         cases.append(Case(f"special_{name}", fn, strategy, covers, np_fn=np_fn,
                           max_examples=N))
+    for name, fn, np_fn, covers, strategy in SHAPE:
+        cases.append(Case(f"special_{name}", fn, strategy, covers, np_fn=np_fn, order=1,
+                          max_examples=N))
+    for name, fn, covers, strategy in MIXED:
+        cases.append(Case(f"special_{name}", fn, strategy, covers, max_examples=N))
     return cases
 
 
