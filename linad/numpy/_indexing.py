@@ -446,7 +446,8 @@ def _share_ties(s: Any, axis: int) -> Any:
     """Equal sorted values share their tangent equally (the tie convention of max and clip).
 
     The value is unchanged exactly: ``stop(s) + (avg(s) - stop(avg(s)))`` adds an exact
-    zero, while the tangent becomes the mean of the tangents of each group of tied values.
+    zero, while the tangent becomes the mean of the tangents of each group of tied values
+    (infinite values keep theirs: there the zero would be ``inf - inf``).
     """
     v = detached_value(s)
     if isinstance(v, Tracer):
@@ -458,12 +459,13 @@ def _share_ties(s: Any, axis: int) -> Any:
     new_group = np.concatenate([np.ones(v.shape[:-1] + (1,), bool), v[..., 1:] != v[..., :-1]], -1)
     ids = np.cumsum(new_group, -1) + _group_offsets(v.shape)
     counts = np.bincount(ids.reshape(-1), minlength=ids.size).astype(_real_dtype(s))
-    return _average_groups(s, ids.reshape(-1), counts, axis)
+    finite = np.isfinite(np.moveaxis(v, -1, axis))
+    return _average_groups(s, ids.reshape(-1), counts, axis, None if finite.all() else finite)
 
 
 def _share_ties_staged(s: Any, v: Any, axis: int) -> Any:
     """:func:`_share_ties` on a value staged by ``linad.jit``: the groups of ties are staged
-    (recomputed on every call), and infinite values keep their own tangent."""
+    (recomputed on every call)."""
     if type(v) is type(s):  # a staged value without a tangent: nothing to share
         return s
     v = _moveaxis_last(v, axis)
@@ -475,8 +477,7 @@ def _share_ties_staged(s: Any, v: Any, axis: int) -> Any:
                                v[..., 1:] != v[..., :-1]], len(shape) - 1)
     ids = L.reshape(L.add(L.cumsum(new_group, len(shape) - 1), _group_offsets(shape)), (size,))
     counts = L.scatter_add(np.ones(size, _real_dtype(s)), (ids,), (size,))
-    shared = _average_groups(s, ids, counts, axis)
-    return L.where(on_primal(np.isfinite)(_move_back(v, axis)), shared, s)
+    return _average_groups(s, ids, counts, axis, on_primal(np.isfinite)(_move_back(v, axis)))
 
 
 def _group_offsets(shape: tuple) -> np.ndarray:
@@ -491,16 +492,23 @@ def _real_dtype(s: Any) -> np.dtype:
     return np.empty((), dtype_of(s)).real.dtype  # keeps float32 float32
 
 
-def _average_groups(s: Any, ids: Any, counts: Any, axis: int) -> Any:
+def _average_groups(s: Any, ids: Any, counts: Any, axis: int, finite: Any = None) -> Any:
     """``s`` whose tangent is replaced by its mean over each group (``ids``: the flat group
-    of each entry of ``s`` moved to the last axis; ``counts``: entries per group id)."""
+    of each entry of ``s`` moved to the last axis; ``counts``: entries per group id).
+
+    ``finite``: the mask of finite entries, where not all are (``None``: all are); the
+    others keep their own tangent, and the average runs over zeros there, so that the
+    exact zero added to the value is never ``inf - inf``.
+    """
     shape = tuple(shape_of(s))
     moved_shape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
-    moved = L.reshape(_moveaxis_last(s, axis), (ids.size,))
+    safe = s if finite is None else L.where(finite, s, np.zeros((), dtype_of(s)))
+    moved = L.reshape(_moveaxis_last(safe, axis), (ids.size,))
     sums = L.scatter_add(moved, (ids,), (ids.size,))
     avg = L.div(L.getitem(sums, (ids,)), L.getitem(counts, (ids,)))
     avg = _move_back(L.reshape(avg, moved_shape), axis)
-    return L.add(stop_gradient(s), L.sub(avg, stop_gradient(avg)))
+    shared = L.add(stop_gradient(s), L.sub(avg, stop_gradient(avg)))
+    return shared if finite is None else L.where(finite, shared, s)
 
 
 def _moveaxis_last(x: Any, axis: int) -> Any:
