@@ -316,8 +316,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
         a = astype(a, dtype)
     axes = normalize_axes(axis, len(shape_of(a)))
     if where is not None:
-        count = where_count(a, where, axes, keepdims).astype(E.real_dtype(a))
-        if not count.all():
+        count = astype(where_count(a, where, axes, keepdims), E.real_dtype(a))
+        if not isinstance(count, Tracer) and not count.all():
             warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
         return L.div(L.reduce_sum(fill_where(a, where, 0), axes, keepdims), count)
     n = int(np.prod([shape_of(a)[i] for i in axes], dtype=np.int64))
@@ -328,29 +328,42 @@ def fill_where(a: Any, where: Any, fill: Any) -> Any:
     """``a`` with ``fill`` wherever the mask ``where`` (broadcast to ``a``'s shape) is False.
 
     ``where=None`` leaves ``a`` as it is.  The filled entries are constants (no tangent).
+    The mask may be staged by ``linad.jit`` (then it is applied on every call).
     """
     if where is None:
         return a
     mask = _where_mask(a, where)
-    if mask.all():
+    if not isinstance(mask, Tracer) and mask.all():
         return a
     return L.where(mask, a, np.asarray(fill, dtype_of(a)))
 
 
-def where_count(a: Any, where: Any, axes: tuple, keepdims: bool) -> np.ndarray:
-    """How many entries of each reduced slice of ``a`` the mask ``where`` selects."""
-    return _where_mask(a, where).sum(axis=axes, keepdims=keepdims)
+def where_count(a: Any, where: Any, axes: tuple, keepdims: bool) -> Any:
+    """How many entries of each reduced slice of ``a`` the mask ``where`` selects (an
+    integer array; staged when the mask is)."""
+    mask = _where_mask(a, where)
+    if isinstance(mask, Tracer):
+        return L.reduce_sum(mask, axes, keepdims)
+    return mask.sum(axis=axes, keepdims=keepdims)
 
 
-def _where_mask(a: Any, where: Any) -> np.ndarray:
+def _where_mask(a: Any, where: Any) -> Any:
+    """The ``where=`` mask as a boolean array of ``a``'s shape (a staged one stays staged)."""
     if isinstance(where, Tracer):
-        raise TypeError("where=: the mask must be a concrete boolean array, not a traced value")
+        if dtype_of(where) != bool:
+            raise TypeError("where=: the mask must be a concrete boolean array (or a boolean "
+                            "staged by linad.jit), not a traced value")
+        return L.broadcast_to(where, tuple(shape_of(a)))
     return np.broadcast_to(np.asarray(where, dtype=bool), tuple(shape_of(a)))
 
 
 @implements(np.where)
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
-    """Elementwise selection; ``condition`` must be concrete (comparisons on traced values are).
+    """Elementwise selection (``np.where``); differentiable in ``x`` and ``y``.
+
+    The condition carries no derivative; computed from traced values (``x > 0``) it is
+    concrete, or under ``linad.jit`` a staged boolean recomputed on every call.  With
+    ``condition`` alone, the indices of its true entries (``np.nonzero``).
 
     Examples
     --------
@@ -361,8 +374,11 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """
     if x is None and y is None:
         return np.nonzero(condition)
-    if isinstance(condition, Tracer):
-        raise TypeError("where: the condition must be a concrete boolean array")
-    cond = np.asarray(condition, dtype=bool)
-    return L.where(cond, _asarray_if_needed(x), _asarray_if_needed(y))
+    return L.where(_condition(condition), _asarray_if_needed(x), _asarray_if_needed(y))
 
+
+def _condition(condition: Any) -> Any:
+    """A condition as a boolean array: a traced one through ``!= 0`` unless already boolean."""
+    if isinstance(condition, Tracer):
+        return condition if dtype_of(condition) == bool else not_equal(condition, 0)
+    return np.asarray(condition, dtype=bool)

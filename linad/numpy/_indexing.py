@@ -1,11 +1,18 @@
 r"""Indexing: ``x[idx]``, gathers (take, take_along_axis, compress, extract, choose, select),
 sorting, and functional updates ``x.at[idx].set/add/multiply``.
 
-An index is *static*: ints, slices (any step), ``None``, ``Ellipsis``, integer
-arrays and boolean masks, which must be concrete values (a mask computed from a
-traced value, such as ``x > 0``, is concrete: comparisons carry no tangent).
-Every gather is the linear primitive ``getitem``, whose transpose ``scatter_add``
-accumulates repeated indices; its JVP is the same gather of the tangent.
+An index holds ints, slices (any step), ``None``, ``Ellipsis``, integer arrays and
+boolean masks.  A mask or an index computed from a traced value (``x > 0``,
+``argmax(x)``) carries no tangent: it is concrete, except under ``linad.jit``, where it
+is a staged value recomputed on every call.  Every gather is the linear primitive
+``getitem``, whose transpose ``scatter_add`` accumulates repeated indices; its JVP is
+the same gather of the tangent.  Concrete index entries are parameters of the
+primitive; staged integer index arrays are extra operands (without a derivative).  A
+staged boolean mask (``x[x > 0]`` under jit) is refused with
+:class:`~linad.core.ConcretizationError`, since the result's shape depends on how many
+entries are true: ``lnp.where(mask, x, 0)`` keeps the shape fixed.  So are the other
+functions whose result shape depends on values (``compress``, ``extract``, and
+``piecewise``, whose functions receive the selected entries).
 
 Functional updates (a traced array cannot be assigned into in place):
 
@@ -23,9 +30,12 @@ Functional updates (a traced array cannot be assigned into in place):
 
 ``sort`` gathers the values in the order computed by ``argsort`` (which carries no
 tangent): :math:`d\,\mathrm{sort}(x) = dx[\mathrm{argsort}(x)]`.  Where values
-tie, the derivative is not defined; the rule passes each tangent to the position
-``argsort`` placed its element at.  ``partition`` is the gather at ``argpartition``'s
-order, so its derivative is that of the selected order statistics.
+tie, the derivative is not defined; tied values share the mean of their tangents (the
+tie convention of ``max`` and ``clip``), the groups of ties found at every call.
+``partition`` is the gather at ``argpartition``'s order, so its derivative is that of
+the selected order statistics.  Under ``linad.jit``, ``index_set`` and ``index_add``
+take staged indices; ``index_multiply``, ``index_min`` and ``index_max``, which update a
+position once per occurrence of its index, refuse them.
 
 NumPy's in-place functions ``fill_diagonal``, ``put`` and ``put_along_axis`` raise a
 ``TypeError`` on traced values when called through ``np``; ``lnp.fill_diagonal``,
@@ -40,9 +50,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import Tracer, bind, dtype_of, is_inexact, shape_of
+from ..core import ConcretizationError, Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
-from ..primitives.discrete import argsort_p
+from ..primitives.discrete import argsort_p, stage_numpy_call
 from ..primitives.elementwise import detached_value, maximum_p, minimum_p
 from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index
@@ -61,7 +71,10 @@ __all__ = ["normalize_index", "take", "take_along_axis", "compress", "extract", 
 def normalize_index(idx: Any, shape: tuple) -> tuple:
     """An index as a tuple of ints, slices, None, Ellipsis and integer arrays.
 
-    Boolean masks become integer arrays (``np.nonzero``); traced indices are refused.
+    Boolean masks become integer arrays (``np.nonzero``).  Integer index arrays may be
+    values staged by ``linad.jit`` (an ``argmax``, an ``argsort``); a staged boolean
+    mask is refused with :class:`~linad.core.ConcretizationError`, since the shape of
+    ``x[mask]`` depends on how many of its entries are true.
 
     Examples
     --------
@@ -73,8 +86,8 @@ def normalize_index(idx: Any, shape: tuple) -> tuple:
     out = []
     for i in idx:
         if isinstance(i, Tracer):
-            raise TypeError("an index into a traced array must be concrete (ints, slices or "
-                            "integer/boolean arrays), not a traced value")
+            out.append(_traced_index(i))
+            continue
         if isinstance(i, (bool, np.bool_)):
             raise IndexError("a boolean scalar index (x[True]) is not supported on traced "
                              "arrays; use x[None] to add an axis")
@@ -97,6 +110,28 @@ def normalize_index(idx: Any, shape: tuple) -> tuple:
         else:
             out.append(i)
     return tuple(out)
+
+
+_MASK_HINT = ("Its result has one entry per true element of the mask, so its shape depends on "
+              "values, and a program staged by linad.jit has fixed shapes. Keep the shape "
+              "fixed with lnp.where(mask, x, 0) (and reduce it, e.g. lnp.sum(lnp.where(mask, "
+              "x, 0))), or call the function without jit.")
+
+
+def _traced_index(i: Tracer) -> Tracer:
+    """A traced index entry: a staged integer array (an operand of the gather); a staged
+    boolean mask is refused, as its result's shape depends on values, and so is a value
+    with a tangent (an index has no derivative)."""
+    if not _is_staged(i):
+        raise TypeError("an index into a traced array must be concrete (ints, slices or "
+                        "integer/boolean arrays), not a traced value")
+    kind = dtype_of(i).kind
+    if kind == "b":
+        raise ConcretizationError(f"x[mask] with a boolean mask computed from traced values "
+                                  f"inside linad.jit. {_MASK_HINT}")
+    if kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer or boolean type")
+    return i
 
 
 def index(x: Any, idx: Any) -> Any:
@@ -123,7 +158,9 @@ def _is_identity(idx: tuple) -> bool:
 
 
 def _target_shape(shape: tuple, idx: tuple) -> tuple:
-    """The shape of ``x[idx]`` for ``x`` of ``shape`` (no data touched)."""
+    """The shape of ``x[idx]`` for ``x`` of ``shape`` (no data touched; traced index
+    arrays count by their shapes)."""
+    idx = tuple(np.zeros(shape_of(i), np.intp) if isinstance(i, Tracer) else i for i in idx)
     return np.broadcast_to(np.empty((), np.int8), shape)[idx].shape
 
 
@@ -149,24 +186,43 @@ def take(a: Any, indices: Any, axis: int | None = None, out: Any = None,
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, _ndim(a))
     ind = _moded_indices(indices, shape_of(a)[axis], mode, "take")
-    return L.getitem(a, _along(axis, ind if ind.ndim else int(ind)))
+    if not isinstance(ind, Tracer) and not ind.ndim:
+        ind = int(ind)
+    return L.getitem(a, _along(axis, ind))
 
 
-def _moded_indices(indices: Any, n: int, mode: str, name: str) -> np.ndarray:
+def _moded_indices(indices: Any, n: int, mode: str, name: str) -> Any:
     """Integer ``indices`` into ``n`` entries wrapped or clipped as ``mode`` says
-    (``"raise"`` leaves them as they are)."""
-    ind = np.asarray(_concrete(indices, name))
+    (``"raise"`` leaves them as they are); traced indices stay traced."""
+    ind = _index_array(indices, name)
+    if mode == "wrap":
+        return _index_op(np.mod, ind, n) if n else ind
+    if mode == "clip":
+        return _index_op(np.clip, ind, 0, max(n - 1, 0))
+    if mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return ind
+
+
+def _index_array(indices: Any, name: str) -> Any:
+    """``indices`` as an integer array, or a traced integer value as it is."""
+    if isinstance(indices, Tracer):
+        if dtype_of(indices).kind not in "iu":
+            raise TypeError(f"{name}: indices must be integers")
+        return indices
+    ind = np.asarray(indices)
     if not np.issubdtype(ind.dtype, np.integer):
         if ind.size:
             raise TypeError(f"{name}: indices must be integers")
         ind = ind.astype(np.intp)
-    if mode == "wrap":
-        return np.mod(ind, n) if n else ind
-    if mode == "clip":
-        return np.clip(ind, 0, max(n - 1, 0))
-    if mode != "raise":
-        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     return ind
+
+
+def _index_op(np_fn: Any, ind: Any, *args: Any) -> Any:
+    """``np_fn(ind, *args)`` on integer indices: staged when ``ind`` is traced."""
+    if isinstance(ind, Tracer):
+        return stage_numpy_call(np_fn, (ind,) + args, {})
+    return np_fn(ind, *args)
 
 
 @implements(np.take_along_axis)
@@ -183,24 +239,32 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
            [2., 5.]])
     """
     arr = _arr(arr)
-    ind = np.asarray(indices)
-    if not np.issubdtype(ind.dtype, np.integer):
-        raise IndexError("`indices` must be an integer array")
+    ind = _along_axis_indices(indices)
     if axis is None:
-        if ind.ndim != 1:
+        if _ndim(ind) != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
         arr, axis = ravel(arr), 0
     nd = _ndim(arr)
-    if ind.ndim != nd:
+    if _ndim(ind) != nd:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     axis = normalize_axis_index(axis, nd)
-    full = []
-    for k, n in enumerate(shape_of(arr)):
-        if k == axis:
-            full.append(ind)
-        else:
-            full.append(np.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1)))
-    return L.getitem(arr, tuple(full))
+    return L.getitem(arr, _along_axis_index(shape_of(arr), ind, axis))
+
+
+def _along_axis_indices(indices: Any) -> Any:
+    """The integer ``indices`` of ``take_along_axis``/``put_along_axis`` (traced ones too)."""
+    ind = indices if isinstance(indices, Tracer) else np.asarray(indices)
+    if dtype_of(ind).kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
+    return ind
+
+
+def _along_axis_index(shape: tuple, ind: Any, axis: int) -> tuple:
+    """The index of ``take_along_axis``: ``ind`` along ``axis``, an ``arange`` broadcast
+    along each other axis."""
+    nd = len(shape)
+    return tuple(ind if k == axis else np.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1))
+                 for k, n in enumerate(shape))
 
 
 @implements(np.compress)
@@ -236,7 +300,23 @@ def extract(condition: Any, arr: Any) -> Any:
     return take(ravel(arr), np.nonzero(cond.ravel())[0])
 
 
+def _is_staged(x: Any) -> bool:
+    """True for a value staged by ``linad.jit`` (it has no concrete value)."""
+    return isinstance(x, Tracer) and isinstance(detached_value(x), Tracer)
+
+
 def _concrete(x: Any, where: str) -> np.ndarray:
+    """``x`` as a concrete array: a condition or index that fixes the result's shape.
+
+    A value staged by ``linad.jit`` has none, so its use raises
+    :class:`~linad.core.ConcretizationError`.
+    """
+    if _is_staged(x):
+        raise ConcretizationError(
+            f"{where}: the condition/index argument was computed from traced values inside "
+            "linad.jit, and the shape of the result depends on its values (a staged program "
+            "has fixed shapes). Use a fixed-shape alternative (lnp.where(condition, x, 0)) or "
+            "call the function without jit.")
     if isinstance(x, Tracer):
         raise TypeError(f"{where}: the condition/index argument must be concrete, not a traced "
                         "value (comparisons of traced values, such as x > 0, are concrete)")
@@ -257,24 +337,27 @@ def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
     """
     if out is not None:
         raise TypeError("choose: out= is not supported on traced values")
-    a = _concrete(a, "choose")
+    a = _index_array(a, "choose")
     if isinstance(choices, Tracer) or isinstance(choices, np.ndarray):
         choices = [choices[k] for k in range(shape_of(choices)[0])]
     choices = [_arr(c) for c in choices]
     n = len(choices)
-    if mode == "wrap":
-        a = np.mod(a, n)
-    elif mode == "clip":
-        a = np.clip(a, 0, n - 1)
-    elif mode != "raise":
-        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    elif a.size and (a.min() < 0 or a.max() >= n):
-        raise ValueError("invalid entry in choice array")
-    shape = np.broadcast_shapes(a.shape, *[tuple(shape_of(c)) for c in choices])
+    if mode == "raise":
+        a = _index_op(_checked_choice, a, n)
+    else:
+        a = _moded_indices(a, n, mode, "choose")
+    shape = np.broadcast_shapes(tuple(shape_of(a)), *[tuple(shape_of(c)) for c in choices])
     dtype = np.result_type(*[dtype_of(c) for c in choices])
     stacked = stack([broadcast_to(astype(c, dtype), shape) for c in choices])
     grid = np.indices(shape, sparse=True)
-    return L.getitem(stacked, (np.broadcast_to(a, shape),) + tuple(grid))
+    return L.getitem(stacked, (broadcast_to(a, shape),) + tuple(grid))
+
+
+def _checked_choice(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` if every entry picks one of ``n`` choices, else the ValueError of ``np.choose``."""
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise ValueError("invalid entry in choice array")
+    return a
 
 
 @implements(np.select)
@@ -292,16 +375,17 @@ def select(condlist: Sequence, choicelist: Sequence, default: Any = 0) -> Any:
         raise ValueError("list of cases must be same length as list of conditions")
     if not condlist:
         raise ValueError("select with an empty condition list is not possible")
-    conds = [_concrete(c, "select") for c in condlist]
+    conds = [c if _is_staged(c) else _concrete(c, "select") for c in condlist]
     for k, c in enumerate(conds):
-        if c.dtype != bool:
+        if dtype_of(c) != bool:
             raise TypeError(f"invalid entry {k} in condlist: should be boolean ndarray")
     raw = list(choicelist) + [default]
     # Python scalars take part in the type promotion weakly, as in NumPy
     dtype = np.result_type(*[c if type(c) in (int, float, complex) else dtype_of(_arr(c))
                              for c in raw])
     choices = [_arr(c) for c in raw]
-    shape = np.broadcast_shapes(*[c.shape for c in conds], *[tuple(shape_of(c)) for c in choices])
+    shape = np.broadcast_shapes(*[tuple(shape_of(c)) for c in conds],
+                                *[tuple(shape_of(c)) for c in choices])
     result = astype(choices[-1], dtype)
     for cond, choice in zip(conds[::-1], choices[-2::-1]):
         result = L.where(cond, astype(choice, dtype), result)
@@ -313,8 +397,8 @@ def select(condlist: Sequence, choicelist: Sequence, default: Any = 0) -> Any:
 @implements(np.argsort)
 def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
             stable: bool | None = None) -> np.ndarray:
-    """Indices that sort ``a`` along ``axis`` (``np.argsort``): a concrete integer array,
-    no tangent.
+    """Indices that sort ``a`` along ``axis`` (``np.argsort``): an integer array without
+    a tangent (concrete, or staged under ``linad.jit``).
 
     Examples
     --------
@@ -362,22 +446,69 @@ def _share_ties(s: Any, axis: int) -> Any:
     """Equal sorted values share their tangent equally (the tie convention of max and clip).
 
     The value is unchanged exactly: ``stop(s) + (avg(s) - stop(avg(s)))`` adds an exact
-    zero, while the tangent becomes the mean of the tangents of each group of tied values.
+    zero, while the tangent becomes the mean of the tangents of each group of tied values
+    (infinite values keep theirs: there the zero would be ``inf - inf``).
     """
-    v = np.moveaxis(detached_value(s), axis, -1)
+    v = detached_value(s)
+    if isinstance(v, Tracer):
+        return _share_ties_staged(s, v, axis)
+    v = np.moveaxis(v, axis, -1)
     n = v.shape[-1] if v.ndim else 1
     if v.ndim == 0 or n < 2 or not np.any(v[..., 1:] == v[..., :-1]):
         return s
     new_group = np.concatenate([np.ones(v.shape[:-1] + (1,), bool), v[..., 1:] != v[..., :-1]], -1)
-    rows = np.arange(int(np.prod(v.shape[:-1], dtype=np.int64))).reshape(v.shape[:-1] + (1,))
-    ids = (np.cumsum(new_group, -1) - 1 + rows * n).reshape(-1)
-    counts = np.bincount(ids, minlength=ids.size)[ids]
-    moved = L.reshape(_moveaxis_last(s, axis), (ids.size,))
+    ids = np.cumsum(new_group, -1) + _group_offsets(v.shape)
+    counts = np.bincount(ids.reshape(-1), minlength=ids.size).astype(_real_dtype(s))
+    finite = np.isfinite(np.moveaxis(v, -1, axis))
+    return _average_groups(s, ids.reshape(-1), counts, axis, None if finite.all() else finite)
+
+
+def _share_ties_staged(s: Any, v: Any, axis: int) -> Any:
+    """:func:`_share_ties` on a value staged by ``linad.jit``: the groups of ties are staged
+    (recomputed on every call)."""
+    if type(v) is type(s):  # a staged value without a tangent: nothing to share
+        return s
+    v = _moveaxis_last(v, axis)
+    shape = tuple(shape_of(v))
+    if not shape or shape[-1] < 2:
+        return s
+    size = int(np.prod(shape, dtype=np.int64))
+    new_group = L.concatenate([np.ones(shape[:-1] + (1,), bool),
+                               v[..., 1:] != v[..., :-1]], len(shape) - 1)
+    ids = L.reshape(L.add(L.cumsum(new_group, len(shape) - 1), _group_offsets(shape)), (size,))
+    counts = L.scatter_add(np.ones(size, _real_dtype(s)), (ids,), (size,))
+    return _average_groups(s, ids, counts, axis, on_primal(np.isfinite)(_move_back(v, axis)))
+
+
+def _group_offsets(shape: tuple) -> np.ndarray:
+    """Added to the running group number along the last axis: distinct ids for every row
+    (``-1`` makes the first group of row ``r`` number ``r * n``)."""
+    n = shape[-1]
+    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    return np.arange(rows).reshape(shape[:-1] + (1,)) * n - 1
+
+
+def _real_dtype(s: Any) -> np.dtype:
+    return np.empty((), dtype_of(s)).real.dtype  # keeps float32 float32
+
+
+def _average_groups(s: Any, ids: Any, counts: Any, axis: int, finite: Any = None) -> Any:
+    """``s`` whose tangent is replaced by its mean over each group (``ids``: the flat group
+    of each entry of ``s`` moved to the last axis; ``counts``: entries per group id).
+
+    ``finite``: the mask of finite entries, where not all are (``None``: all are); the
+    others keep their own tangent, and the average runs over zeros there, so that the
+    exact zero added to the value is never ``inf - inf``.
+    """
+    shape = tuple(shape_of(s))
+    moved_shape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
+    safe = s if finite is None else L.where(finite, s, np.zeros((), dtype_of(s)))
+    moved = L.reshape(_moveaxis_last(safe, axis), (ids.size,))
     sums = L.scatter_add(moved, (ids,), (ids.size,))
-    real_dt = np.empty((), dtype_of(s)).real.dtype  # keeps float32 float32
-    avg = L.div(L.getitem(sums, (ids,)), counts.astype(real_dt))
-    avg = _move_back(L.reshape(avg, v.shape), axis)
-    return L.add(stop_gradient(s), L.sub(avg, stop_gradient(avg)))
+    avg = L.div(L.getitem(sums, (ids,)), L.getitem(counts, (ids,)))
+    avg = _move_back(L.reshape(avg, moved_shape), axis)
+    shared = L.add(stop_gradient(s), L.sub(avg, stop_gradient(avg)))
+    return shared if finite is None else L.where(finite, shared, s)
 
 
 def _moveaxis_last(x: Any, axis: int) -> Any:
@@ -456,6 +587,8 @@ def index_set(x: Any, idx: Any, v: Any) -> Any:
     """
     x, idx, v = _prep(x, idx, v)
     shape = tuple(shape_of(x))
+    if _has_traced(idx):
+        return _index_set_traced(x, idx, v)
     keep = _untouched(shape, idx)
     pos = _positions(shape, idx)
     if np.unique(pos).size == pos.size:
@@ -466,6 +599,42 @@ def index_set(x: Any, idx: Any, v: Any) -> Any:
     vals = L.getitem(reshape(v, (-1,)), (last,))
     written = reshape(L.scatter_add(vals, (pos[last],), (keep.size,)), shape)
     return L.where(keep, x, written)
+
+
+def _has_traced(idx: tuple) -> bool:
+    return any(isinstance(i, Tracer) for i in idx)
+
+
+def _index_set_traced(x: Any, idx: tuple, v: Any) -> Any:
+    """:func:`index_set` at traced indices: which element of ``v`` each position receives
+    (the last one written to it) is staged, as is the mask of untouched positions."""
+    shape = tuple(shape_of(x))
+    size = int(np.prod(shape, dtype=np.int64))
+    if not size or not int(np.prod(shape_of(v), dtype=np.int64)):
+        return x
+    pos = ravel(L.getitem(np.arange(size).reshape(shape), idx))
+    writer = stage_numpy_call(_last_writer, (pos, size), {})
+    written = L.getitem(reshape(v, (-1,)), (writer,))  # -1 (untouched) reads an unused entry
+    return L.where(reshape(writer < 0, shape), x, reshape(written, shape))
+
+
+def _last_writer(pos: np.ndarray, size: int) -> np.ndarray:
+    """For each of ``size`` flat positions, the index in ``pos`` of its last write (-1: none),
+    as NumPy's assignment ``x.flat[pos] = v`` orders repeated writes."""
+    writer = np.full(size, -1, np.intp)
+    writer[pos] = np.arange(pos.size)
+    return writer
+
+
+def _refuse_traced(idx: tuple, name: str) -> None:
+    """``name`` applies a value-dependent number of steps where indices repeat: refused for
+    indices staged by ``linad.jit``."""
+    if _has_traced(idx):
+        raise ConcretizationError(
+            f"{name} with an index computed from traced values inside linad.jit: how often each "
+            "position is updated depends on the index values, which a staged program cannot "
+            "follow. Use index_set or index_add (x.at[idx].set / .add), which stage with traced "
+            "indices, or call the function without jit.")
 
 
 def index_multiply(x: Any, idx: Any, v: Any) -> Any:
@@ -480,6 +649,7 @@ def index_multiply(x: Any, idx: Any, v: Any) -> Any:
     array([30., 14.,  2.])
     """
     x, idx, v = _prep(x, idx, v)
+    _refuse_traced(idx, "index_multiply (x.at[idx].multiply)")
     shape = tuple(shape_of(x))
     size = int(np.prod(shape, dtype=np.int64))
     pos = _positions(shape, idx)
@@ -516,7 +686,8 @@ def _occurrence_layers(pos: np.ndarray) -> list[np.ndarray]:
 def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect",
                  order: Any = None) -> np.ndarray:
     """Indices that partition ``a`` around the ``kth`` order statistics
-    (``np.argpartition``): a concrete integer array, no tangent.
+    (``np.argpartition``): an integer array without a tangent (concrete, or staged under
+    ``linad.jit``).
 
     Examples
     --------
@@ -630,11 +801,16 @@ def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> Any:
     array([1., 0., 0., 2.])
     """
     size = int(np.prod(shape_of(a), dtype=np.int64))
-    ind = _moded_indices(ind, size, mode, "put").ravel()
+    ind = ravel(_moded_indices(ind, size, mode, "put"))
+    return _flat_set(a, _index_op(_flat_positions, ind, size), ravel(_arr(v)))
+
+
+def _flat_positions(ind: np.ndarray, size: int) -> np.ndarray:
+    """Flat indices into ``size`` entries made non-negative; out of bounds ones raise."""
     if ind.size and (ind.min() < -size or ind.max() >= size):
         raise IndexError(f"index {int(ind.max() if ind.max() >= size else ind.min())} is out "
                          f"of bounds for axis 0 with size {size}")
-    return _flat_set(a, np.mod(ind, size) if size else ind, ravel(_arr(v)))
+    return np.mod(ind, size) if size else ind
 
 
 def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None) -> Any:
@@ -651,19 +827,15 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None) -> Any
     """
     arr = _arr(arr)
     shape = tuple(shape_of(arr))
-    ind = np.asarray(_concrete(indices, "put_along_axis"))
-    if not np.issubdtype(ind.dtype, np.integer):
-        raise IndexError("`indices` must be an integer array")
+    ind = _along_axis_indices(indices)
     if axis is None:
-        if ind.ndim != 1:
+        if _ndim(ind) != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
         return reshape(put_along_axis(ravel(arr), ind, values, 0), shape)
-    if ind.ndim != len(shape):
+    if _ndim(ind) != len(shape):
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     axis = normalize_axis_index(axis, len(shape))
-    grid = [ind if k == axis else np.arange(n).reshape((1,) * k + (n,) + (1,) * (len(shape) - k - 1))
-            for k, n in enumerate(shape)]
-    return index_set(arr, tuple(np.broadcast_arrays(*grid)), values)
+    return index_set(arr, _along_axis_index(shape, ind, axis), values)
 
 
 # ============================================================================ piecewise
@@ -686,6 +858,7 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence, *args: Any, **kw: Any) 
     """
     x = _arr(x)
     shape = tuple(shape_of(x))
+    _refuse_staged_conditions(condlist)
     if isinstance(condlist, Tracer):
         _concrete(condlist, "piecewise")
     if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray))
@@ -714,6 +887,18 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence, *args: Any, **kw: Any) 
             y = index_set(y, pos, func(L.getitem(flat_x, (pos,)) if isinstance(flat_x, Tracer)
                                        else flat_x[pos], *args, **kw))
     return reshape(y, shape)
+
+
+def _refuse_staged_conditions(condlist: Any) -> None:
+    """``piecewise`` calls each function on the entries its condition selects: conditions
+    staged by ``linad.jit`` would give those arrays value-dependent shapes."""
+    conds = condlist if isinstance(condlist, (list, tuple)) else [condlist]
+    if any(_is_staged(c) for c in conds):
+        raise ConcretizationError(
+            "piecewise: the conditions were computed from traced values inside linad.jit, and "
+            "each function is called on the entries its condition selects, an array whose "
+            "length depends on values (a staged program has fixed shapes). For functions that "
+            "act elementwise write lnp.where(cond, f(x), g(x)), or call without jit.")
 
 
 # ============================================================================ bincount, histogram
@@ -793,6 +978,7 @@ def _index_select(prim, x: Any, idx: Any, v: Any) -> Any:
     """``x`` with ``x[idx]`` replaced by ``prim(x[idx], v)`` (``prim`` maximum or minimum),
     applied once per occurrence of each position, in order (as ``np.maximum.at``)."""
     x, idx, v = _prep(x, idx, v)
+    _refuse_traced(idx, f"index_{prim.name[:3]} (x.at[idx].{prim.name[:3]})")
     shape = tuple(shape_of(x))
     pos = _positions(shape, idx)
     flat_x, flat_v = reshape(x, (-1,)), reshape(v, (-1,))

@@ -146,4 +146,26 @@ _METHODS.update({
     "clip": EW.clip, "round": EW.round,
 })
 
+
+# ------------------------------------------------------------------ bitwise and boolean operators
+
+def _ufunc_operator(ufunc, reflected: bool = False):
+    """An operator computed by the NumPy ``ufunc`` (dispatched to linad's handler: a boolean
+    or integer result without a derivative, staged under ``linad.jit``)."""
+    if reflected:
+        return lambda self, other: ufunc(other, self)
+    return lambda self, other: ufunc(self, other)
+
+
+_METHODS.update({
+    "__and__": _ufunc_operator(np.bitwise_and), "__rand__": _ufunc_operator(np.bitwise_and, True),
+    "__or__": _ufunc_operator(np.bitwise_or), "__ror__": _ufunc_operator(np.bitwise_or, True),
+    "__xor__": _ufunc_operator(np.bitwise_xor), "__rxor__": _ufunc_operator(np.bitwise_xor, True),
+    "__lshift__": _ufunc_operator(np.left_shift),
+    "__rlshift__": _ufunc_operator(np.left_shift, True),
+    "__rshift__": _ufunc_operator(np.right_shift),
+    "__rrshift__": _ufunc_operator(np.right_shift, True),
+    "__invert__": lambda self: np.invert(self),
+})
+
 define_tracer_methods(_METHODS)

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import Tracer, dtype_of, shape_of
+from ..core import ConcretizationError, Tracer, dtype_of, shape_of
 from ..primitives.elementwise import detached_value
 from ..primitives import linear as L
 from ._base import _along, _arr, _ndim, _np_funcs, astype, normalize_axis_index, \
@@ -1251,7 +1251,9 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
     given axes (``np.trim_zeros``); differentiable in the values kept.
 
     Which entries are zero is read from the primal values, so the kept block is a
-    constant slice: its derivative is that of the entries it keeps.
+    constant slice: its derivative is that of the entries it keeps.  Under ``linad.jit``
+    the result's shape would depend on values: it raises
+    :class:`~linad.core.ConcretizationError`.
 
     Examples
     --------
@@ -1265,7 +1267,14 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
     trim = trim.lower()
     if trim not in ("f", "b", "fb", "bf"):
         raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
-    nonzero = np.asarray(detached_value(x)) != 0
+    value = detached_value(x)
+    if isinstance(value, Tracer):
+        raise ConcretizationError(
+            "trim_zeros: the length of the result depends on how many leading and trailing "
+            "entries are zero, so it cannot be staged by linad.jit (a staged program has fixed "
+            "shapes). Call it without jit, or keep the shape fixed (multiply by a mask such as "
+            "lnp.where(x != 0, 1.0, 0.0)).")
+    nonzero = np.asarray(value) != 0
     nd = nonzero.ndim
     axes = range(nd) if axis is None else [normalize_axis_index(a, nd)
                                              for a in np.atleast_1d(axis).tolist()]

@@ -33,7 +33,8 @@ __all__ = [
     "reshape_p", "transpose_p", "getitem_p", "scatter_add_p", "concatenate_p", "where_p",
     "convert_p", "real_p", "imag_p", "conj_p", "complex_p",
     "add", "sub", "neg", "mul", "div", "einsum", "reduce_sum", "broadcast_to", "reshape",
-    "transpose", "getitem", "scatter_add", "concatenate", "where", "convert", "real", "imag",
+    "transpose", "getitem", "scatter_add", "split_index", "fill_index", "IndexSlot",
+    "concatenate", "where", "convert", "real", "imag",
     "conj", "unbroadcast", "fit_dtype", "fit_like", "fit_aval",
 ]
 
@@ -451,6 +452,63 @@ deflinear(transpose_p, linear_in=(0,),
 
 # ============================================================================ getitem, scatter_add
 
+class IndexSlot:
+    """The place of a traced index array in an index template.
+
+    ``getitem`` and ``scatter_add`` keep concrete index entries (ints, slices, ``None``,
+    ``Ellipsis``, concrete integer arrays) in their ``idx`` parameter; an index array that
+    is a traced value (an ``argmax`` or ``argsort`` staged by ``linad.jit``) becomes an
+    extra operand, and its place in ``idx`` holds the slot naming that operand.
+    """
+
+    __slots__ = ("k",)
+
+    def __init__(self, k: int):
+        self.k = k
+
+    def __repr__(self) -> str:
+        return f"#{self.k}"
+
+
+@functools.lru_cache(maxsize=None)
+def _slot(k: int) -> IndexSlot:
+    """The slot of the ``k``-th index operand (one object per ``k``, so equal templates
+    compare equal)."""
+    return IndexSlot(k)
+
+
+def split_index(idx: tuple) -> tuple[tuple, list]:
+    """(the index template, its traced index arrays): each traced entry of ``idx`` is
+    replaced by a slot numbering it among the returned arrays.
+
+    Examples
+    --------
+    >>> split_index((0, slice(None)))
+    ((0, slice(None, None, None)), [])
+    """
+    arrays = []
+    template = []
+    for i in idx:
+        if isinstance(i, Tracer):
+            template.append(_slot(len(arrays)))
+            arrays.append(i)
+        else:
+            template.append(i)
+    return tuple(template), arrays
+
+
+def fill_index(idx: tuple, arrays: Sequence) -> tuple:
+    """The index ``idx`` with each slot replaced by its array (inverse of :func:`split_index`)."""
+    if not arrays:
+        return idx
+    return tuple(arrays[i.k] if type(i) is IndexSlot else i for i in idx)
+
+
+def _example_index(idx: tuple, avals: Sequence) -> tuple:
+    """``idx`` with each slot filled by zeros of its operand's aval (for shapes only)."""
+    return fill_index(idx, [np.zeros(shape, dtype) for shape, dtype in avals])
+
+
 def _has_array(idx: tuple) -> bool:
     return any(isinstance(i, np.ndarray) for i in idx)
 
@@ -465,32 +523,61 @@ def _advanced_layout(idx: tuple) -> tuple[bool, int]:
     return (not contiguous), nd
 
 
-getitem_p = Primitive("getitem", lambda x, *, idx: np.asarray(x)[idx])
+def _getitem_impl(x, *arrays, idx):
+    return np.asarray(x)[fill_index(idx, arrays) if arrays else idx]
+
+
+getitem_p = Primitive("getitem", _getitem_impl)
 
 
 def getitem(x: Any, idx: tuple) -> Any:
-    """``x[idx]`` for a normalised index tuple (ints, slices, None, Ellipsis, int arrays)."""
-    return bind(getitem_p, x, idx=idx)
+    """``x[idx]`` for a normalised index tuple (ints, slices, None, Ellipsis, int arrays).
+
+    Integer index arrays may be traced values (staged by ``linad.jit``): they are
+    operands of the gather, without a derivative.
+
+    Examples
+    --------
+    >>> getitem(np.arange(6.0).reshape(2, 3), (slice(None), np.array([2, 0])))
+    array([[2., 0.],
+           [5., 3.]])
+    """
+    if not _has_tracer(idx):  # the common case: a concrete index, all of it a parameter
+        return bind(getitem_p, x, idx=idx)
+    template, arrays = split_index(idx)
+    return bind(getitem_p, x, *arrays, idx=template)
 
 
-def _getitem_shape(x, *, idx):
+def _has_tracer(idx: tuple) -> bool:
+    for i in idx:
+        if isinstance(i, Tracer):
+            return True
+    return False
+
+
+def _getitem_shape(x, *index_avals, idx):
     shape, dtype = x
     dummy = np.broadcast_to(np.empty((), np.int8), shape)
-    return dummy[idx].shape, np.result_type(dtype)
+    return dummy[_example_index(idx, index_avals)].shape, np.result_type(dtype)
+
+
+def _getitem_transpose(ct, x, *arrays, idx):
+    return [scatter_add(ct, fill_index(idx, arrays), x.shape)] + [None] * len(arrays)
 
 
 def _getitem_batch(args, batched, *, idx):
+    idx = fill_index(idx, args[1:])
     r = args[0][(slice(None),) + idx]
     front, nd = _advanced_layout(idx)
     return np.moveaxis(r, nd, 0) if front else r
 
 
 deflinear(getitem_p, linear_in=(0,), aval_rule=_getitem_shape,
-          transpose_rule=lambda ct, x, *, idx: [scatter_add(ct, idx, x.shape)],
-          batch_rule=_getitem_batch)
+          transpose_rule=_getitem_transpose, batch_rule=_getitem_batch)
 
 
-def _scatter_impl(t, *, idx, shape):
+def _scatter_impl(t, *arrays, idx, shape):
+    idx = fill_index(idx, arrays)
     t = np.asarray(t)
     z = np.zeros(shape, t.dtype)
     if _has_array(idx):
@@ -504,11 +591,27 @@ scatter_add_p = Primitive("scatter_add", _scatter_impl)
 
 
 def scatter_add(t: Any, idx: tuple, shape: tuple) -> Any:
-    """Zeros of ``shape`` with ``t`` added at ``idx`` (duplicates accumulate)."""
-    return bind(scatter_add_p, t, idx=idx, shape=tuple(shape))
+    """Zeros of ``shape`` with ``t`` added at ``idx`` (duplicates accumulate).
+
+    Integer index arrays may be traced values, as in :func:`getitem`.
+
+    Examples
+    --------
+    >>> scatter_add(np.ones(3), (np.array([0, 2, 0]),), (3,))
+    array([2., 0., 1.])
+    """
+    if not _has_tracer(idx):
+        return bind(scatter_add_p, t, idx=idx, shape=tuple(shape))
+    template, arrays = split_index(idx)
+    return bind(scatter_add_p, t, *arrays, idx=template, shape=tuple(shape))
+
+
+def _scatter_transpose(ct, t, *arrays, idx, shape):
+    return [getitem(ct, fill_index(idx, arrays))] + [None] * len(arrays)
 
 
 def _scatter_batch(args, batched, *, idx, shape):
+    idx = fill_index(idx, args[1:])
     t = np.asarray(args[0])
     front, nd = _advanced_layout(idx)
     if front:
@@ -523,9 +626,8 @@ def _scatter_batch(args, batched, *, idx, shape):
 
 
 deflinear(scatter_add_p, linear_in=(0,),
-          aval_rule=lambda t, *, idx, shape: (tuple(shape), np.result_type(t[1])),
-          transpose_rule=lambda ct, t, *, idx, shape: [getitem(ct, idx)],
-          batch_rule=_scatter_batch)
+          aval_rule=lambda t, *index_avals, idx, shape: (tuple(shape), np.result_type(t[1])),
+          transpose_rule=_scatter_transpose, batch_rule=_scatter_batch)
 
 
 # ============================================================================ concatenate
@@ -583,7 +685,11 @@ where_p = Primitive("where", np.where)
 
 
 def where(cond: Any, x: Any, y: Any) -> Any:
-    """Elementwise ``x`` where ``cond`` else ``y`` (``cond`` is a constant boolean array)."""
+    """Elementwise ``x`` where ``cond`` else ``y``.
+
+    ``cond`` is a boolean array without a derivative: a constant, or a value staged by
+    ``linad.jit`` (an operand of the program, recomputed on every call).
+    """
     return bind(where_p, cond, x, y)
 
 
