@@ -166,8 +166,15 @@ def test_results_whose_shape_or_dtype_depend_on_values_refused():
         linad.jit(lambda a: lnp.linalg.lstsq(a[:, :2], RHS)[1])(A)  # returned: refused
     with pytest.raises(ConcretizationError, match="eig of a real matrix under linad.jit"):
         linad.jit(lnp.linalg.eigvals)(A)
-    with pytest.raises(ConcretizationError, match="sqrtm of a real matrix under linad.jit"):
-        linad.jit(lsl.sqrtm)(SPD)
+    # matrix functions of a real matrix are staged real; a complex result raises at the call
+    for fn in (lsl.sqrtm, lsl.logm, lambda a: lsl.fractional_matrix_power(a, 0.3)):
+        jf = linad.jit(fn)
+        close(jf(SPD), fn(SPD))
+        close(jf(2.0 * SPD), fn(2.0 * SPD))
+        with pytest.raises(ValueError, match="staged it as real"):
+            jf(-SPD)
+        with pytest.raises(ValueError, match="staged it as real"):
+            linad.jit(fn)(-SPD)  # staged at such a matrix
     # complex matrices are staged
     c = A.astype(complex)
     close(linad.jit(lnp.linalg.eigvals)(c), lnp.linalg.eigvals(c))

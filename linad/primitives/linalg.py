@@ -801,11 +801,16 @@ def eig(a: Any) -> list:
     return bind(eig_p, a)
 
 
+def _staged_real(a: Any) -> bool:
+    """True for a real ``a`` staged by ``linad.jit``."""
+    return (isinstance(a, Tracer) and dtype_of(a).kind != "c"
+            and isinstance(detached_value(a), Tracer))
+
+
 def _refuse_dtype_from_values(a: Any, name: str, why: str) -> None:
     """Raise ``ConcretizationError`` for a real ``a`` staged by ``linad.jit``: the result
     of ``name`` is real or complex depending on its values."""
-    if (isinstance(a, Tracer) and dtype_of(a).kind != "c"
-            and isinstance(detached_value(a), Tracer)):
+    if _staged_real(a):
         raise ConcretizationError(
             f"{name} of a real matrix under linad.jit: {why}, so the dtype of the result "
             "depends on the values of the matrix and cannot be staged. Pass a complex matrix "
@@ -930,9 +935,16 @@ def _narrow(out: np.ndarray, like: np.dtype) -> np.ndarray:
     return out.astype(target, copy=False)
 
 
-def _matfunc_impl(a, *, func):
+def _matfunc_impl(a, *, func, real=False):
     a = np.asarray(a)
     out = map_matrices(matrix_function(func), a.shape[:-2], a.astype(_work_dtype(a.dtype)))
+    if real and out.dtype.kind == "c":
+        name = func[0] if isinstance(func, tuple) else func
+        raise ValueError(
+            f"{name} of this real matrix is complex (it has an eigenvalue on the closed "
+            "negative real axis), but linad.jit staged it as real: a staged program cannot "
+            "change dtype from call to call. Pass a complex matrix (a.astype(complex)) to get "
+            "a complex result, or call the function without jit.")
     return _narrow(np.asarray(out), a.dtype)
 
 
@@ -945,14 +957,14 @@ def matfunc(a: Any, func: Any) -> Any:
     :func:`~linad.primitives.lapack.matrix_function`).
 
     ``logm``, ``sqrtm`` and fractional powers of a real matrix are real or complex
-    depending on its eigenvalues (as SciPy): a real ``a`` staged by ``linad.jit``
-    raises ``ConcretizationError`` for them.
+    depending on its eigenvalues (as SciPy).  A staged program cannot change dtype, so
+    under ``linad.jit`` they are real for a real ``a`` (``real=True``): a call at a
+    matrix whose result would be complex raises ``ValueError``; a complex ``a`` is
+    staged with complex results.
     """
     name = func[0] if isinstance(func, tuple) else func
-    if name in _COMPLEX_FROM_VALUES:
-        _refuse_dtype_from_values(a, name, "SciPy returns a real result when the matrix has "
-                                  "no eigenvalue on the closed negative real axis and a "
-                                  "complex one otherwise")
+    if name in _COMPLEX_FROM_VALUES and _staged_real(a):
+        return bind(matfunc_p, a, func=func, real=True)
     return bind(matfunc_p, a, func=func)
 
 
@@ -960,7 +972,7 @@ def matfunc(a: Any, func: Any) -> Any:
 _COMPLEX_FROM_VALUES = frozenset({"logm", "sqrtm", "fractional_matrix_power"})
 
 
-def _matfunc_tangent(t, ans, a, *, func):
+def _matfunc_tangent(t, ans, a, *, func, real=False):
     dt = dtype_of(ans)
     if dt.kind == "c" and dtype_of(a).kind != "c":  # e.g. logm of a real matrix: complex result
         a, t = convert(a, dt), convert(t, dt)
