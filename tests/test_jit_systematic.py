@@ -84,7 +84,7 @@ def run_case_under_jit(case, args, static, rng):
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_case_under_jit(case):
-    @settings(max_examples=min(case.max_examples, 3), deadline=None,
+    @settings(max_examples=min(case.max_examples, 2), deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def run(data):
