@@ -17,6 +17,15 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(params=[True, False], ids=["optimized", "unoptimized"])
+def optimizations(request):
+    """Run the test with linad's optimisations on and off (the answers must be equal)."""
+    import linad
+    before = linad.optimize.set_enabled(request.param)
+    yield request.param
+    linad.optimize.set_enabled(before)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``fuzz`` (long random-program fuzzing) run only when selected with -m fuzz.
 

@@ -37,15 +37,6 @@ def check_replay(f, *points, argnums=0):
     assert jj.cache_info().misses == 1
 
 
-@pytest.fixture(params=[True, False], ids=["optimized", "plain"])
-def optimizations(request):
-    """Every test runs with the optimisations on and off (the answers are equal)."""
-    before = linad.optimize.enabled()
-    linad.optimize.set_enabled(request.param)
-    yield request.param
-    linad.optimize.set_enabled(before)
-
-
 W = np.array([0.7, -1.3, 0.4])
 
 

@@ -55,15 +55,6 @@ def check_replay(f, points, argnums):
         assert j.cache_info().misses == 1
 
 
-@pytest.fixture(params=[True, False], ids=["optimized", "plain"])
-def optimizations(request):
-    """Every test runs with the optimisations on and off (the answers are equal)."""
-    before = linad.optimize.enabled()
-    linad.optimize.set_enabled(request.param)
-    yield request.param
-    linad.optimize.set_enabled(before)
-
-
 CDFS = ("cdf", "sf", "logcdf", "logsf")
 DENSITIES = ("logpdf", "pdf")
 

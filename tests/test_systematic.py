@@ -17,13 +17,6 @@ from cases import all_cases
 CASES = all_cases()
 
 
-@pytest.fixture(params=["optimized", "unoptimized"])
-def optimizations(request):
-    previous = linad.optimize.set_enabled(request.param == "optimized")
-    yield request.param
-    linad.optimize.set_enabled(previous)
-
-
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_case(case, optimizations):
     @settings(max_examples=case.max_examples)
