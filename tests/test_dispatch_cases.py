@@ -18,7 +18,6 @@ from hypothesis.errors import NoSuchExample
 import linad
 from linad.core import Tracer
 from linad.numpy import _coverage
-from linad.numpy import _dispatch as D
 from cases import all_cases
 
 #: Differentiable NumPy functions still without a dispatch case (each a gap to close).

@@ -8,7 +8,6 @@ from hypothesis import given, settings, strategies as st
 import linad
 import linad.numpy as lnp
 import linad.scipy.linalg as lsl
-from linad.primitives import linalg as LA
 from linad.testing import check_grads, check_transpose
 
 RNG = np.random.default_rng(7)

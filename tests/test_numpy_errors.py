@@ -4,7 +4,6 @@ Each error is checked for its exception type and for the parts of its message th
 tell the user what went wrong and what to do instead.
 """
 import operator
-import re
 
 import numpy as np
 import pytest

@@ -15,7 +15,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pytest
 
 import linad
 import linad.numpy as lnp

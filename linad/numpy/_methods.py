@@ -10,7 +10,6 @@ difference from NumPy).  Methods that would modify an array in place (``x.sort()
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import numpy as np
 
