@@ -32,16 +32,19 @@ class Equation:
     """``out = prim(*inputs, **params)``; inputs are Vars or constants.
 
     ``out`` is a :class:`~linad.core.Var`, or a tuple of them for a primitive
-    with multiple results.
+    with multiple results.  ``errstate``: NumPy's floating-point error handling
+    (``np.geterr()``) to apply the primitive under, when the staged code set one
+    (a rule that computes ``log(0)`` on purpose and masks it); None otherwise.
     """
 
-    __slots__ = ("prim", "inputs", "params", "out")
+    __slots__ = ("prim", "inputs", "params", "out", "errstate")
 
-    def __init__(self, prim, inputs: list, params: dict, out: Var):
+    def __init__(self, prim, inputs: list, params: dict, out: Var, errstate: dict | None = None):
         self.prim = prim
         self.inputs = inputs
         self.params = params
         self.out = out
+        self.errstate = errstate
 
 
 def eqn_outs(eqn: Equation) -> tuple:
@@ -122,7 +125,11 @@ class Program:
         env = dict(zip(self.in_vars, args))  # Vars hash by identity
         for eqn in self.eqns:
             vals = [env[v] if type(v) is Var else v for v in eqn.inputs]
-            out = bind(eqn.prim, *vals, **eqn.params)
+            if eqn.errstate is None:
+                out = bind(eqn.prim, *vals, **eqn.params)
+            else:
+                with np.errstate(**eqn.errstate):
+                    out = bind(eqn.prim, *vals, **eqn.params)
             if type(eqn.out) is tuple:
                 env.update(zip(eqn.out, out))
             else:

@@ -63,13 +63,17 @@ class ProgramTracer(Tracer):
 class ProgramTrace(Trace):
     """Records every primitive applied to its tracers into a :class:`~linad.ir.Program`."""
 
-    __slots__ = ("eqns", "where")
+    __slots__ = ("eqns", "where", "errstate", "_states")
 
     def __init__(self, where: str = "a function", name: str = "jit"):
         super().__init__(name)
         self.eqns: list[Equation] = []
         #: the staged function's name, for error messages
         self.where = where
+        #: NumPy's error handling when staging began; an equation staged under another
+        #: (a rule's ``np.errstate``) keeps it, so replaying warns exactly as eager code
+        self.errstate = np.geterr()
+        self._states: dict = {}  # one dict per distinct error state
 
     def new_input(self, example: Any) -> ProgramTracer:
         return ProgramTracer(self, Var(np.shape(example), dtype_of(example)), example)
@@ -89,12 +93,18 @@ class ProgramTrace(Trace):
                 inputs.append(a)
                 examples.append(a)
         out = prim.impl(*examples, **params)
+        errstate = np.geterr()
+        if errstate == self.errstate:
+            errstate = None
+        else:
+            errstate = self._states.setdefault(tuple(sorted(errstate.items())), errstate)
         if prim.multiple_results:
             tracers = [self._new(o) for o in out]
-            self.eqns.append(Equation(prim, inputs, params, tuple(t.var for t in tracers)))
+            self.eqns.append(Equation(prim, inputs, params, tuple(t.var for t in tracers),
+                                      errstate))
             return tracers
         tracer = self._new(out)
-        self.eqns.append(Equation(prim, inputs, params, tracer.var))
+        self.eqns.append(Equation(prim, inputs, params, tracer.var, errstate))
         return tracer
 
     def _new(self, example: Any) -> ProgramTracer:

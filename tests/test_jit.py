@@ -1,5 +1,6 @@
 """linad.jit and linad.make_program: caching, signatures, static arguments, errors,
 composition with the other transformations, thread safety, and program prints."""
+import contextlib
 import threading
 
 import numpy as np
@@ -312,3 +313,23 @@ def test_make_program_prints_the_seed_example():
     names = [e.prim.name for e in prog.eqns]
     assert "tanh" in names and "einsum" in names  # primal and transpose in one program
     close(prog(X)[0], linad.grad(lambda X: np.sum(np.tanh(X.T @ X)))(X))
+
+
+@pytest.mark.parametrize("optimized", [True, False])
+def test_replay_keeps_the_error_handling_of_rules(optimized):
+    """A rule that computes log(0) on purpose under np.errstate and masks it (xlogy's
+    derivative at y = 0) replays under the same error handling: no warning, as eagerly."""
+    import warnings
+    from linad.scipy import special as sp
+    g = linad.grad(lambda x, y: np.sum(sp.xlogy(x, y)), argnums=(0, 1))
+    x, y = np.array([0.0, 1.0]), np.array([0.0, 2.0])
+    with linad.optimize.disabled() if not optimized else contextlib.nullcontext():
+        jg = linad.jit(g)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            expected = g(x, y)
+            close(jg(x, y), expected)
+            close(jg(x, y), expected)  # replayed
+    with np.errstate(divide="raise"):  # the user's own setting still applies elsewhere
+        with pytest.raises(FloatingPointError):
+            linad.jit(lambda v: np.log(v))(np.array([0.0]))

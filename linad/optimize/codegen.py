@@ -63,7 +63,7 @@ def share_common(program: Program) -> Program:
     kept = []
     for eqn in program.eqns:
         inputs = [rename.get(v, v) if type(v) is Var else v for v in eqn.inputs]
-        eqn = Equation(eqn.prim, inputs, eqn.params, eqn.out)
+        eqn = Equation(eqn.prim, inputs, eqn.params, eqn.out, eqn.errstate)
         try:
             key = (eqn.prim, tuple(_key(v) for v in inputs), _key(eqn.params))
             hash(key)
@@ -135,6 +135,7 @@ def to_python(program: Program, name: str = "program") -> CompiledFunction:
     keep = {o for o in program.outs if type(o) is Var}
     args = ", ".join(writer.new_name(v) for v in program.in_vars)
     lines = [f"def {name}({args}):"]
+    state = None  # the error state of the open `with` block, if any
     for k, eqn in enumerate(program.eqns):
         operands = [writer.names[v] if type(v) is Var else writer.const(v) for v in eqn.inputs]
         operands += [f"{p}={writer.const(val)}" for p, val in eqn.params.items()]
@@ -145,11 +146,16 @@ def to_python(program: Program, name: str = "program") -> CompiledFunction:
         outs = eqn_outs(eqn)
         targets = [writer.reuse_name(o, dying) for o in outs]
         target = ", ".join(targets) + ("," if type(eqn.out) is tuple else "")
-        lines.append(f"    {target} = {writer.function(eqn.prim.impl)}({', '.join(operands)})")
+        call = f"{target} = {writer.function(eqn.prim.impl)}({', '.join(operands)})"
+        if eqn.errstate is not state:  # the error handling the staged code ran this under
+            state = eqn.errstate
+            if state is not None:
+                lines.append(f"    with _errstate(**{writer.const(state)}):")
+        lines.append(f"        {call}" if state is not None else f"    {call}")
         dead = dying + [writer.names.pop(o) for o in outs if o not in last_use and o not in keep]
         if dead:
             writer.free.extend(dead)
-            lines.append(f"    del {', '.join(dead)}")
+            lines.append(f"{'        ' if state is not None else '    '}del {', '.join(dead)}")
     results = []
     for o in program.outs:
         if type(o) is Var:
@@ -175,7 +181,7 @@ class _Writer:
         self.names: dict = {}  # Var -> local name, while the variable is alive
         self.free: list = []  # names of dead variables, free for new ones
         self.count = 0
-        self.globals: dict = {"_copy": np.array}
+        self.globals: dict = {"_copy": np.array, "_errstate": np.errstate}
         self._global_names: dict = {}  # id -> global name (each object bound once)
 
     def new_name(self, v: Var) -> str:
