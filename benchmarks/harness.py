@@ -109,7 +109,7 @@ class Row:
 
 @dataclass
 class Target:
-    """A target ratio of the issue: ``value <= limit`` passes; no value is n/a."""
+    """A target ratio: ``value <= limit`` passes; no value is n/a."""
 
     workload: str
     label: str

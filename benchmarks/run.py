@@ -3,7 +3,7 @@
 Every library runs on one thread pinned to one core; each workload prints its
 table (times per backend, then ``linad / backend`` ratios measured in the same
 run), the agreement of every backend's derivatives with the hand-written
-ones, and at the end the issue's target ratios with PASS / FAIL.  The results
+ones, and at the end the target ratios with PASS / FAIL.  The results
 also go to ``benchmarks/results/latest.json``.
 
 Options: ``--quick`` (small sizes, few repeats: a smoke run), ``--only W1,W2``

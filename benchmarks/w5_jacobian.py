@@ -8,7 +8,7 @@ cotangents; both should run batched (one pass), not in a loop.
 
 Two hand-written references: ``hand`` evaluates the closed form as written,
 two outer products with the identity (:func:`closed_form`, about 0.6 ms on the
-issue's machine: the targets use it), and ``hand-fast`` writes the nonzeros
+reference machine: the targets use it), and ``hand-fast`` writes the nonzeros
 into an array of zeros (:func:`closed_form_scatter`, shown for information).
 """
 from __future__ import annotations

@@ -1865,7 +1865,7 @@ def test_regression_float32_integer_power():
                                lambda x: lnp.mean(x, axis=1) * 2.0],
                          ids=["sum_axis", "sum_sin", "mean"])
 def test_double_transpose_keeps_equation_count(f):
-    """The issue's structural round trip: the same equation count after transposing twice."""
+    """The structural round trip: the same equation count after transposing twice."""
     _, f_lin = linad.linearize(f, np.arange(6.0).reshape(2, 3))
     assert len(f_lin.T.T.program.eqns) == len(f_lin.program.eqns), (
         f"{f_lin}\n{f_lin.T.T}")

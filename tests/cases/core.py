@@ -1,4 +1,4 @@
-"""Cases for the issue-2 primitive set (linear set, basic nonlinear ops, inv)."""
+"""Cases for the core primitive set (linear set, basic nonlinear ops, inv)."""
 import numpy as np
 from hypothesis import strategies as st
 
