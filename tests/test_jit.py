@@ -333,3 +333,11 @@ def test_replay_keeps_the_error_handling_of_rules(optimized):
     with np.errstate(divide="raise"):  # the user's own setting still applies elsewhere
         with pytest.raises(FloatingPointError):
             linad.jit(lambda v: np.log(v))(np.array([0.0]))
+
+
+def test_indexing_a_numpy_array_by_a_traced_index_names_take():
+    table = np.arange(5.0)
+    with pytest.raises(ConcretizationError, match=r"lnp.take\(table, i\)"):
+        linad.jit(lambda i: table[i])(np.array(2))
+    take = linad.jit(lambda i: lnp.take(table, i))
+    assert take(np.array(2)) == 2.0 and take(np.array(4)) == 4.0
