@@ -105,16 +105,13 @@ class ProgramTrace(Trace):
         else:
             errstate = self._states.setdefault(tuple(sorted(errstate.items())), errstate)
         if prim.multiple_results:
-            tracers = [self._new(o) for o in out]
+            tracers = [self.new_input(o) for o in out]
             self.eqns.append(Equation(prim, inputs, params, tuple(t.var for t in tracers),
                                       errstate))
             return tracers
-        tracer = self._new(out)
+        tracer = self.new_input(out)
         self.eqns.append(Equation(prim, inputs, params, tracer.var, errstate))
         return tracer
-
-    def _new(self, example: Any) -> ProgramTracer:
-        return ProgramTracer(self, Var(np.shape(example), dtype_of(example)), example)
 
     def _closed_over(self, tracer: Tracer) -> Exception:
         tracer._trace.check_alive()

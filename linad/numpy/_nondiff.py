@@ -58,6 +58,17 @@ def on_primal(np_fn: Callable) -> Callable:
     >>> linad.grad(lambda x: x[on_primal(np.argwhere)(x > 1.0)[:, 0]].sum())(np.arange(3.0))
     array([0., 0., 1.])
     """
+    handler = _HANDLERS.get(np_fn)
+    if handler is None:
+        handler = _HANDLERS[np_fn] = _on_primal(np_fn)
+    return handler
+
+
+#: One handler per NumPy function (linad.numpy's functions call ``on_primal`` per call).
+_HANDLERS: dict = {}
+
+
+def _on_primal(np_fn: Callable) -> Callable:
     name = _numpy_name(np_fn)
 
     def handler(*args: Any, **kwargs: Any) -> Any:
