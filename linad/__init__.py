@@ -18,6 +18,7 @@ from .linear_map import LinearMap
 from .numpy._core import stop_gradient
 from .ir import LinearProgram, Program
 from .jit import jit, make_program
+from .batching import vmap
 from .tree import (register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_reduce,
                    tree_structure, tree_unflatten)
 from . import testing  # noqa: F401
@@ -34,7 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "jvp", "linearize", "vjp", "grad", "value_and_grad", "elementwise_grad", "linear_transpose",
-    "jit", "make_program", "Program", "ConcretizationError",
+    "jit", "make_program", "vmap", "Program", "ConcretizationError",
     "LinearMap", "LinearProgram", "LinearityError", "EscapedTracerError",
     "TracerConversionError", "Zero", "stop_gradient", "register_pytree_node", "tree_map",
     "tree_leaves", "tree_structure", "tree_flatten", "tree_unflatten", "tree_reduce",

@@ -195,8 +195,9 @@ class Primitive:
         ``transpose_rule(ct, *operands, **params) -> list`` of cotangents, one per
         operand (``None`` for constants).  Linear operands are :class:`LinearArg`.
     batch_rule : callable
-        ``batch_rule(args, batched, **params)``: apply with a leading batch axis
-        on the operands whose ``batched`` flag is True.
+        ``batch_rule(args, dims, **params) -> (out, out_dim)``: the primitive
+        applied to operands with a batch axis at position ``dims[i]`` (``None``:
+        unbatched); ``out_dim`` is the position of the result's batch axis.
     """
 
     __slots__ = ("name", "impl", "jvp_rule", "transpose_rule", "aval_rule", "batch_rule",

@@ -198,10 +198,15 @@ def _solve_transpose(ct, b, *consts, matvec, solve, transpose_solve, symmetric):
     return [L.fit_dtype(x_ct, b.dtype)] + [None] * len(consts)
 
 
-def _solve_batch(args, batched, *, matvec, solve, transpose_solve, symmetric):
-    run = _solver(args[1:], matvec, solve, symmetric)
-    b = np.asarray(args[0])
-    return np.stack([run(bi) for bi in b]) if len(b) else np.zeros(b.shape, matvec.out_aval[1])
+def _solve_batch(args, dims, **params):
+    """One solve per right-hand side; on concrete values the solver is set up once."""
+    if any(d is not None for d in dims[1:]) or any(isinstance(a, Tracer) for a in args):
+        return L.loop_batch_rule(linear_solve_p)(args, dims, **params)
+    run = _solver(args[1:], params["matvec"], params["solve"], params["symmetric"])
+    b = np.moveaxis(args[0], dims[0], 0)
+    if not len(b):
+        return np.zeros(b.shape, params["matvec"].out_aval[1]), 0
+    return np.stack([run(bi) for bi in b]), 0
 
 
 deflinear(linear_solve_p, linear_in=(0,), aval_rule=_solve_shape,

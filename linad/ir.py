@@ -23,9 +23,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .core import Tracer, Var, Zero, bind, format_aval, instantiate
+from .core import Primitive, Tracer, Var, Zero, bind, format_aval, instantiate
 
-__all__ = ["Equation", "Program", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts"]
+__all__ = ["Equation", "Program", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts",
+           "apply_batch_rule"]
 
 
 class Equation:
@@ -193,8 +194,33 @@ class LinearProgram(Program):
                 is_var = type(v) is Var
                 vals.append(env[v] if is_var else v)
                 flags.append(is_var)
-            env[eqn.out] = eqn.prim.batch_rule(vals, tuple(flags), **eqn.params)
+            env[eqn.out] = apply_batch_rule(eqn.prim, vals, flags, eqn.params)
         return [env[o] if type(o) is Var else o for o in self.outs]
+
+
+def apply_batch_rule(prim: Primitive, args: Sequence, batched: Sequence, params: dict) -> Any:
+    """``prim`` applied by its batch rule to concrete operands batched along their first
+    axis where ``batched`` is True; the result (each result) has its batch axis first.
+
+    Examples
+    --------
+    >>> from linad.primitives.linear import mul_p
+    >>> apply_batch_rule(mul_p, [np.ones((2, 3)), np.arange(3.0)], [True, False], {})
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    dims = tuple(0 if b else None for b in batched)
+    out, out_dim = prim.batch_rule(args, dims, **params)
+    n = next(np.shape(a)[0] for a, b in zip(args, batched) if b)
+    if prim.multiple_results:
+        return [_batch_first(o, d, n) for o, d in zip(out, out_dim)]
+    return _batch_first(out, out_dim, n)
+
+
+def _batch_first(x: Any, d: int | None, n: int) -> np.ndarray:
+    if d is None:
+        return np.broadcast_to(x, (n,) + np.shape(x))
+    return x if d == 0 else np.moveaxis(x, d, 0)
 
 
 def use_counts(program: Program) -> dict[Var, int]:

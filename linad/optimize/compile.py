@@ -20,7 +20,7 @@ import numpy as np
 from . import enabled
 from .fold import fold_constants
 from ..core import Tracer, Var
-from ..ir import LinearProgram
+from ..ir import LinearProgram, apply_batch_rule
 
 __all__ = ["apply", "apply_batched", "compiled", "CompiledProgram", "StructuredBatch"]
 
@@ -151,4 +151,4 @@ def _batch_step(prim, vals: list, bflags: tuple, params: dict) -> Any:
                 return out
             vals = [x.materialize() if isinstance(x, StructuredBatch) else x for x in vals]
             break
-    return prim.batch_rule(vals, bflags, **params)
+    return apply_batch_rule(prim, vals, bflags, params)

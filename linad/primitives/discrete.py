@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from ..core import Primitive, Tracer, bind
 from ..tree import flatten, unflatten
+from .linear import axes_batch_rule, elementwise_batch_rule, elementwise_primitive, loop_batch_rule
 from .rules import ArgwiseJVP, defjvp
 
 __all__ = ["comparison_p", "greater_p", "greater_equal_p", "less_p", "less_equal_p", "equal_p",
@@ -48,7 +49,7 @@ __all__ = ["comparison_p", "greater_p", "greater_equal_p", "less_p", "less_equal
 
 def _comparison(name: str) -> Primitive:
     """The primitive of the NumPy comparison ufunc ``name``: boolean, no tangent."""
-    prim = Primitive(name, getattr(np, name))
+    prim = elementwise_primitive(name, getattr(np, name))
     defjvp(prim, None, None)
     return prim
 
@@ -65,7 +66,7 @@ def _cast_impl(x, *, dtype):
     return np.asarray(x).astype(dtype)
 
 
-cast_p = Primitive("cast", _cast_impl)
+cast_p = elementwise_primitive("cast", _cast_impl)
 defjvp(cast_p, None)
 
 
@@ -77,6 +78,7 @@ def _argsort_impl(x, *, axis, kind):
 
 argsort_p = Primitive("argsort", _argsort_impl)
 defjvp(argsort_p, None)
+argsort_p.batch_rule = axes_batch_rule(argsort_p, "axis")
 
 
 # ============================================================================ staged NumPy calls
@@ -101,6 +103,36 @@ numpy_call_p = Primitive("numpy_call", _numpy_call_impl)
 numpy_call_multi_p = Primitive("numpy_call_multi", _numpy_call_impl, multiple_results=True)
 numpy_call_p.jvp_rule = ArgwiseJVP(numpy_call_p, _NoTangents())
 numpy_call_multi_p.jvp_rule = ArgwiseJVP(numpy_call_multi_p, _NoTangents())
+
+
+def is_elementwise(fn: Callable) -> bool:
+    """True for a NumPy ufunc, or a function marked elementwise by :func:`elementwise`."""
+    return isinstance(fn, np.ufunc) or getattr(fn, "elementwise", False)
+
+
+def elementwise(fn: Callable) -> Callable:
+    """Mark ``fn`` (a function of broadcasting arrays, applied element by element) as
+    elementwise: a staged call of it is batched as one call on the batched arrays."""
+    fn.elementwise = True
+    return fn
+
+
+def _numpy_call_batch(prim: Primitive) -> Callable:
+    """A staged NumPy call batched: one call on the batched arrays when the function is
+    elementwise and its other arguments are scalars, else one call per batch element."""
+    by_element = loop_batch_rule(prim)
+    whole = elementwise_batch_rule(prim)
+
+    def rule(args, dims, *, fn, tree, leaves, positions):
+        params = dict(fn=fn, tree=tree, leaves=leaves, positions=positions)
+        if is_elementwise(fn) and all(np.ndim(x) == 0 for x in leaves if x is not None):
+            return whole(args, dims, **params)
+        return by_element(args, dims, **params)
+    return rule
+
+
+numpy_call_p.batch_rule = _numpy_call_batch(numpy_call_p)
+numpy_call_multi_p.batch_rule = _numpy_call_batch(numpy_call_multi_p)
 
 
 def stage_numpy_call(fn: Callable, args: tuple, kwargs: dict, multiple: bool = False) -> Any:

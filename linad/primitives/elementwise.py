@@ -69,10 +69,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, Tracer, bind, dtype_of, real_dtype
+from ..core import Tracer, bind, dtype_of, real_dtype
 from .discrete import stage_numpy_call
-from .linear import add, conj, div, mul, neg, real, sub, unbroadcast, where
-from .rules import defjvp, deflinear, elementwise_batch
+from .linear import (add, conj, div, elementwise_batch_rule, elementwise_primitive, mul, neg, real,
+                     sub, unbroadcast, where)
+from .rules import defjvp, deflinear
 
 __all__ = [
     "stop_gradient_p", "detached_value", "on_values", "may_hold", "is_zero", "both_zero",
@@ -93,7 +94,7 @@ _PI = float(np.pi)
 
 # ============================================================================ helpers
 
-stop_gradient_p = Primitive("stop_gradient", lambda x: x)
+stop_gradient_p = elementwise_primitive("stop_gradient", lambda x: x)
 defjvp(stop_gradient_p, None)
 
 
@@ -237,49 +238,49 @@ def sign_of(x: Any) -> Any:
 # NumPy (forward mode: no dispatch at all); on traced values (a staged tangent, higher
 # order) they dispatch to linad, so the same rule serves both.  ``t * slope`` and
 # ``t / slope`` are the linear primitives mul and div applied to the tangent.
-exp_p = Primitive("exp", np.exp)
+exp_p = elementwise_primitive("exp", np.exp)
 defjvp(exp_p, lambda t, ans, x: t * ans)
-log_p = Primitive("log", np.log)
+log_p = elementwise_primitive("log", np.log)
 defjvp(log_p, lambda t, ans, x: t / x)
-sin_p = Primitive("sin", np.sin)
+sin_p = elementwise_primitive("sin", np.sin)
 defjvp(sin_p, lambda t, ans, x: t * np.cos(x))
-cos_p = Primitive("cos", np.cos)
+cos_p = elementwise_primitive("cos", np.cos)
 defjvp(cos_p, lambda t, ans, x: t * -np.sin(x))
-tanh_p = Primitive("tanh", np.tanh)
+tanh_p = elementwise_primitive("tanh", np.tanh)
 defjvp(tanh_p, lambda t, ans, x: t * (1 - ans * ans))
-sqrt_p = Primitive("sqrt", np.sqrt)
+sqrt_p = elementwise_primitive("sqrt", np.sqrt)
 defjvp(sqrt_p, lambda t, ans, x: t / (2 * ans))
-reciprocal_p = Primitive("reciprocal", np.reciprocal)
+reciprocal_p = elementwise_primitive("reciprocal", np.reciprocal)
 defjvp(reciprocal_p, lambda t, ans, x: t * -(ans * ans))
-exp2_p = Primitive("exp2", np.exp2)
+exp2_p = elementwise_primitive("exp2", np.exp2)
 defjvp(exp2_p, lambda t, ans, x: t * (ans * _LN2))
-expm1_p = Primitive("expm1", np.expm1)
+expm1_p = elementwise_primitive("expm1", np.expm1)
 defjvp(expm1_p, lambda t, ans, x: t * (ans + 1.0))
-log2_p = Primitive("log2", np.log2)
+log2_p = elementwise_primitive("log2", np.log2)
 defjvp(log2_p, lambda t, ans, x: t / (x * _LN2))
-log10_p = Primitive("log10", np.log10)
+log10_p = elementwise_primitive("log10", np.log10)
 defjvp(log10_p, lambda t, ans, x: t / (x * _LN10))
-log1p_p = Primitive("log1p", np.log1p)
+log1p_p = elementwise_primitive("log1p", np.log1p)
 defjvp(log1p_p, lambda t, ans, x: t / (x + 1.0))
-cbrt_p = Primitive("cbrt", np.cbrt)
+cbrt_p = elementwise_primitive("cbrt", np.cbrt)
 defjvp(cbrt_p, lambda t, ans, x: t / (3.0 * (ans * ans)))
-tan_p = Primitive("tan", np.tan)
+tan_p = elementwise_primitive("tan", np.tan)
 defjvp(tan_p, lambda t, ans, x: t * (1.0 + ans * ans))
-arcsin_p = Primitive("arcsin", np.arcsin)
+arcsin_p = elementwise_primitive("arcsin", np.arcsin)
 defjvp(arcsin_p, lambda t, ans, x: t / np.sqrt(1.0 - x * x))
-arccos_p = Primitive("arccos", np.arccos)
+arccos_p = elementwise_primitive("arccos", np.arccos)
 defjvp(arccos_p, lambda t, ans, x: t / (-np.sqrt(1.0 - x * x)))
-arctan_p = Primitive("arctan", np.arctan)
+arctan_p = elementwise_primitive("arctan", np.arctan)
 defjvp(arctan_p, lambda t, ans, x: t / (1.0 + x * x))
-sinh_p = Primitive("sinh", np.sinh)
+sinh_p = elementwise_primitive("sinh", np.sinh)
 defjvp(sinh_p, lambda t, ans, x: t * np.cosh(x))
-cosh_p = Primitive("cosh", np.cosh)
+cosh_p = elementwise_primitive("cosh", np.cosh)
 defjvp(cosh_p, lambda t, ans, x: t * np.sinh(x))
-arcsinh_p = Primitive("arcsinh", np.arcsinh)
+arcsinh_p = elementwise_primitive("arcsinh", np.arcsinh)
 defjvp(arcsinh_p, lambda t, ans, x: t / np.sqrt(x * x + 1.0))
-arccosh_p = Primitive("arccosh", np.arccosh)
+arccosh_p = elementwise_primitive("arccosh", np.arccosh)
 defjvp(arccosh_p, lambda t, ans, x: t / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
-arctanh_p = Primitive("arctanh", np.arctanh)
+arctanh_p = elementwise_primitive("arctanh", np.arctanh)
 defjvp(arctanh_p, lambda t, ans, x: t / (1.0 - x * x))
 
 
@@ -330,7 +331,7 @@ def sqrt(x: Any) -> Any:
 
 # ---------------------------------------------------------------------------- abs, sinc
 
-abs_p = Primitive("abs", np.abs)
+abs_p = elementwise_primitive("abs", np.abs)
 
 
 def _abs_tangent(t, ans, x):
@@ -343,7 +344,7 @@ def _abs_tangent(t, ans, x):
 
 defjvp(abs_p, _abs_tangent)
 
-sinc_p = Primitive("sinc", np.sinc)
+sinc_p = elementwise_primitive("sinc", np.sinc)
 
 
 def _sinc_tangent(t, ans, x):
@@ -357,7 +358,7 @@ defjvp(sinc_p, _sinc_tangent)
 
 # ============================================================================ binary
 
-pow_p = Primitive("pow", np.power)
+pow_p = elementwise_primitive("pow", np.power)
 
 
 def power(x: Any, y: Any) -> Any:
@@ -380,7 +381,7 @@ def _pow_dexp(t, ans, x, y):
 
 defjvp(pow_p, _pow_dbase, _pow_dexp)
 
-arctan2_p = Primitive("arctan2", np.arctan2)
+arctan2_p = elementwise_primitive("arctan2", np.arctan2)
 
 
 def _arctan2_dy(t, ans, y, x):
@@ -393,7 +394,7 @@ def _arctan2_dx(t, ans, y, x):
 
 defjvp(arctan2_p, _arctan2_dy, _arctan2_dx)
 
-hypot_p = Primitive("hypot", np.hypot)
+hypot_p = elementwise_primitive("hypot", np.hypot)
 
 
 def _hypot_tangent(t, ans, u):
@@ -404,11 +405,11 @@ def _hypot_tangent(t, ans, u):
 defjvp(hypot_p, lambda t, ans, x, y: _hypot_tangent(t, ans, x),
        lambda t, ans, x, y: _hypot_tangent(t, ans, y))
 
-logaddexp_p = Primitive("logaddexp", np.logaddexp)
+logaddexp_p = elementwise_primitive("logaddexp", np.logaddexp)
 defjvp(logaddexp_p, lambda t, ans, x, y: mul(t, exp(sub(x, ans))),
        lambda t, ans, x, y: mul(t, exp(sub(y, ans))))
 
-logaddexp2_p = Primitive("logaddexp2", np.logaddexp2)
+logaddexp2_p = elementwise_primitive("logaddexp2", np.logaddexp2)
 defjvp(logaddexp2_p, lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
        lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
 
@@ -425,8 +426,8 @@ def _quotient(ans, x, y) -> Any:
                        detached_value(ans), dtype=dtype_of(ans))
 
 
-mod_p = Primitive("mod", np.mod)
-fmod_p = Primitive("fmod", np.fmod)
+mod_p = elementwise_primitive("mod", np.mod)
+fmod_p = elementwise_primitive("fmod", np.fmod)
 for _p in (mod_p, fmod_p):
     defjvp(_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, _quotient(ans, x, y))))
 
@@ -462,10 +463,10 @@ def _selection_tangents(pick_x: Callable, skip_nan: bool) -> tuple[Callable, Cal
     return contribution(False), contribution(True)
 
 
-maximum_p = Primitive("maximum", np.maximum)
-minimum_p = Primitive("minimum", np.minimum)
-fmax_p = Primitive("fmax", np.fmax)
-fmin_p = Primitive("fmin", np.fmin)
+maximum_p = elementwise_primitive("maximum", np.maximum)
+minimum_p = elementwise_primitive("minimum", np.minimum)
+fmax_p = elementwise_primitive("fmax", np.fmax)
+fmin_p = elementwise_primitive("fmin", np.fmin)
 defjvp(maximum_p, *_selection_tangents(np.greater, skip_nan=False))
 defjvp(minimum_p, *_selection_tangents(np.less, skip_nan=False))
 defjvp(fmax_p, *_selection_tangents(np.greater, skip_nan=True))
@@ -486,9 +487,9 @@ def _ldexp_transpose(ct, x, e):
 #: ``ldexp(x, e) = x * 2**e`` for an integer ``e``: linear in ``x`` (scaling by a power of
 #: two), computed without forming ``2**e`` (which overflows for ``e > 1023`` even where
 #: the result is finite).  Its transpose scales by the same powers of two.
-ldexp_p = Primitive("ldexp", np.ldexp)
+ldexp_p = elementwise_primitive("ldexp", np.ldexp)
 deflinear(ldexp_p, linear_in=(0,), aval_rule=_ldexp_aval, transpose_rule=_ldexp_transpose,
-          batch_rule=elementwise_batch(np.ldexp))
+          batch_rule=elementwise_batch_rule(ldexp_p))
 
 
 def ldexp(x: Any, e: Any) -> Any:
@@ -502,10 +503,10 @@ def _modf_fraction(x):
 
 #: The fractional part of ``np.modf`` (``x - trunc(x)``, with the sign of ``x`` and 0 at
 #: infinities): derivative 1 away from the integers.
-modf_fraction_p = Primitive("modf_fraction", _modf_fraction)
+modf_fraction_p = elementwise_primitive("modf_fraction", _modf_fraction)
 defjvp(modf_fraction_p, lambda t, ans, x: t)
 
 #: ``np.nextafter(x, y)``: ``x`` moved by one unit in the last place towards ``y``;
 #: derivative 1 in ``x`` and 0 in ``y`` (the step is locally constant).
-nextafter_p = Primitive("nextafter", np.nextafter)
+nextafter_p = elementwise_primitive("nextafter", np.nextafter)
 defjvp(nextafter_p, lambda t, ans, x, y: t, None)

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, bind, dtype_of, real_dtype
-from .linear import conj, convert, fit_dtype, mul
+from .linear import axes_batch_rule, conj, convert, fit_dtype, mul
 from .rules import deflinear
 
 __all__ = ["fft_p", "rfft_p", "irfft_p", "fft", "rfft", "irfft", "swap_norm",
@@ -138,8 +138,7 @@ deflinear(fft_p, linear_in=(0,),
           aval_rule=lambda x, *, axes, inverse, norm: (tuple(x[0]), _complex_of(x[1])),
           transpose_rule=lambda ct, x, *, axes, inverse, norm: [
               fit_dtype(fft(ct, axes, inverse, norm), x.dtype)],
-          batch_rule=lambda args, b, *, axes, inverse, norm: _fft_impl(
-              args[0], axes=tuple(a + 1 for a in axes), inverse=inverse, norm=norm))
+          batch_rule=axes_batch_rule(fft_p, "axes"))
 
 
 # ==================================================================== rfft: real to half spectrum
@@ -179,8 +178,7 @@ def _rfft_transpose(ct, x, *, axis, norm):
 
 
 deflinear(rfft_p, linear_in=(0,), aval_rule=_rfft_shape, transpose_rule=_rfft_transpose,
-          batch_rule=lambda args, b, *, axis, norm: _rfft_impl(args[0], axis=axis + 1,
-                                                                norm=norm))
+          batch_rule=axes_batch_rule(rfft_p, "axis"))
 
 
 # =================================================================== irfft: half spectrum to real
@@ -221,5 +219,4 @@ def _irfft_transpose(ct, y, *, axis, n, norm):
 
 
 deflinear(irfft_p, linear_in=(0,), aval_rule=_irfft_shape, transpose_rule=_irfft_transpose,
-          batch_rule=lambda args, b, *, axis, n, norm: _irfft_impl(args[0], axis=axis + 1, n=n,
-                                                                    norm=norm))
+          batch_rule=axes_batch_rule(irfft_p, "axis"))

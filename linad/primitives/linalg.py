@@ -126,8 +126,9 @@ from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugat
                      frechet_derivative, map_matrices, matrix_function, numerically_singular,
                      perm_from_piv, shared_lu)
 from .elementwise import detached_value, on_values
-from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like, getitem,
-                     imag, mul, neg, real, reduce_sum, reshape, sub, transpose, where)
+from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like,
+                     front_batch_rule, getitem, imag, loop_batch_rule, moveaxis, mul, neg, real,
+                     reduce_sum, reshape, sub, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
@@ -266,31 +267,22 @@ def inv_gaps(w: Any) -> Any:
     return where(same, np.zeros((), dt), div(1.0, safe))
 
 
-def _loop_batch(impl: Callable) -> Callable:
-    """Batch rule: run ``impl`` once per element of the leading batch axis."""
-    def batch_rule(args, batched, **params):
-        n = next(np.shape(a)[0] for a, b in zip(args, batched) if b)
-        outs = [impl(*[a[i] if b else a for a, b in zip(args, batched)], **params)
-                for i in range(n)]
-        return np.stack(outs)
-    return batch_rule
+def _solve_batch_rule(prim: Primitive) -> Callable:
+    """The batch rule of a solve whose right-hand side ``b`` (``(..., n, k)``) is its last
+    operand: a batch of right-hand sides only becomes more columns (``(..., n, B*k)``, one
+    solve with the factors computed once); a batch of matrices solves a stack."""
+    front = front_batch_rule(prim)
 
-
-def _columns_batch(impl: Callable) -> Callable:
-    """Batch rule for a solve linear in its last operand ``B`` (``(..., n, k)``).
-
-    The batch axis is folded into the columns, so one call solves for all of them.
-    """
-    def batch_rule(args, batched, **params):
-        if any(batched[:-1]):
-            return _loop_batch(impl)(args, batched, **params)
+    def rule(args, dims, **params):
+        if any(d is not None for d in dims[:-1]):
+            return front(args, dims, **params)
         *rest, b = args
-        b = np.asarray(b)
-        nb, k = b.shape[0], b.shape[-1]
-        moved = np.moveaxis(b, 0, -2)
-        x = impl(*rest, moved.reshape(moved.shape[:-2] + (nb * k,)), **params)
-        return np.moveaxis(x.reshape(x.shape[:-1] + (nb, k)), -2, 0)
-    return batch_rule
+        nd = len(shape_of(b))
+        b = moveaxis(b, dims[-1], nd - 2)  # (..., n, B, k)
+        s = tuple(shape_of(b))
+        x = bind(prim, *rest, reshape(b, s[:-2] + (s[-2] * s[-1],)), **params)
+        return reshape(x, tuple(shape_of(x))[:-1] + s[-2:]), nd - 2
+    return rule
 
 
 def _rhs_shape(*avals, **params):
@@ -437,7 +429,7 @@ def _trisolve_transpose(ct, a, b, *, lower, trans, unit_diagonal):
 
 
 deflinear(triangular_solve_p, linear_in=(1,), aval_rule=_rhs_shape,
-          transpose_rule=_trisolve_transpose, batch_rule=_columns_batch(_trisolve_impl))
+          transpose_rule=_trisolve_transpose, batch_rule=_solve_batch_rule(triangular_solve_p))
 defjvp_full(triangular_solve_p, _trisolve_jvp)
 
 
@@ -500,7 +492,7 @@ def _solve_shape(a, lu, piv, b, *, trans):
 
 
 deflinear(solve_p, linear_in=(3,), aval_rule=_solve_shape, transpose_rule=_solve_transpose,
-          batch_rule=_columns_batch(_solve_impl))
+          batch_rule=_solve_batch_rule(solve_p))
 defjvp_full(solve_p, _solve_jvp)
 
 
@@ -1036,7 +1028,7 @@ def _frechet_transpose(ct, a, e, *, func):
 
 
 deflinear(frechet_p, linear_in=(1,), aval_rule=_rhs_shape, transpose_rule=_frechet_transpose,
-          batch_rule=_loop_batch(_frechet_impl))
+          batch_rule=front_batch_rule(frechet_p))
 defjvp_full(frechet_p, _frechet_jvp)
 
 
@@ -1108,7 +1100,7 @@ def _sylvester_transpose(ct, a, b, ra, ua, rb, ub, q, *, trans):
 
 
 deflinear(sylvester_p, linear_in=(6,), aval_rule=_rhs_shape,
-          transpose_rule=_sylvester_transpose, batch_rule=_loop_batch(_sylvester_impl))
+          transpose_rule=_sylvester_transpose, batch_rule=loop_batch_rule(sylvester_p))
 defjvp_full(sylvester_p, _sylvester_jvp)
 
 

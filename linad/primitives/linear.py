@@ -11,8 +11,12 @@ Conventions
   of :math:`t \mapsto c\,t` is :math:`s \mapsto c\,s` for complex ``c`` too.
 * Broadcasting is undone in every elementwise transpose (:func:`unbroadcast`);
   where a real operand met a complex one, the real part is taken.
-* Every primitive can run with a leading batch axis on its linear operands
-  (``batch_rule``), so many tangents go through a program in one pass.
+* Every primitive has a batch rule (``batch_rule``, the rule ``linad.vmap`` applies), so
+  many tangents go through a program in one pass.  The helpers every batch rule is
+  written with (moving and aligning batch axes, the rule of elementwise primitives,
+  the rule of primitives with axis parameters, the per-element fallback) are here,
+  written with the structural primitives of this module, so they work on concrete
+  arrays and on tracers alike.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from ..core import (Primitive, Tracer, Var, Zero, bind, define_tracer_methods, d
                     is_inexact, is_linear_arg, real_dtype, shape_of)
 from ..optimize import on_switch
 from .einsum_exec import contract, ones_vector, parse_spec
-from .rules import defjvp, defjvp_full, deflinear, elementwise_batch
+from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
     "add_p", "sub_p", "neg_p", "mul_p", "div_p", "einsum_p", "sum_p", "broadcast_to_p",
@@ -36,6 +40,8 @@ __all__ = [
     "transpose", "getitem", "scatter_add", "split_index", "fill_index", "IndexSlot",
     "concatenate", "where", "convert", "real", "imag",
     "conj", "unbroadcast", "fit_dtype", "fit_like", "fit_aval",
+    "moveaxis", "batch_size", "elementwise_primitive", "to_front", "batched_front", "elementwise_batch_rule",
+    "axes_batch_rule", "front_batch_rule", "loop_batch_rule", "stack_front",
 ]
 
 
@@ -137,9 +143,163 @@ def fit_aval(x: Any, shape: tuple, dtype: Any) -> Any:
     return x
 
 
-def _unary_batch(fn):
-    """Batch rule of an elementwise unary primitive: the batch axis needs no care."""
-    return lambda args, batched, **params: fn(args[0], **params)
+# ============================================================================ batching helpers
+#
+# A batch rule ``rule(args, dims, **params) -> (out, out_dim)`` receives the operands
+# with ``dims[i]`` the position of operand ``i``'s batch axis (``None``: not batched; at
+# least one is batched) and returns the result with the position of its batch axis
+# (a list of results and a list of positions for a primitive with multiple results).
+# Rules bind primitives, so they run on NumPy arrays and on tracers of enclosing
+# transformations alike.
+
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    """``x`` with axis ``src`` moved to position ``dst`` (non-negative positions).
+
+    Examples
+    --------
+    >>> moveaxis(np.zeros((2, 3, 4)), 2, 0).shape
+    (4, 2, 3)
+    """
+    if src == dst:
+        return x
+    perm = list(range(len(shape_of(x))))
+    perm.insert(dst, perm.pop(src))
+    return transpose(x, tuple(perm))
+
+
+def batch_size(args: Sequence, dims: Sequence) -> int:
+    """The length of the batch axis of the batched operands."""
+    for a, d in zip(args, dims):
+        if d is not None:
+            return shape_of(a)[d]
+    raise ValueError("no operand is batched")
+
+
+def to_front(x: Any, d: int | None, size: int) -> Any:
+    """``x`` with its batch axis first; an unbatched ``x`` is broadcast along a new one."""
+    if d is None:
+        shape = tuple(shape_of(x))
+        return broadcast_to(reshape(x, (1,) + shape), (size,) + shape)
+    return moveaxis(x, d, 0)
+
+
+def batched_front(args: Sequence, dims: Sequence) -> list:
+    """Every operand with its batch axis first (unbatched ones broadcast)."""
+    n = batch_size(args, dims)
+    return [to_front(a, d, n) for a, d in zip(args, dims)]
+
+
+def stack_front(xs: Sequence) -> Any:
+    """Arrays of one shape stacked along a new first axis (with linad operations)."""
+    return concatenate([reshape(x, (1,) + tuple(shape_of(x))) for x in xs], 0)
+
+
+def _align_for_broadcast(x: Any, d: int | None, nd: int) -> Any:
+    """A batched operand with its batch axis first and ones inserted after it, so that
+    NumPy broadcasting against unbatched operands of rank <= ``nd`` sees the same
+    alignment as without the batch."""
+    if d is None:
+        return x
+    x = moveaxis(x, d, 0)
+    shape = tuple(shape_of(x))
+    core = len(shape) - 1
+    if core < nd:
+        x = reshape(x, shape[:1] + (1,) * (nd - core) + shape[1:])
+    return x
+
+
+def elementwise_batch_rule(prim: Primitive):
+    """The batch rule of a broadcasting elementwise primitive.
+
+    When every batched operand has its batch axis at the same position and the
+    same rank, and no unbatched operand reaches that axis by broadcasting, the
+    primitive applies as it is and the batch axis stays where it was; otherwise
+    batched operands are moved to the front and aligned.
+    """
+    def rule(args, dims, **params):
+        nd = nd_unbatched = 0
+        pos = rank = None
+        same = True
+        for a, d in zip(args, dims):
+            r = len(shape_of(a))
+            if d is None:
+                nd_unbatched = max(nd_unbatched, r)
+                continue
+            nd = max(nd, r - 1)
+            if pos is None:
+                pos, rank = d, r
+            elif d != pos or r != rank:
+                same = False
+        if not (same and rank - pos > nd_unbatched):  # unbatched operands reach the axis
+            nd = max(nd, nd_unbatched)
+            args = [_align_for_broadcast(a, d, nd) for a, d in zip(args, dims)]
+            pos = 0
+        out = bind(prim, *args, **params)
+        return out, ([pos] * len(out) if prim.multiple_results else pos)
+    return rule
+
+
+def elementwise_primitive(name: str, impl) -> Primitive:
+    """A new broadcasting elementwise primitive, with :func:`elementwise_batch_rule`."""
+    prim = Primitive(name, impl)
+    prim.batch_rule = elementwise_batch_rule(prim)
+    return prim
+
+
+def _shift_axis(a: int, core_ndim: int) -> int:
+    """Axis ``a`` of the unbatched operand (negative allowed) with the batch axis first."""
+    return (a % core_ndim if core_ndim else 0) + 1
+
+
+def axes_batch_rule(prim: Primitive, name: str):
+    """The batch rule of a one-operand primitive with an axis parameter ``name`` (an int
+    or a tuple of ints, counted without the batch axis): the batch axis moves to the
+    front and the axes shift by one.  Further operands must be unbatched."""
+    def rule(args, dims, **params):
+        if any(d is not None for d in dims[1:]):
+            return loop_batch_rule(prim)(args, dims, **params)
+        x = moveaxis(args[0], dims[0], 0)
+        core = len(shape_of(x)) - 1
+        ax = params[name]
+        if ax is not None:
+            params = dict(params)
+            params[name] = (tuple(_shift_axis(a, core) for a in ax) if isinstance(ax, tuple)
+                            else _shift_axis(ax, core))
+        out = bind(prim, x, *args[1:], **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    return rule
+
+
+def front_batch_rule(prim: Primitive):
+    """The batch rule of a primitive that accepts leading stack axes (``(..., n, n)``
+    linear algebra): every operand is given the batch axis first (unbatched ones
+    broadcast), and every result has it first."""
+    def rule(args, dims, **params):
+        out = bind(prim, *batched_front(args, dims), **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    return rule
+
+
+def loop_batch_rule(prim: Primitive):
+    """The batch rule that applies ``prim`` once per batch element and stacks the results.
+
+    For primitives whose operation has no batched form (a NumPy function called on
+    each element); correct for any primitive, and as slow as a Python loop.
+    """
+    def rule(args, dims, **params):
+        n = batch_size(args, dims)
+        if n == 0:
+            raise ValueError(f"primitive {prim.name!r} is batched by applying it to each "
+                             "element, which needs a batch of at least one element")
+        outs = []
+        for i in range(n):
+            elem = [a if d is None else getitem(a, (slice(None),) * d + (i,))
+                    for a, d in zip(args, dims)]
+            outs.append(bind(prim, *elem, **params))
+        if prim.multiple_results:
+            return [stack_front(list(o)) for o in zip(*outs)], [0] * len(outs[0])
+        return stack_front(outs), 0
+    return rule
 
 
 # ============================================================================ add, sub, neg
@@ -175,13 +335,13 @@ def _sub_transpose(ct, x, y):
 
 
 deflinear(add_p, linear_in=(0, 1), aval_rule=_elementwise_shape, transpose_rule=_add_transpose,
-          batch_rule=elementwise_batch(np.add))
+          batch_rule=elementwise_batch_rule(add_p))
 defjvp(add_p, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 deflinear(sub_p, linear_in=(0, 1), aval_rule=_elementwise_shape, transpose_rule=_sub_transpose,
-          batch_rule=elementwise_batch(np.subtract))
+          batch_rule=elementwise_batch_rule(sub_p))
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
 deflinear(neg_p, linear_in=(0,), aval_rule=_elementwise_shape,
-          transpose_rule=lambda ct, x: [neg(ct)], batch_rule=_unary_batch(np.negative))
+          transpose_rule=lambda ct, x: [neg(ct)], batch_rule=elementwise_batch_rule(neg_p))
 
 
 # ============================================================================ mul, div
@@ -211,7 +371,7 @@ def _div_transpose(ct, x, y):
 
 
 deflinear(mul_p, linear_in=(0, 1), multilinear=True, aval_rule=_elementwise_shape,
-          transpose_rule=_mul_transpose, batch_rule=elementwise_batch(np.multiply))
+          transpose_rule=_mul_transpose, batch_rule=elementwise_batch_rule(mul_p))
 # The multilinear JVP, with the tangent first: plain NumPy on concrete tangents, the
 # tracer's own operator on a staged one (products commute, so values and dtypes agree).
 defjvp(mul_p, lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
@@ -225,7 +385,7 @@ def _div_shape(x, y):
 
 
 deflinear(div_p, linear_in=(0,), aval_rule=_div_shape, transpose_rule=_div_transpose,
-          batch_rule=elementwise_batch(np.true_divide))
+          batch_rule=elementwise_batch_rule(div_p))
 defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(mul(t, div(ans, y))))
 
 
@@ -331,11 +491,17 @@ def _transpose_plan(spec: str, k: int, shape: tuple) -> tuple[str, tuple]:
     return ",".join(new_subs) + "->" + "".join(out_subs), tuple(extras)
 
 
-def _einsum_batch(args, batched, spec):
+def _einsum_batch(args, dims, spec):
+    """A batch letter at each batched operand's batch axis, first in the output."""
+    return bind(einsum_p, *args, spec=_einsum_batch_spec(spec, tuple(dims))), 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_batch_spec(spec: str, dims: tuple) -> str:
     ins, out = parse_spec(spec)
     b = next(c for c in _LETTERS if c not in spec)
-    new_ins = [b + s if bt else s for s, bt in zip(ins, batched)]
-    return einsum_p.impl(*args, spec=",".join(new_ins) + "->" + b + out)
+    new_ins = [s if d is None else s[:d] + b + s[d:] for s, d in zip(ins, dims)]
+    return ",".join(new_ins) + "->" + b + out
 
 
 deflinear(einsum_p, linear_in=range(64), multilinear=True, aval_rule=_einsum_shape,
@@ -387,8 +553,12 @@ def _sum_transpose(ct, x, *, axes, keepdims):
     return [broadcast_to(ct, x.shape)]
 
 
-def _sum_batch(args, batched, *, axes, keepdims):
-    return np.sum(args[0], axis=tuple(a + 1 for a in axes), keepdims=keepdims)
+def _sum_batch(args, dims, *, axes, keepdims):
+    """The batch axis stays where it is; the summed axes around it shift."""
+    d = dims[0]
+    axes = tuple(a if a < d else a + 1 for a in axes)
+    out_dim = d if keepdims else d - sum(1 for a in axes if a < d)
+    return reduce_sum(args[0], axes, keepdims), out_dim
 
 
 deflinear(sum_p, linear_in=(0,), aval_rule=_sum_shape, transpose_rule=_sum_transpose,
@@ -405,11 +575,9 @@ def broadcast_to(x: Any, shape: tuple) -> Any:
     return bind(broadcast_to_p, x, shape=shape)
 
 
-def _broadcast_batch(args, batched, *, shape):
-    x = args[0]
-    core = x.shape[1:]
-    x = x.reshape((x.shape[0],) + (1,) * (len(shape) - len(core)) + core)
-    return np.broadcast_to(x, (x.shape[0],) + tuple(shape))
+def _broadcast_batch(args, dims, *, shape):
+    x = _align_for_broadcast(args[0], dims[0], len(shape))
+    return broadcast_to(x, shape_of(x)[:1] + tuple(shape)), 0
 
 
 deflinear(broadcast_to_p, linear_in=(0,),
@@ -431,10 +599,15 @@ def reshape(x: Any, shape: tuple) -> Any:
     return bind(reshape_p, x, shape=shape)
 
 
+def _reshape_batch(x: Any, d: int, shape: tuple) -> tuple:
+    x = moveaxis(x, d, 0)
+    return reshape(x, shape_of(x)[:1] + tuple(shape)), 0
+
+
 deflinear(reshape_p, linear_in=(0,),
           aval_rule=lambda x, *, shape: (tuple(shape), np.result_type(x[1])),
           transpose_rule=lambda ct, x, *, shape: [reshape(ct, x.shape)],
-          batch_rule=lambda args, b, *, shape: np.reshape(args[0], (args[0].shape[0],) + tuple(shape)))
+          batch_rule=lambda args, dims, *, shape: _reshape_batch(args[0], dims[0], shape))
 
 transpose_p = Primitive("transpose", lambda x, *, axes: np.transpose(x, axes))
 
@@ -444,10 +617,17 @@ def transpose(x: Any, axes: tuple) -> Any:
     return bind(transpose_p, x, axes=tuple(axes))
 
 
+def _transpose_batch(x: Any, d: int, axes: tuple) -> tuple:
+    """The batch axis stays where it is; the permutation goes around it."""
+    perm = [a if a < d else a + 1 for a in axes]
+    perm.insert(d, d)
+    return transpose(x, tuple(perm)), d
+
+
 deflinear(transpose_p, linear_in=(0,),
           aval_rule=lambda x, *, axes: (tuple(x[0][a] for a in axes), np.result_type(x[1])),
           transpose_rule=lambda ct, x, *, axes: [transpose(ct, tuple(int(i) for i in np.argsort(axes)))],
-          batch_rule=lambda args, b, *, axes: np.transpose(args[0], (0,) + tuple(a + 1 for a in axes)))
+          batch_rule=lambda args, dims, *, axes: _transpose_batch(args[0], dims[0], axes))
 
 
 # ============================================================================ getitem, scatter_add
@@ -565,11 +745,25 @@ def _getitem_transpose(ct, x, *arrays, idx):
     return [scatter_add(ct, fill_index(idx, arrays), x.shape)] + [None] * len(arrays)
 
 
-def _getitem_batch(args, batched, *, idx):
-    idx = fill_index(idx, args[1:])
-    r = args[0][(slice(None),) + idx]
-    front, nd = _advanced_layout(idx)
-    return np.moveaxis(r, nd, 0) if front else r
+def _layout_index(idx: tuple, arrays: Sequence) -> tuple:
+    """``idx`` with its index operands (perhaps traced) as zero arrays of their shapes."""
+    return _example_index(idx, [(shape_of(a), np.intp) for a in arrays])
+
+
+def _getitem_batch(args, dims, *, idx):
+    """A batched array indexed by a concrete index: a full slice for the batch axis
+    (which NumPy moves behind the advanced indices when they are not contiguous).
+    A gather ``table[i]`` of a batched index operand in first position indexes with
+    the batched index as it is; other batched index operands go element by element."""
+    x, arrays = args[0], args[1:]
+    if all(d is None for d in dims[1:]):
+        x = moveaxis(x, dims[0], 0)
+        front, nd = _advanced_layout((slice(None),) + _layout_index(idx, arrays))
+        return bind(getitem_p, x, *arrays, idx=(slice(None),) + idx), (nd if front else 0)
+    if (dims[0] is None and len(arrays) == 1 and type(idx[0]) is IndexSlot
+            and all(type(i) is slice for i in idx[1:])):
+        return bind(getitem_p, x, moveaxis(arrays[0], dims[1], 0), idx=idx), 0
+    return loop_batch_rule(getitem_p)(args, dims, idx=idx)
 
 
 deflinear(getitem_p, linear_in=(0,), aval_rule=_getitem_shape,
@@ -610,19 +804,16 @@ def _scatter_transpose(ct, t, *arrays, idx, shape):
     return [getitem(ct, fill_index(idx, arrays))] + [None] * len(arrays)
 
 
-def _scatter_batch(args, batched, *, idx, shape):
-    idx = fill_index(idx, args[1:])
-    t = np.asarray(args[0])
-    front, nd = _advanced_layout(idx)
-    if front:
-        t = np.moveaxis(t, 0, nd)
-    z = np.zeros((t.shape[0] if not front else t.shape[nd],) + tuple(shape), t.dtype)
-    full = (slice(None),) + idx
-    if _has_array(idx):
-        np.add.at(z, full, t)
-    else:
-        z[full] = t
-    return z
+def _scatter_batch(args, dims, *, idx, shape):
+    """The transpose of :func:`_getitem_batch`'s first case: a full slice for the batch
+    axis, the updates laid out as the batched gather returns them."""
+    t, arrays = args[0], args[1:]
+    if any(d is not None for d in dims[1:]):
+        return loop_batch_rule(scatter_add_p)(args, dims, idx=idx, shape=shape)
+    n = shape_of(t)[dims[0]]
+    front, nd = _advanced_layout((slice(None),) + _layout_index(idx, arrays))
+    t = moveaxis(t, dims[0], nd if front else 0)
+    return bind(scatter_add_p, t, *arrays, idx=(slice(None),) + idx, shape=(n,) + tuple(shape)), 0
 
 
 deflinear(scatter_add_p, linear_in=(0,),
@@ -660,10 +851,8 @@ def _concat_transpose(ct, *xs, axis):
     return out
 
 
-def _concat_batch(args, batched, *, axis):
-    n = next(a.shape[0] for a, b in zip(args, batched) if b)
-    full = [a if b else np.broadcast_to(a, (n,) + np.shape(a)) for a, b in zip(args, batched)]
-    return np.concatenate(full, axis=axis + 1)
+def _concat_batch(args, dims, *, axis):
+    return concatenate(batched_front(args, dims), axis + 1), 0
 
 
 def _concat_jvp(primals, tangents, axis):
@@ -718,7 +907,7 @@ def _where_jvp(primals, tangents):
 
 
 deflinear(where_p, linear_in=(1, 2), aval_rule=_where_shape, transpose_rule=_where_transpose,
-          batch_rule=elementwise_batch(np.where))
+          batch_rule=elementwise_batch_rule(where_p))
 defjvp_full(where_p, _where_jvp)
 
 
@@ -740,7 +929,7 @@ def convert(x: Any, dtype: Any) -> Any:
 deflinear(convert_p, linear_in=(0,),
           aval_rule=lambda x, *, dtype: (x[0], np.dtype(dtype)),
           transpose_rule=lambda ct, x, *, dtype: [fit_dtype(ct, x.dtype)],
-          batch_rule=lambda args, b, *, dtype: np.asarray(args[0]).astype(dtype))
+          batch_rule=elementwise_batch_rule(convert_p))
 
 real_p = Primitive("real", np.real)
 imag_p = Primitive("imag", np.imag)
@@ -776,12 +965,13 @@ def _complex_dtype(dt) -> np.dtype:
 
 
 deflinear(real_p, linear_in=(0,), aval_rule=lambda x: (x[0], _real_dtype(x)),
-          transpose_rule=lambda ct, x: [convert(ct, x.dtype)], batch_rule=_unary_batch(np.real))
+          transpose_rule=lambda ct, x: [convert(ct, x.dtype)],
+          batch_rule=elementwise_batch_rule(real_p))
 deflinear(imag_p, linear_in=(0,), aval_rule=lambda x: (x[0], _real_dtype(x)),
           transpose_rule=lambda ct, x: [mul(convert(ct, x.dtype), np.asarray(-1j, x.dtype))],
-          batch_rule=_unary_batch(np.imag))
+          batch_rule=elementwise_batch_rule(imag_p))
 deflinear(conj_p, linear_in=(0,), aval_rule=lambda x: (x[0], np.result_type(x[1])),
-          transpose_rule=lambda ct, x: [conj(ct)], batch_rule=_unary_batch(np.conj))
+          transpose_rule=lambda ct, x: [conj(ct)], batch_rule=elementwise_batch_rule(conj_p))
 
 
 def _complex_shape(x, y):
@@ -796,7 +986,7 @@ def _complex_transpose(ct, x, y):
 
 deflinear(complex_p, linear_in=(0, 1), aval_rule=_complex_shape,
           transpose_rule=_complex_transpose,
-          batch_rule=elementwise_batch(lambda x, y: np.asarray(x) + 1j * np.asarray(y)))
+          batch_rule=elementwise_batch_rule(complex_p))
 defjvp(complex_p, lambda t, ans, x, y: bind(complex_p, t, np.zeros((), dtype_of(t))),
        lambda t, ans, x, y: bind(complex_p, np.zeros((), dtype_of(t)), t))
 
@@ -837,8 +1027,7 @@ def _cumsum_shape(x, *, axis, reverse):
 
 deflinear(cumsum_p, linear_in=(0,), aval_rule=_cumsum_shape,
           transpose_rule=lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)],
-          batch_rule=lambda args, b, *, axis, reverse: _cumsum_impl(args[0], axis=axis + 1,
-                                                                    reverse=reverse))
+          batch_rule=axes_batch_rule(cumsum_p, "axis"))
 
 
 # ============================================================================ tracer arithmetic

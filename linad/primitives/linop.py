@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 from ..core import Primitive, bind, shape_of
-from .linear import fit_dtype
+from .linear import fit_dtype, moveaxis, reshape
 from .rules import deflinear
 
 __all__ = ["linop_apply_p", "linop_apply", "linop", "LinOp"]
@@ -114,16 +114,23 @@ def _linop_transpose(ct, x, *, op):
     return [fit_dtype(linop_apply(op.T, ct), x.dtype)]
 
 
-def _linop_batch(args, batched, *, op):
-    x = np.asarray(args[0])
-    b = x.shape[0]
-    cols = np.moveaxis(x, 0, -1).reshape((x.shape[1], -1))   # (n, [k,] B) -> (n, k*B)
-    y = op.apply(cols).reshape((op.shape[0],) + x.shape[2:] + (b,))
-    return np.moveaxis(y, -1, 0)
+def columns_batch_rule(prim: Primitive):
+    """The batch rule of an operator applied to a vector ``(n,)`` or to columns ``(n, k)``:
+    the batch becomes more columns (``(n, [k,] B)`` -> ``(n, k*B)``), one application."""
+    def rule(args, dims, **params):
+        x = moveaxis(args[0], dims[0], len(shape_of(args[0])) - 1)
+        shape = tuple(shape_of(x))
+        y = bind(prim, reshape(x, (shape[0], _size(shape[1:]))), **params)
+        return reshape(y, shape_of(y)[:1] + shape[1:]), len(shape) - 1
+    return rule
+
+
+def _size(shape: tuple) -> int:
+    return int(np.prod(shape, dtype=np.int64))
 
 
 deflinear(linop_apply_p, linear_in=(0,), aval_rule=_linop_shape,
-          transpose_rule=_linop_transpose, batch_rule=_linop_batch)
+          transpose_rule=_linop_transpose, batch_rule=columns_batch_rule(linop_apply_p))
 
 
 class LinOp:

@@ -35,7 +35,7 @@ from ..core import Primitive, Zero, bind, dtype_of, real_dtype, shape_of
 from .elementwise import detached_value, may_be_zero, on_values
 from .linear import (add, concatenate, cumsum, div, getitem, mul, reduce_sum, reshape,
                      scan_impl, transpose)
-from .linear import fit_aval
+from .linear import axes_batch_rule, fit_aval
 from .rules import defjvp, defjvp_full
 
 __all__ = ["prod_p", "cumprod_p", "reduce_max_p", "reduce_min_p", "reduce_prod", "cumprod",
@@ -218,3 +218,11 @@ def _extreme_tangent(t, ans, x, *, axes, keepdims):
 
 defjvp(reduce_max_p, _extreme_tangent)
 defjvp(reduce_min_p, _extreme_tangent)
+
+
+# Each reduction and scan takes its axes as a parameter: batched, the batch axis goes first
+# and the axes shift past it.
+prod_p.batch_rule = axes_batch_rule(prod_p, "axes")
+cumprod_p.batch_rule = axes_batch_rule(cumprod_p, "axis")
+reduce_max_p.batch_rule = axes_batch_rule(reduce_max_p, "axes")
+reduce_min_p.batch_rule = axes_batch_rule(reduce_min_p, "axes")

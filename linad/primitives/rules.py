@@ -6,7 +6,7 @@
 - :func:`defjvp_full`: one whole rule ``(primals, tangents) -> (out, t_out)``, for
   primitives whose tangent is not a sum of per-operand terms (``where``, ``eigh``).
 - :func:`deflinear`: a linear primitive, with its shape, transpose and batch
-  rules; its JVP is derived (the primitive applied to the tangent, or for a
+  rules (every primitive, linear or not, has a batch rule: ``prim.batch_rule``); its JVP is derived (the primitive applied to the tangent, or for a
   multilinear primitive the sum over operands), unless ``defjvp`` or
   ``defjvp_full`` gives one afterwards.
 
@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from ..core import Primitive, bind
 
-__all__ = ["defjvp", "defjvp_full", "deflinear", "ArgwiseJVP", "elementwise_batch"]
+__all__ = ["defjvp", "defjvp_full", "deflinear", "ArgwiseJVP"]
 
 
 def defjvp(prim: Primitive, *contributions: Callable | None) -> None:
@@ -69,8 +67,9 @@ def deflinear(prim: Primitive, *, linear_in: Sequence[int], aval_rule: Callable,
         ``transpose_rule(ct, *operands, **params) -> list``: one cotangent per
         operand (``None`` for constants); linear operands are ``Var`` s.
     batch_rule : callable
-        ``batch_rule(args, batched, **params)`` with a leading batch axis on the
-        operands whose ``batched`` flag is True.
+        ``batch_rule(args, dims, **params) -> (out, out_dim)``: ``dims[i]`` is the
+        position of operand ``i``'s batch axis, ``None`` for an unbatched operand;
+        ``out_dim`` that of the result (see :mod:`linad.primitives.linear`).
     multilinear : bool
         Linear in each operand of ``linear_in`` separately (``mul``, ``einsum``):
         at most one of them may be a tangent.
@@ -124,16 +123,3 @@ class _MultilinearRules(dict):
             return bind(prim, *ops, **params)
         self[i] = rule
         return rule
-
-
-def elementwise_batch(impl: Callable) -> Callable:
-    """Batch rule for a broadcasting elementwise op: align batched operands' batch axis."""
-    def batch_rule(args, batched, **params):
-        nd = max((np.ndim(a) - b for a, b in zip(args, batched)), default=0)
-        aligned = []
-        for a, b in zip(args, batched):
-            if b and np.ndim(a) - 1 < nd:
-                a = a.reshape((a.shape[0],) + (1,) * (nd - a.ndim + 1) + a.shape[1:])
-            aligned.append(a)
-        return impl(*aligned, **params)
-    return batch_rule

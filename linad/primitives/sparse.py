@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from ..core import Primitive, Tracer, bind, shape_of
 from .linear import fit_dtype, transpose
-from .linop import _linop_batch
+from .linop import columns_batch_rule
 from .rules import deflinear
 
 __all__ = ["sparse_matmul_p", "SparseOperand", "sparse_matmul", "sparse_rmatmul"]
@@ -129,4 +129,4 @@ def _sparse_transpose(ct, x, *, op):
 
 
 deflinear(sparse_matmul_p, linear_in=(0,), aval_rule=_sparse_shape,
-          transpose_rule=_sparse_transpose, batch_rule=_linop_batch)
+          transpose_rule=_sparse_transpose, batch_rule=columns_batch_rule(sparse_matmul_p))

@@ -71,7 +71,7 @@ from ..core import Primitive, bind
 from . import incomplete
 from .elementwise import (both_zero, exp, is_zero, log, log1p_p, on_values,
                           safe_where, sign_of)
-from .linear import add, div, mul, neg, sub
+from .linear import add, div, elementwise_primitive, mul, neg, sub
 from .rules import defjvp
 
 __all__ = [
@@ -106,7 +106,7 @@ def _keep_dtype(fn: Callable) -> Callable:
 
 def _unary(name: str, impl: Callable, slope: Callable) -> Primitive:
     """An elementwise primitive with tangent ``t * slope(ans, x)``."""
-    prim = Primitive(name, impl)
+    prim = elementwise_primitive(name, impl)
     defjvp(prim, lambda t, ans, x: mul(t, slope(ans, x)))
     return prim
 
@@ -151,7 +151,7 @@ def _order_up(n: Any) -> Any:
 
 gammaln_p = _unary("gammaln", _keep_dtype(sc.gammaln), lambda ans, x: digamma(x))
 digamma_p = _unary("digamma", _keep_dtype(sc.digamma), lambda ans, x: polygamma(1, x))
-polygamma_p = Primitive("polygamma", _polygamma_impl)
+polygamma_p = elementwise_primitive("polygamma", _polygamma_impl)
 defjvp(polygamma_p,
        _no_derivative("polygamma", "n", "the order n is an integer", TypeError),
        lambda t, ans, n, x: mul(t, polygamma(_order_up(n), x)))
@@ -162,10 +162,10 @@ def _betaln_da(a, b):
     return sub(digamma(a), digamma(add(a, b)))
 
 
-betaln_p = Primitive("betaln", _keep_dtype(sc.betaln))
+betaln_p = elementwise_primitive("betaln", _keep_dtype(sc.betaln))
 defjvp(betaln_p, lambda t, ans, a, b: mul(t, _betaln_da(a, b)),
        lambda t, ans, a, b: mul(t, _betaln_da(b, a)))
-beta_p = Primitive("beta", _keep_dtype(sc.beta))
+beta_p = elementwise_primitive("beta", _keep_dtype(sc.beta))
 defjvp(beta_p, lambda t, ans, a, b: mul(t, mul(ans, _betaln_da(a, b))),
        lambda t, ans, a, b: mul(t, mul(ans, _betaln_da(b, a))))
 
@@ -180,7 +180,7 @@ def _plus_one(x: Any) -> Any:
     return x + 1 if isinstance(x, (int, float)) else add(x, 1)
 
 
-zeta_p = Primitive("zeta", _keep_dtype(sc.zeta))
+zeta_p = elementwise_primitive("zeta", _keep_dtype(sc.zeta))
 defjvp(zeta_p,
        _no_derivative("zeta", "x", "the derivative in the exponent x is not implemented"),
        lambda t, ans, x, q: neg(mul(t, mul(x, zeta(_plus_one(x), q)))))
@@ -280,13 +280,13 @@ def _quiet(contribution: Callable) -> Callable:
     return rule
 
 
-xlogy_p = Primitive("xlogy", _keep_dtype(sc.xlogy))
+xlogy_p = elementwise_primitive("xlogy", _keep_dtype(sc.xlogy))
 defjvp(xlogy_p, _quiet(lambda t, ans, x, y: mul(t, log(y))),
        _quiet(lambda t, ans, x, y: mul(t, _x_over(x, y))))
-xlog1py_p = Primitive("xlog1py", _keep_dtype(sc.xlog1py))
+xlog1py_p = elementwise_primitive("xlog1py", _keep_dtype(sc.xlog1py))
 defjvp(xlog1py_p, _quiet(lambda t, ans, x, y: mul(t, bind(log1p_p, y))),
        _quiet(lambda t, ans, x, y: mul(t, _x_over(x, add(y, 1)))))
-rel_entr_p = Primitive("rel_entr", _keep_dtype(sc.rel_entr))
+rel_entr_p = elementwise_primitive("rel_entr", _keep_dtype(sc.rel_entr))
 defjvp(rel_entr_p, _quiet(lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1))),
        _quiet(lambda t, ans, x, y: neg(mul(t, _x_over(x, y)))))
 
@@ -334,7 +334,7 @@ def _log_over(x: Any) -> Any:
     return _quiet(lambda: log(x))()
 
 
-gammainc_da_p = Primitive("gammainc_da", _keep_dtype(incomplete.gammainc_da))
+gammainc_da_p = elementwise_primitive("gammainc_da", _keep_dtype(incomplete.gammainc_da))
 defjvp(gammainc_da_p, _no_second("gammainc", "a"),
        lambda t, ans, a, x: mul(t, mul(_gammainc_slope(a, x), sub(_log_over(x), digamma(a)))))
 
@@ -352,10 +352,10 @@ def _betainc_slope_db(a, b, x):
     return mul(_betainc_slope(a, b, x), add(sub(log_xc, digamma(b)), digamma(add(a, b))))
 
 
-betainc_da_p = Primitive("betainc_da", _keep_dtype(incomplete.betainc_da))
+betainc_da_p = elementwise_primitive("betainc_da", _keep_dtype(incomplete.betainc_da))
 defjvp(betainc_da_p, _no_second("betainc", "a"), _no_second("betainc", "b"),
        lambda t, ans, a, b, x: mul(t, _betainc_slope_da(a, b, x)))
-betainc_db_p = Primitive("betainc_db", _keep_dtype(incomplete.betainc_db))
+betainc_db_p = elementwise_primitive("betainc_db", _keep_dtype(incomplete.betainc_db))
 defjvp(betainc_db_p, _no_second("betainc", "a"), _no_second("betainc", "b"),
        lambda t, ans, a, b, x: mul(t, _betainc_slope_db(a, b, x)))
 
@@ -372,24 +372,24 @@ def _t_density_ddf(df, t):
     return mul(_t_density(df, t), dlog)
 
 
-stdtr_ddf_p = Primitive("stdtr_ddf", _keep_dtype(incomplete.stdtr_ddf))
+stdtr_ddf_p = elementwise_primitive("stdtr_ddf", _keep_dtype(incomplete.stdtr_ddf))
 defjvp(stdtr_ddf_p, _no_second("stdtr", "df"),
        lambda t, ans, df, x: mul(t, _t_density_ddf(df, x)))
 
-gammainc_p = Primitive("gammainc", _keep_dtype(sc.gammainc))
+gammainc_p = elementwise_primitive("gammainc", _keep_dtype(sc.gammainc))
 defjvp(gammainc_p, lambda t, ans, a, x: mul(t, bind(gammainc_da_p, a, x)),
        lambda t, ans, a, x: mul(t, _gammainc_slope(a, x)))
-gammaincc_p = Primitive("gammaincc", _keep_dtype(sc.gammaincc))
+gammaincc_p = elementwise_primitive("gammaincc", _keep_dtype(sc.gammaincc))
 defjvp(gammaincc_p, lambda t, ans, a, x: neg(mul(t, bind(gammainc_da_p, a, x))),
        lambda t, ans, a, x: neg(mul(t, _gammainc_slope(a, x))))
-betainc_p = Primitive("betainc", _keep_dtype(sc.betainc))
+betainc_p = elementwise_primitive("betainc", _keep_dtype(sc.betainc))
 defjvp(betainc_p, lambda t, ans, a, b, x: mul(t, bind(betainc_da_p, a, b, x)),
        lambda t, ans, a, b, x: mul(t, bind(betainc_db_p, a, b, x)),
        lambda t, ans, a, b, x: mul(t, _betainc_slope(a, b, x)))
-betaincc_p = Primitive("betaincc", _keep_dtype(sc.betaincc))
+betaincc_p = elementwise_primitive("betaincc", _keep_dtype(sc.betaincc))
 defjvp(betaincc_p, lambda t, ans, a, b, x: neg(mul(t, bind(betainc_da_p, a, b, x))),
        lambda t, ans, a, b, x: neg(mul(t, bind(betainc_db_p, a, b, x))),
        lambda t, ans, a, b, x: neg(mul(t, _betainc_slope(a, b, x))))
-stdtr_p = Primitive("stdtr", _keep_dtype(sc.stdtr))
+stdtr_p = elementwise_primitive("stdtr", _keep_dtype(sc.stdtr))
 defjvp(stdtr_p, lambda t, ans, df, x: mul(t, bind(stdtr_ddf_p, df, x)),
        lambda t, ans, df, x: mul(t, _t_density(df, x)))
