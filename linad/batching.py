@@ -20,10 +20,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .core import Trace, Tracer, TracerConversionError, dtype_of, format_aval, shape_of
+from .core import Trace, Tracer, TracerConversionError, Zero, dtype_of, format_aval, shape_of
 from .primitives.linear import moveaxis, to_front
+from .staging import CONVERSION_HINTS
 
-__all__ = ["vmap", "BatchTrace", "BatchTracer", "batch_flat"]
+__all__ = ["vmap", "BatchTrace", "BatchTracer", "batch_flat", "apply_program_batched"]
 
 
 class BatchTracer(Tracer):
@@ -56,7 +57,7 @@ class BatchTracer(Tracer):
             "each element of the batch may need a different answer, so it cannot become one "
             "Python bool or number. For a choice per element use lnp.where(cond, a, b) (or "
             "lnp.maximum, lnp.clip, ...); to map a function that needs concrete values, call it "
-            "in a Python loop over the batch instead of vmap.")
+            "in a Python loop over the batch instead of vmap." + CONVERSION_HINTS.get(what, ""))
 
 
 class BatchTrace(Trace):
@@ -99,6 +100,25 @@ class BatchTrace(Trace):
 
 
 # ----------------------------------------------------------------------------- vmap
+
+def apply_program_batched(program: Any, args: Sequence) -> list:
+    """A linear program applied to inputs batched along their first axis, in one pass.
+
+    The batched form of ``program(*args)`` for programs whose residuals are
+    traced (linearized inside another transformation) or inputs that are
+    tracers: each equation runs its primitive's batch rule once, and the outer
+    transformation sees the batched operations.  Outputs have the batch axis
+    first; outputs that are symbolic zeros stay :class:`~linad.core.Zero`.
+    """
+    size = shape_of(args[0])[0]
+    trace = BatchTrace()
+    try:
+        outs = program(*[BatchTracer(trace, a, 0) for a in args])
+    finally:
+        trace.alive = False
+    return [o if type(o) is Zero else _place_output(o, 0, trace, size, k)
+            for k, o in enumerate(outs)]
+
 
 def batch_flat(f_flat: Callable, args: Sequence, in_dims: Sequence, out_dims: Callable,
                size: int) -> list:

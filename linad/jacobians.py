@@ -29,9 +29,10 @@ For :math:`f:\mathbb{R}^{k\times l}\to\mathbb{R}^{n\times m}` the Jacobian is th
 ``out.shape + in.shape``), as in JAX.
 
 When the function is itself being differentiated (``hessian`` is ``jacfwd`` of
-``jacrev``), the inner linear program has traced residuals and cannot run
-batched on NumPy arrays; the inner Jacobian is then assembled column by column
-through the outer transformation (the outer one still runs batched).
+``jacrev``), the inner linear program has traced residuals and cannot run on
+NumPy arrays alone; its basis then goes through the program under the batching
+trace of :func:`linad.vmap`, still one batched pass, which the outer
+transformation differentiates.  Every nesting level is one batched pass.
 """
 from __future__ import annotations
 
@@ -43,11 +44,11 @@ from . import tree
 from .api import (_argnums_tuple, _aux_value, _check_scalar_output, _flat_args, _flat_fun,
                   _linearize, _zeros_if_symbolic, check_tangent, grad, jvp_flat, linearize,
                   with_diff_args)
-from .core import Tracer, Zero, dtype_of, instantiate, is_inexact
+from .batching import apply_program_batched
+from .core import Tracer, Zero, dtype_of, is_inexact
 from .linear_map import LinearMap
 from .linearize import linearize_flat
-from .numpy._shape import stack
-from .optimize.compile import apply, apply_batched
+from .optimize.compile import apply_batched
 from .optimize.onehot import OneHotBatch, identity_basis
 from .transpose import backward_pass
 from .scipy_operator import as_linear_operator
@@ -67,23 +68,18 @@ def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:
     Each result has a leading axis of length N, the total input size.  On concrete
     residuals this is one ``apply_batched`` pass with the basis kept one-hot
     (:mod:`linad.optimize.onehot`); ``batch_last`` lays the results out with the batch axis
-    last in memory.  Inside an outer transformation the columns go through the
-    program one by one and are stacked with linad operations, so the outer
-    transformation sees them.
+    last in memory.  Inside an outer transformation (traced residuals) the basis
+    goes through the program in one pass of the batching trace
+    (:func:`~linad.batching.apply_program_batched`), so the outer transformation
+    sees batched operations.
     """
     basis = identity_basis(lmap.in_avals)
     if not lmap.program.has_traced_residuals():
         outs = apply_batched(lmap.program, basis)
         return [_dense(o, lmap.shape[1], aval, batch_last)
                 for o, aval in zip(outs, lmap.out_avals)]
-    basis = [b.materialize() for b in basis]
-    n = basis[0].shape[0] if basis else 0
-    columns = [apply(lmap.program, [b[k] for b in basis]) for k in range(n)]
-    outs = []
-    for j, (shape, dtype) in enumerate(lmap.out_avals):
-        col = [instantiate(c[j]) for c in columns]
-        outs.append(stack(col, 0) if col else np.zeros((0,) + tuple(shape), dtype))
-    return outs
+    outs = apply_program_batched(lmap.program, [b.materialize() for b in basis])
+    return [_dense(o, lmap.shape[1], aval, False) for o, aval in zip(outs, lmap.out_avals)]
 
 
 def _dense(out: Any, n: int, aval: tuple, batch_last: bool) -> np.ndarray:

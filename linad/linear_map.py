@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import tree
+from .batching import apply_program_batched
 from .core import Tracer, Zero, format_aval, instantiate, shape_of
 from .ir import LinearProgram
 from .linearize import stage
@@ -92,7 +93,10 @@ class LinearMap:
         """
         leaves = self._flatten_input(args, batched=True)
         n = shape_of(leaves[0])[0] if leaves else 0
-        outs = apply_batched(self.program, leaves)
+        if self.program.has_traced_residuals() or any(isinstance(x, Tracer) for x in leaves):
+            outs = apply_program_batched(self.program, leaves)
+        else:
+            outs = apply_batched(self.program, leaves)
         outs = [instantiate(o, n) for o in outs]
         return self._unflatten_output(outs)
 

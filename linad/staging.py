@@ -26,7 +26,7 @@ from .core import (ConcretizationError, Trace, Tracer, Var,
 from .ir import Equation, Program
 
 __all__ = ["ProgramTrace", "ProgramTracer", "ConcretizationError", "ClosedOverTracerError",
-           "stage_program", "is_staging"]
+           "stage_program", "is_staging", "CONVERSION_HINTS"]
 
 
 class ClosedOverTracerError(Exception):
@@ -57,13 +57,13 @@ class ProgramTracer(Tracer):
             "is replayed for every call, so a Python `if`, float(), int(), .tolist() or a "
             "NumPy call that needs the value cannot be staged. Pass the argument it depends on "
             "in static_argnums / static_argnames (the function is then staged once per value), "
-            "or call the function without jit." + _HINTS.get(what, ""))
+            "or call the function without jit." + CONVERSION_HINTS.get(what, ""))
 
 
-#: What to do instead, for conversions that have a staged alternative.
+#: What to do instead, for conversions that have a traced alternative (jit and vmap).
 _INDEX_HINT = (" If it came from indexing a NumPy array with a traced index (table[i]), use "
                "lnp.take(table, i): a NumPy array cannot be indexed by a staged value.")
-_HINTS = {"operator.index()": _INDEX_HINT, "np.asarray / np.array": _INDEX_HINT}
+CONVERSION_HINTS = {"operator.index()": _INDEX_HINT, "np.asarray / np.array": _INDEX_HINT}
 
 
 class ProgramTrace(Trace):
