@@ -18,7 +18,7 @@ def load(name):
 def test_every_example_is_tested():
     tested = {"newton_krylov_sqrtm", "least_squares_fit", "rosenbrock_minimize",
               "hessian_spectrum", "implicit_differentiation", "gaussian_process",
-              "fft_deconvolution"}
+              "fft_deconvolution", "per_example_gradients"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -91,3 +91,14 @@ def test_fft_deconvolution():
     assert out["lsqr_vs_closed_form"] < 1e-8
     assert out["restoration_gain"] > 1.0
 
+
+
+def test_per_example_gradients():
+    out = load("per_example_gradients").main(n=40, d=4, k=6, size=4)
+    assert out["gradients"]["error_vs_closed_form"] < 1e-12
+    assert out["gradients"]["error_vs_loop"] < 1e-12
+    assert out["newton"]["residual"] < 1e-10
+    assert out["newton"]["error_vs_eigh"] < 1e-10
+    assert out["hessian"]["shape"] == (4, 3, 4, 3)
+    assert out["hessian"]["error_vs_hvp"] < 1e-12
+    assert out["hessian"]["asymmetry"] < 1e-12
