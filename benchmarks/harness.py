@@ -186,6 +186,13 @@ class WorkloadResult:
         ``linad / hand`` at most ``limit``, and ``linad`` ahead of each eager
         peer that reverse-differentiates on the fly (``torch``, ``autograd``):
         ``linad / peer`` at most 1 (n/a where the peer is absent).
+
+        Examples
+        --------
+        >>> wr = WorkloadResult("W", "w")
+        >>> wr.model_targets("grad", Row("grad", "ms", {"hand": 1.0, "linad": 2.0, "torch": 4.0}))
+        >>> [t.status for t in wr.targets]
+        ['PASS', 'PASS', 'n/a']
         """
         ratios = row.linad_over()
         self.target(f"{label}: linad / hand-written", ratios.get("hand"), limit)
