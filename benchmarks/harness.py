@@ -52,6 +52,10 @@ class Config:
     w5_shape: tuple = (30, 20)
     w6_shape: tuple = (2000, 500)
     mem_size: int = 1024
+    w7_n: int = 300
+    w8_shape: tuple = (256, 64, 128, 10)
+    w9_shape: tuple = (2000, 100)
+    w10_steps: int = 100
     rtol: float = 1e-8
     seed: int = 0
     mode: str = "full"
@@ -64,14 +68,16 @@ class Config:
     def quick(cls) -> "Config":
         """A smoke run: fewer repeats, smaller sizes (ratios are only indicative)."""
         return cls(repeats=3, min_time=0.01, warmup=1, w1_ops=(50, 500), w2_sizes=(128, 256),
-                   w3_size=64, w4_size=64, w6_shape=(500, 125), mem_size=256, mode="quick")
+                   w3_size=64, w4_size=64, w6_shape=(500, 125), mem_size=256, w7_n=100,
+                   w8_shape=(64, 16, 32, 10), w9_shape=(500, 50), w10_steps=30, mode="quick")
 
     @classmethod
     def tiny(cls) -> "Config":
         """For the in-process smoke test: every size minimal, one repeat."""
         return cls(repeats=1, min_time=0.0, warmup=1, w1_ops=(10, 20), w2_sizes=(8, 16),
                    w3_size=6, w4_size=8, w4_applies=3, w5_shape=(4, 3), w6_shape=(12, 5),
-                   mem_size=16, mode="tiny")
+                   mem_size=16, w7_n=8, w8_shape=(8, 3, 4, 3), w9_shape=(20, 4), w10_steps=3,
+                   mode="tiny")
 
 
 @dataclass
@@ -173,6 +179,25 @@ class WorkloadResult:
         jit, eager = ratios.get("linad-jit"), ratios.get("linad")
         value = jit / eager if jit is not None and eager else None
         self.target(f"{label}: linad-jit / linad", value, 1.0)
+
+    def model_targets(self, label: str, row: Row, limit: float = 2.5) -> None:
+        """The targets of a real-model workload on one time row.
+
+        ``linad / hand`` at most ``limit``, and ``linad`` ahead of each eager
+        peer that reverse-differentiates on the fly (``torch``, ``autograd``):
+        ``linad / peer`` at most 1 (n/a where the peer is absent).
+
+        Examples
+        --------
+        >>> wr = WorkloadResult("W", "w")
+        >>> wr.model_targets("grad", Row("grad", "ms", {"hand": 1.0, "linad": 2.0, "torch": 4.0}))
+        >>> [t.status for t in wr.targets]
+        ['PASS', 'PASS', 'n/a']
+        """
+        ratios = row.linad_over()
+        self.target(f"{label}: linad / hand-written", ratios.get("hand"), limit)
+        for peer in ("torch", "autograd"):
+            self.target(f"{label}: linad / {peer} (ahead of {peer})", ratios.get(peer), 1.0)
 
     def to_json(self) -> dict:
         out = asdict(self)

@@ -7,8 +7,9 @@ ones, and at the end the target ratios with PASS / FAIL.  The results
 also go to ``benchmarks/results/latest.json``.
 
 Options: ``--quick`` (small sizes, few repeats: a smoke run), ``--only W1,W2``
-(workloads W1..W6 and MEM), ``--no-peers`` (hand-written and linad only),
-``--repeats N``, ``--cpu K`` (the core to pin to), ``--json PATH``.
+(workloads W1..W10 and MEM; W7..W10 are real models: a Gaussian-process
+likelihood, a small neural network, a SciPy optimiser loop, an RK4
+simulation), ``--no-peers`` (hand-written and linad only), ``--repeats N``, ``--cpu K`` (the core to pin to), ``--json PATH``.
 
 The exit status is 2 if some backend's derivatives disagree with the
 hand-written ones beyond the tolerance (1e-8 relative), else 0.
@@ -25,7 +26,7 @@ import platform
 import sys
 import time
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "MEM")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "MEM")
 _ALIASES = {"MEMORY": "MEM", "M": "MEM"}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
 
@@ -74,9 +75,10 @@ def select(only: str | None) -> list:
 
 def _modules() -> dict:
     from . import (memory, w1_overhead, w2_cheap_grad, w3_matrix_functions, w4_linearize,
-                   w5_jacobian, w6_hvp)
+                   w5_jacobian, w6_hvp, w7_gp_likelihood, w8_mlp, w9_optimize, w10_ode)
     return {"W1": w1_overhead, "W2": w2_cheap_grad, "W3": w3_matrix_functions,
-            "W4": w4_linearize, "W5": w5_jacobian, "W6": w6_hvp, "MEM": memory}
+            "W4": w4_linearize, "W5": w5_jacobian, "W6": w6_hvp, "W7": w7_gp_likelihood,
+            "W8": w8_mlp, "W9": w9_optimize, "W10": w10_ode, "MEM": memory}
 
 
 def run_suite(cfg, names: list, peers, log=print) -> list:

@@ -45,7 +45,10 @@ def test_every_workload_runs(results):
         assert wr.targets, wr.name
 
 
-@pytest.mark.parametrize("name", ["W1", "W2", "W4", "W6"])
+REAL_MODELS = ["W7", "W8", "W9", "W10"]
+
+
+@pytest.mark.parametrize("name", ["W1", "W2", "W4", "W6"] + REAL_MODELS)
 def test_time_rows_give_linad_ratios(results, name):
     wr = results[name]
     time_rows = [r for r in wr.rows if r.kind == "time" and {"hand", "linad"} <= set(r.values)]
@@ -66,6 +69,42 @@ def test_linad_jit_is_measured_and_agrees(results, name):
     if any("linad-jit" in r.values for r in wr.rows):
         assert "linad-jit" in wr.agreement
     assert any("linad-jit" in t.label or "jit(" in t.label for t in wr.targets)
+
+
+@pytest.mark.parametrize("name", REAL_MODELS)
+def test_real_models_measure_linad_jit_and_have_the_model_targets(results, name):
+    wr = results[name]
+    assert any("linad-jit" in r.values for r in wr.rows)
+    assert "linad" in wr.agreement and "linad-jit" in wr.agreement
+    labels = [t.label for t in wr.targets]
+    assert any(label.endswith("linad / hand-written") for label in labels)
+    hand = [t for t in wr.targets if t.label.endswith("linad / hand-written")]
+    assert all(t.limit == 2.5 and t.value is not None for t in hand)
+    peers = [t for t in wr.targets if "ahead of" in t.label]
+    assert {t.label.rsplit("(", 1)[1] for t in peers} == {"ahead of torch)", "ahead of autograd)"}
+    assert all(t.status == "n/a" for t in peers)  # the smoke run has no peers
+
+
+def test_optimiser_loops_reach_the_hand_written_optimum(results):
+    notes = [n for n in results["W9"].notes if "optimum" in n]
+    assert len(notes) == 2 and all("success True" in n for n in notes)
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 2**16))
+def test_hand_written_model_gradients_match_finite_differences(seed):
+    from benchmarks import w7_gp_likelihood as w7, w10_ode as w10
+    D, y, theta = w7.make_inputs(6, seed)
+    fd = [(w7.nll_numpy(D, y, theta + e) - w7.nll_numpy(D, y, theta - e)) / 2e-6
+          for e in 1e-6 * np.eye(3)]
+    assert rel_err(w7.hand_value_and_grad(D, y, theta)[1], fd) < 1e-6
+    z0, th, target = w10.make_inputs(seed)
+
+    def loss(p):
+        return np.sum((w10.simulate_numpy(p[:2], p[2:], 4) - target) ** 2)
+    p = np.concatenate([z0, th])
+    fd = [(loss(p + e) - loss(p - e)) / 2e-6 for e in 1e-6 * np.eye(6)]
+    assert rel_err(np.concatenate(w10.hand_grad(z0, th, target, 4)), fd) < 1e-6
 
 
 def test_jit_rows_of_w1(results):
@@ -121,8 +160,9 @@ def test_table_and_json(results):
 def test_select_and_options():
     assert bench_run.select(None) == list(bench_run.WORKLOADS)
     assert bench_run.select("w2, W1,memory") == ["W1", "W2", "MEM"]
-    with pytest.raises(SystemExit, match="unknown workload 'W9'"):
-        bench_run.select("W1,W9")
+    assert bench_run.select("w10,W7") == ["W7", "W10"]
+    with pytest.raises(SystemExit, match="unknown workload 'W99'"):
+        bench_run.select("W1,W99")
     args = bench_run.parse_args(["--quick", "--only", "W5", "--no-peers"])
     assert args.quick and args.no_peers and args.only == "W5"
 
