@@ -6,7 +6,9 @@ function becomes its own primitive (named ``custom_jvp:<name>``, not registered
 in ``core.PRIMITIVES``) whose JVP rule stages the user's rule in the tangents —
 a linear program, so a rule that is not linear in its tangents raises
 :class:`linad.LinearityError` — and applies it to the actual tangents with
-symbolic zeros skipped.
+symbolic zeros skipped.  Under ``linad.vmap`` the primitive binds another custom
+function whose function and rule are the user's mapped over the batch (a function
+that needs concrete values is mapped by a loop over the elements).
 """
 from __future__ import annotations
 

@@ -21,6 +21,11 @@ differentiated again by outer transformations (``grad(grad(f))``).  Forward
 mode would need the tangent map itself, which the user did not state: applying
 the linear primitive forward raises a ``TypeError`` that says so.
 
+Under ``linad.vmap`` the function is batched as a new custom function whose
+``fwd`` and ``bwd`` are the user's mapped over the batch, so ``grad(vmap(f))``
+and ``vmap(grad(f))`` both run ``bwd``; the linear primitive, applied forward
+to a batch of tangents, raises the forward-mode ``TypeError``.
+
 When several outputs have tangents, the linear primitive has one packed output
 (the flattened leaves, concatenated) that linear slices unpack, so ``bwd`` is
 called once, with every output's cotangent.
@@ -249,7 +254,6 @@ class CustomVJPFunction(CustomFunction):
 
     def _mapped(self, dims, in_tree, nondiff, store):
         mapped = CustomVJPFunction(self._mapped_primal(dims, in_tree, nondiff, store))
-        n = len(dims)
         keep: dict = {}
 
         def flat_fwd(*leaves):

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import linad
+import linad.numpy.linalg as lnl
+import linad.scipy.linalg as lsl
 from linad.primitives import linalg as LA
 
 B = 3
@@ -195,6 +197,10 @@ def test_eig_of_a_batch_with_complex_eigenvalues_promotes_as_the_loop():
 # ============================================================================ stacked NumPy calls
 
 STACKED = {
+    "permutation_matrices": lambda: ([rng.permutation(3)], dict(dtype=np.float32)),
+    "scipy._pinv_cutoff": lambda: ([rng.uniform(0, 1, 3)], dict(atol=0.1, rtol=0.2)),
+    "scipy._row_indices": lambda: ([np.array([2, 2, 2], dtype=np.int32)], {}),
+    "numpy._one_hot": lambda: ([rng.integers(0, 3, (2,))], dict(n=3)),
     "_lu_or_raise": lambda: ([general((3, 3))], dict(message="Singular matrix")),
     "_pivot_matrices": lambda: ([np.array([2, 2, 2], dtype=np.int32)],
                                 dict(dtype=np.dtype(float), inverse=True)),
@@ -207,7 +213,8 @@ STACKED = {
 
 @pytest.mark.parametrize("name", STACKED)
 def test_stacked_functions_map_stacks(name):
-    fn = getattr(LA, name)
+    module, _, attr = name.rpartition(".")
+    fn = getattr({"": LA, "scipy": lsl, "numpy": lnl}[module], attr)
     assert fn.stacked
     elems = [STACKED[name]() for _ in range(B)]
     params = elems[0][1]
@@ -216,6 +223,15 @@ def test_stacked_functions_map_stacks(name):
     got = as_list(fn(*stack, **params))
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+def test_scipy_functions_with_stacked_helpers_under_vmap():
+    a = batches([lambda: general((4, 3))])[0]
+    pinv_rank = lambda a: lsl.pinv(a, return_rank=True)        # noqa: E731
+    assert_same(linad.vmap(pinv_rank)(a), loop(pinv_rank, [a], (0,)))
+    a = batches([lambda: general((3, 3))])[0]
+    lu = lambda a: lsl.lu(a, p_indices=True)                    # noqa: E731
+    assert_same(linad.vmap(lu)(a), loop(lu, [a], (0,)))
 
 
 @pytest.mark.parametrize("marked", [True, False])

@@ -13,6 +13,8 @@ argsort(x, axis, kind)              the indices that sort ``x`` along ``axis``
 numpy_call, numpy_call_multi        any NumPy function with a non-differentiable
                                     result (``isclose``, ``searchsorted``, ...) staged
                                     by ``linad.jit``: the function is a parameter
+                                    (under ``linad.vmap`` one call on the batch when
+                                    it is marked ``elementwise`` or ``stacked``)
 ==================================  ===============================================
 
 A comparison or an ``argsort`` is piecewise constant: its derivative is zero wherever
@@ -121,7 +123,23 @@ def elementwise(fn: Callable) -> Callable:
 def stacked(fn: Callable) -> Callable:
     """Mark ``fn`` as mapping leading stack axes of its array arguments to leading axes of
     its results (linear algebra on ``(..., n, n)``): a staged call of it is batched as one
-    call on the arrays with the batch axis first, its results batch-first."""
+    call on the arrays with the batch axis first, its results batch-first.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.primitives.elementwise import on_values
+    >>> calls = []
+    >>> @stacked
+    ... def inverses(a):
+    ...     calls.append(a.shape)
+    ...     return np.linalg.inv(a)
+    >>> linad.vmap(lambda a: on_values(inverses, a))(np.stack([np.eye(2), 2 * np.eye(2)]))[1]
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    >>> calls                      # one call on the batch, not one per element
+    [(2, 2, 2)]
+    """
     fn.stacked = True
     return fn
 

@@ -10,8 +10,8 @@ the triangles, ``op(A)`` one of :math:`A, A^T, A^H`.  "Giles" is M. B. Giles,
 *An extended collection of matrix derivative results for forward and reverse
 mode automatic differentiation*, Oxford NA report 08/01 (2008).
 
-Nonlinear primitives (a JVP rule, nothing else)
------------------------------------------------
+Nonlinear primitives (JVP and batch rules)
+------------------------------------------
 =============  ==============================================================================
 inv            :math:`\dot Y = -Y\dot A Y`, :math:`Y = A^{-1}` (Giles 2.2.3)
 det            :math:`\dot d = d\,\mathrm{tr}(A^{-1}\dot A)` (Giles 2.2.4)
@@ -74,6 +74,17 @@ Linear primitives (JVP, transpose and batch rules)
     JVP in ``A``: the top-right block of :math:`L_f(M, \mathrm{diag}(\dot A, \dot A))`
     with :math:`M = [[A, E], [0, A]]`.  This is the one place where a tangent map
     is itself a named linear operation that the other primitives cannot express.
+
+Batching
+--------
+Every primitive accepts leading stack axes, so its batch rule (``linad.vmap``) moves
+the batch axis of each operand to the front and applies the primitive once to the
+stack (``front_batch_rule``; ``pinv`` also lines ``rcond`` up with the stack).
+``triangular_solve`` and ``solve`` with matrices that are not batched solve a batch of
+right-hand sides as more columns.  ``eig`` and ``matfunc`` judge in their batch rules whether the stack is
+staged by ``linad.jit`` (their result dtype depends on values).  The NumPy functions
+the rules run on values (factorisations, pivots) are marked ``stacked``, so under
+``vmap`` they are called once on the batch.
 
 Values the rules compute on
 ---------------------------
@@ -300,6 +311,7 @@ def take_rows(x: Any, perm: np.ndarray) -> Any:
     return getitem(x, idx + (perm, slice(None)))
 
 
+@stacked
 def permutation_matrices(perm: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
     """The permutation matrices ``P`` with ``P @ x == x[..., perm, :]`` (NumPy in and out).
 
