@@ -167,6 +167,31 @@ def test_vmap_of_grad_and_grad_of_vmap_equal_loops(name):
     assert_same(linad.vmap(linad.grad(f, argnums=diff))(*args), want, rtol=1e-6)
     got = linad.grad(lambda *xs: linad.vmap(f)(*xs).sum(), argnums=diff)(*args)
     assert_same(got, want, rtol=1e-6)
+    axes = axis_one(args)
+    xs = moved(args, axes)
+    want = loop(linad.grad(f, argnums=diff), xs, axes)
+    assert_same(linad.vmap(linad.grad(f, argnums=diff), in_axes=axes)(*xs), want, rtol=1e-6)
+    got = linad.grad(lambda *a: linad.vmap(f, in_axes=axes)(*a).sum(), argnums=diff)(*xs)
+    assert_same(got, [np.moveaxis(w, 0, axes[i]) for w, i in zip(want, diff)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["inv", "solve", "eigh", "svd", "cholesky"])
+def test_vmap_of_grad_keeps_float32(name):
+    fn, makers, diff = CASES[name]
+    args = batches(makers, np.float32)
+    f = scalar_of(fn, [None if w is None else w.astype(np.float32)
+                       for w in weights_for(fn, args)])
+    want = loop(linad.grad(f, argnums=diff), args, (0,) * len(args))
+    assert_same(linad.vmap(linad.grad(f, argnums=diff))(*args), want, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "eigh", "svd", "qr", "cholesky", "solve"])
+def test_vmap_of_complex_matrices(name):
+    fn, makers, _ = CASES[name]
+    args = [a + 0.5j * rng.standard_normal(a.shape) for a in batches(makers)]
+    if name in ("eigh", "cholesky"):
+        args[0] = args[0] @ np.conj(np.swapaxes(args[0], -1, -2)) + 3 * np.eye(3)
+    assert_same(linad.vmap(fn)(*args), loop(fn, args, (0,) * len(args)))
 
 
 def test_vmap_of_grad_with_an_unmapped_operand():
