@@ -8,6 +8,7 @@ import linad
 import linad.numpy.linalg as lnl
 import linad.scipy.linalg as lsl
 from linad.primitives import linalg as LA
+from linad.primitives.elementwise import on_values
 
 B = 3
 rng = np.random.default_rng(11)
@@ -247,6 +248,17 @@ def test_stacked_functions_map_stacks(name):
     want = [np.stack(col) for col in zip(*[as_list(fn(*e[0], **params)) for e in elems])]
     got = as_list(fn(*stack, **params))
     for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    calls = []
+
+    def counting(*arrays, **kw):
+        calls.append(1)
+        return fn(*arrays, **kw)
+    counting.stacked = True
+    multiple = isinstance(fn(*elems[0][0], **params), tuple)
+    got = linad.vmap(lambda *xs: on_values(counting, *xs, multiple=multiple, **params))(*stack)
+    assert len(calls) == 1                    # once on the batch, not once per element
+    for g, w in zip(as_list(got), want):
         np.testing.assert_array_equal(g, w)
 
 

@@ -154,7 +154,7 @@ def _numpy_call_batch(prim: Primitive) -> Callable:
 
     def rule(args, dims, *, fn, tree, leaves, positions):
         params = dict(fn=fn, tree=tree, leaves=leaves, positions=positions)
-        if all(np.ndim(x) == 0 for x in leaves if x is not None):
+        if all(isinstance(x, type) or np.ndim(x) == 0 for x in leaves if x is not None):
             if is_elementwise(fn):
                 return whole(args, dims, **params)
             if getattr(fn, "stacked", False):
