@@ -31,6 +31,8 @@ class BatchTracer(Tracer):
     """A batch of values: ``val`` with the batch along axis ``bdim``."""
 
     __slots__ = ("val", "bdim")
+    #: stands for a batch of values (concrete or not: see ``val``), not for a staged value
+    is_batch = True
 
     def __init__(self, trace: "BatchTrace", val: Any, bdim: int):
         self._trace = trace

@@ -6,7 +6,9 @@ function becomes its own primitive (named ``custom_jvp:<name>``, not registered
 in ``core.PRIMITIVES``) whose JVP rule stages the user's rule in the tangents —
 a linear program, so a rule that is not linear in its tangents raises
 :class:`linad.LinearityError` — and applies it to the actual tangents with
-symbolic zeros skipped.
+symbolic zeros skipped.  Under ``linad.vmap`` the primitive binds another custom
+function whose function and rule are the user's mapped over the batch (a function
+that needs concrete values is mapped by a loop over the elements).
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
-from .core import PRIMITIVES, Primitive, Tracer, Zero, bind, dtype_of, format_aval, shape_of
+from .batching import batch_flat
+from .core import (PRIMITIVES, Primitive, Tracer, TracerConversionError, Zero, bind, dtype_of,
+                   format_aval, instantiate, shape_of)
 from .linearize import StagingTrace, StagingTracer
-from .primitives.linear import add
+from .primitives.linear import add, batch_size
 from .primitives.rules import defjvp_full
 
 __all__ = ["custom_jvp", "CustomJVPFunction", "CustomFunction", "check_aval"]
@@ -46,6 +50,11 @@ class CustomFunction:
     arguments; the arguments in ``nondiff_argnums`` ride along as a parameter.
     On NumPy values the primitive runs the function; under a transformation the
     subclass's JVP rule (``_jvp``) applies the user's rule.
+
+    Under ``linad.vmap`` the primitive's batch rule binds another custom function
+    (:meth:`_mapped`) on the batched leaves: its function and rules are this one's
+    mapped over the batch, so derivatives taken outside the ``vmap`` still use the
+    user's rule.
     """
 
     kind = "custom"
@@ -57,6 +66,7 @@ class CustomFunction:
         self.prim = _unregistered_primitive(f"{self.kind}:{_name_of(fun)}", self._impl,
                                             multiple_results=True)
         defjvp_full(self.prim, self._jvp)
+        self.prim.batch_rule = self._batch
 
     def _check_defined(self) -> None:
         """Raise ``TypeError`` if the user's rule is missing."""
@@ -110,6 +120,62 @@ class CustomFunction:
 
     def _jvp(self, primals, tangents, *, in_tree, nondiff, store):
         raise NotImplementedError
+
+    # -- batching ---------------------------------------------------------------------
+    def _batch(self, vals, dims, *, in_tree, nondiff, store):
+        """The batch rule: :meth:`_mapped` bound on the batched leaves (results batch-first)."""
+        mapped = self._mapped(tuple(dims), in_tree, nondiff, store)
+        outs = bind(mapped.prim, *vals, in_tree=tree.flatten(tuple(vals))[1], nondiff=(),
+                    store={})
+        return outs, [0] * len(outs)
+
+    def _mapped(self, dims: tuple, in_tree: Any, nondiff: tuple, store: dict
+                ) -> "CustomFunction":
+        """A custom function of the flat batched leaves (batch axes ``dims``) whose function
+        and rules are this one's mapped over the batch (results batch-first)."""
+        raise NotImplementedError
+
+    def _flat_primal(self, in_tree: Any, nondiff: tuple, store: dict) -> Callable:
+        """The function on flat leaves, returning its flat output leaves."""
+        def primal(*leaves):
+            out, store["out_tree"] = tree.flatten(
+                self.fun(*self._full_args(nondiff, tree.unflatten(in_tree, leaves))))
+            return out
+        return primal
+
+    def _mapped_primal(self, dims: tuple, in_tree: Any, nondiff: tuple, store: dict
+                       ) -> Callable:
+        """The function mapped over the batch of flat leaves: ``vmap`` of it, or a loop over
+        the elements when it needs concrete values (a function written for NumPy arrays)."""
+        primal = self._flat_primal(in_tree, nondiff, store)
+
+        def mapped(*leaves):
+            try:
+                return map_flat(primal, leaves, dims)
+            except TracerConversionError:
+                if any(isinstance(x, Tracer) for x in leaves):
+                    raise
+                return _loop_flat(primal, leaves, dims)
+        mapped.__name__ = mapped.__qualname__ = f"vmap({self.__name__})"
+        return mapped
+
+
+def map_flat(fn: Callable, leaves: Sequence, dims: Sequence) -> list:
+    """``fn`` (flat leaves in, flat leaves out) under ``linad.vmap``: ``leaves[i]`` batched
+    along ``dims[i]`` (``None``: the same for every element), results batch-first."""
+    return batch_flat(fn, list(leaves), list(dims), lambda n: [0] * n,
+                      batch_size(leaves, dims))
+
+
+def _loop_flat(fn: Callable, leaves: Sequence, dims: Sequence) -> list:
+    """:func:`map_flat` on concrete values, by a Python loop over the batch elements."""
+    n = batch_size(leaves, dims)
+    if n == 0:
+        raise ValueError("a custom function that needs concrete values is mapped by calling "
+                         "it on each element, which needs a batch of at least one element")
+    rows = [fn(*[x if d is None else np.take(x, i, axis=d) for x, d in zip(leaves, dims)])
+            for i in range(n)]
+    return [np.stack([np.asarray(instantiate(r)) for r in col]) for col in zip(*rows)]
 
 
 def _name_of(fun: Callable) -> str:
@@ -224,6 +290,37 @@ class CustomJVPFunction(CustomFunction):
         p_out, program = self._stage_rule(primals, in_tree, nondiff, store)
         return p_out, program(*tangents)
 
+    def _rule_result(self, res: Any) -> tuple:
+        """``(primal leaves, their structure, tangent leaves)`` of what the rule returned."""
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise TypeError(f"the JVP rule of {self.__name__!r} must return a pair "
+                            "(primal_out, tangent_out)")
+        p_out, p_tree = tree.flatten(res[0])
+        t_out, t_tree = tree.flatten(res[1])
+        if p_tree != t_tree:
+            raise TypeError(f"the JVP rule of {self.__name__!r} returned a primal output of "
+                            f"structure {p_tree!r} but a tangent of structure {t_tree!r}")
+        return p_out, p_tree, t_out
+
+    def _mapped(self, dims, in_tree, nondiff, store):
+        mapped = CustomJVPFunction(self._mapped_primal(dims, in_tree, nondiff, store))
+        n = len(dims)
+
+        def flat_rule(*leaves):
+            res = self.jvp_rule(*nondiff, tree.unflatten(in_tree, leaves[:n]),
+                                tree.unflatten(in_tree, leaves[n:]))
+            p_out, store["out_tree"], t_out = self._rule_result(res)
+            return p_out + [instantiate(check_aval(t, p, f"the JVP rule of {self.__name__!r} "
+                                                   f"returned, for output {k}, a tangent"))
+                            for k, (p, t) in enumerate(zip(p_out, t_out))]
+
+        @mapped.defjvp
+        def rule(primals, tangents):
+            outs = map_flat(flat_rule, list(primals) + list(tangents), dims + dims)
+            half = len(outs) // 2
+            return outs[:half], outs[half:]
+        return mapped
+
     def _stage_rule(self, primals, in_tree, nondiff, store):
         """Run the rule once with staged tangents: (primal outputs, the tangent program).
 
@@ -236,14 +333,7 @@ class CustomJVPFunction(CustomFunction):
         try:
             res = self.jvp_rule(*nondiff, tree.unflatten(in_tree, primals),
                                 tree.unflatten(in_tree, t_in))
-            if not (isinstance(res, (tuple, list)) and len(res) == 2):
-                raise TypeError(f"the JVP rule of {self.__name__!r} must return a pair "
-                                "(primal_out, tangent_out)")
-            p_out, p_tree = tree.flatten(res[0])
-            t_out, t_tree = tree.flatten(res[1])
-            if p_tree != t_tree:
-                raise TypeError(f"the JVP rule of {self.__name__!r} returned a primal output of "
-                                f"structure {p_tree!r} but a tangent of structure {t_tree!r}")
+            p_out, p_tree, t_out = self._rule_result(res)
             for k, p in enumerate(p_out):
                 if isinstance(p, StagingTracer) and p._trace is trace:
                     raise TypeError(f"the JVP rule of {self.__name__!r} computed its primal "

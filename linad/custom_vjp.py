@@ -21,6 +21,11 @@ differentiated again by outer transformations (``grad(grad(f))``).  Forward
 mode would need the tangent map itself, which the user did not state: applying
 the linear primitive forward raises a ``TypeError`` that says so.
 
+Under ``linad.vmap`` the function is batched as a new custom function whose
+``fwd`` and ``bwd`` are the user's mapped over the batch, so ``grad(vmap(f))``
+and ``vmap(grad(f))`` both run ``bwd``; the linear primitive, applied forward
+to a batch of tangents, raises the forward-mode ``TypeError``.
+
 When several outputs have tangents, the linear primitive has one packed output
 (the flattened leaves, concatenated) that linear slices unpack, so ``bwd`` is
 called once, with every output's cotangent.
@@ -33,7 +38,7 @@ import numpy as np
 
 from . import tree
 from .core import LinearityError, Primitive, Tracer, Zero, bind, dtype_of, is_inexact, shape_of
-from .custom_jvp import CustomFunction, _name_of, _unregistered_primitive, check_aval
+from .custom_jvp import CustomFunction, _name_of, _unregistered_primitive, check_aval, map_flat
 from .primitives import linear as L
 from .primitives.rules import deflinear, defjvp_full
 
@@ -174,9 +179,12 @@ def _linear_primitive(name: str, n_tangents: int) -> Primitive:
         cts = rule.call_bwd(ct, operands[n_tangents:])
         return cts + [None] * (len(operands) - n_tangents)
 
+    def refuse_batch(args, dims, *, rule):  # a batch of tangents mapped forward
+        raise _forward_mode_error(rule.fn.__name__)
+
     prim = _unregistered_primitive(f"custom_vjp_linear:{name}", refuse)
     deflinear(prim, linear_in=range(n_tangents), aval_rule=aval_rule,
-              transpose_rule=transpose_rule, batch_rule=refuse)
+              transpose_rule=transpose_rule, batch_rule=refuse_batch)
     defjvp_full(prim, refuse_jvp)
     return prim
 
@@ -244,6 +252,41 @@ class CustomVJPFunction(CustomFunction):
                       rule=rule)
         return p_out, rule.output_tangents(packed)
 
+    def _mapped(self, dims, in_tree, nondiff, store):
+        mapped = CustomVJPFunction(self._mapped_primal(dims, in_tree, nondiff, store))
+        keep: dict = {}
+
+        def flat_fwd(*leaves):
+            out, residuals = self._run_fwd(leaves, in_tree, nondiff)
+            out, store["out_tree"] = tree.flatten(out)
+            res, keep["res_tree"] = tree.flatten(residuals)
+            keep["n_out"] = len(out)
+            keep["static"] = {k: r for k, r in enumerate(res)
+                              if not isinstance(r, (Tracer, np.ndarray))}
+            return out + [r for k, r in enumerate(res) if k not in keep["static"]]
+
+        def flat_bwd(*leaves):
+            ops = iter(leaves[:-keep["n_out"]])
+            res = [keep["static"][k] if k in keep["static"] else next(ops)
+                   for k in range(keep["res_tree"].num_leaves)]
+            cts = tree.unflatten(store["out_tree"], leaves[-keep["n_out"]:])
+            result = self.bwd(*nondiff, tree.unflatten(keep["res_tree"], res), cts)
+            keep["zero"], out = _flat_cotangents(self.__name__, result, in_tree)
+            return out
+
+        def fwd(*leaves):
+            outs = map_flat(flat_fwd, leaves, dims)
+            return outs[:keep["n_out"]], outs[keep["n_out"]:]
+
+        def bwd(residuals, ct):
+            parts = iter(map_flat(flat_bwd, list(residuals) + list(ct),
+                                  [0] * (len(residuals) + len(ct))))
+            return tuple(None if k in keep["zero"] else _unmap(next(parts), d)
+                         for k, d in enumerate(dims))
+
+        mapped.defvjp(fwd, bwd)
+        return mapped
+
     def _run_fwd(self, primals, in_tree, nondiff) -> tuple:
         res = self.fwd(*self._full_args(nondiff, tree.unflatten(in_tree, primals)))
         if not (isinstance(res, (tuple, list)) and len(res) == 2):
@@ -256,6 +299,27 @@ class CustomVJPFunction(CustomFunction):
                 "for concrete arguments: it closes over a value being differentiated, which "
                 "would bypass bwd. Pass that value as an argument instead.")
         return res
+
+
+def _flat_cotangents(name: str, result: Any, in_tree: Any) -> tuple:
+    """``(positions of the leaves with a zero cotangent, the other cotangent leaves)`` of what
+    ``bwd`` returned (a tuple with one cotangent, or ``None``, per differentiated argument)."""
+    args = in_tree.children
+    if not (isinstance(result, (tuple, list)) and len(result) == len(args)):
+        raise TypeError(f"the bwd rule of custom_vjp function {name!r} must return a tuple with "
+                        f"one cotangent per differentiated argument ({len(args)})")
+    leaves: list = []
+    for ct, arg_tree in zip(result, args):
+        leaves += ([None] * arg_tree.num_leaves if ct is None
+                   else tree.flatten_up_to(arg_tree, ct))
+    zero = {k for k, c in enumerate(leaves) if c is None or type(c) is Zero}
+    return zero, [c for k, c in enumerate(leaves) if k not in zero]
+
+
+def _unmap(ct: Any, d: int | None) -> Any:
+    """A batch-first cotangent for an input batched along ``d`` (summed over the batch for
+    an input that is the same for every element)."""
+    return L.reduce_sum(ct, (0,)) if d is None else L.moveaxis(ct, 0, d)
 
 
 def custom_vjp(fun: Callable | None = None, *, nondiff_argnums: Sequence[int] = ()

@@ -33,7 +33,8 @@ import scipy.sparse.linalg as spla
 
 from . import tree
 from .api import jvp, linearize
-from .core import Primitive, Tracer, Zero, bind, dtype_of, instantiate, shape_of
+from .core import (Primitive, Tracer, TracerConversionError, Zero, bind, dtype_of, instantiate,
+                   shape_of)
 from .custom_jvp import custom_jvp
 from .ir import ClosedProgram, LinearProgram
 from .linearize import stage
@@ -257,6 +258,9 @@ def _newton_krylov(fun: Callable, x0: np.ndarray, tol: float, maxiter: int) -> n
 
 
 def _root_solve(problem: _RootProblem, x0: np.ndarray, args: tuple) -> np.ndarray:
+    if any(isinstance(v, Tracer) for v in tree.leaves((x0, args))):
+        # under linad.vmap: the batch is solved element by element, on concrete values
+        raise TracerConversionError("root: the solver runs on concrete values of x0 and args")
     def fun(x):
         out = problem.f(x, *args)
         if isinstance(out, Tracer) and not isinstance(x, Tracer):

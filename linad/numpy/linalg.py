@@ -41,6 +41,7 @@ import numpy as np
 
 from ..core import ConcretizationError, LinearityError, Tracer, dtype_of, is_inexact, shape_of
 from ..primitives import elementwise as E
+from ..primitives.discrete import stacked
 from ..primitives import linalg as LA
 from ..primitives import linear as L
 from . import _core as C
@@ -503,6 +504,7 @@ def _abs(x: Any) -> Any:
     return L.mul(x, E.on_values(np.sign, x))
 
 
+@stacked
 def _one_hot(idx: np.ndarray, *, n: int) -> np.ndarray:
     """``out[..., j]`` True where ``j == idx[...]``."""
     return np.asarray(idx)[..., None] == np.arange(n)

@@ -13,6 +13,8 @@ argsort(x, axis, kind)              the indices that sort ``x`` along ``axis``
 numpy_call, numpy_call_multi        any NumPy function with a non-differentiable
                                     result (``isclose``, ``searchsorted``, ...) staged
                                     by ``linad.jit``: the function is a parameter
+                                    (under ``linad.vmap`` one call on the batch when
+                                    it is marked ``elementwise`` or ``stacked``)
 ==================================  ===============================================
 
 A comparison or an ``argsort`` is piecewise constant: its derivative is zero wherever
@@ -37,7 +39,8 @@ from typing import Any, Callable
 
 from ..core import Primitive, Tracer, bind
 from ..tree import flatten, unflatten
-from .linear import axes_batch_rule, elementwise_batch_rule, elementwise_primitive, loop_batch_rule
+from .linear import (axes_batch_rule, elementwise_batch_rule, elementwise_primitive,
+                     front_batch_rule, loop_batch_rule)
 from .rules import ArgwiseJVP, defjvp
 
 __all__ = ["comparison_p", "greater_p", "greater_equal_p", "less_p", "less_equal_p", "equal_p",
@@ -117,16 +120,45 @@ def elementwise(fn: Callable) -> Callable:
     return fn
 
 
+def stacked(fn: Callable) -> Callable:
+    """Mark ``fn`` as mapping leading stack axes of its array arguments to leading axes of
+    its results (linear algebra on ``(..., n, n)``): a staged call of it is batched as one
+    call on the arrays with the batch axis first, its results batch-first.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.primitives.elementwise import on_values
+    >>> calls = []
+    >>> @stacked
+    ... def inverses(a):
+    ...     calls.append(a.shape)
+    ...     return np.linalg.inv(a)
+    >>> linad.vmap(lambda a: on_values(inverses, a))(np.stack([np.eye(2), 2 * np.eye(2)]))[1]
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    >>> calls                      # one call on the batch, not one per element
+    [(2, 2, 2)]
+    """
+    fn.stacked = True
+    return fn
+
+
 def _numpy_call_batch(prim: Primitive) -> Callable:
     """A staged NumPy call batched: one call on the batched arrays when the function is
-    elementwise and its other arguments are scalars, else one call per batch element."""
+    elementwise (or stacked) and its other arguments are scalars, else one call per batch
+    element."""
     by_element = loop_batch_rule(prim)
     whole = elementwise_batch_rule(prim)
+    front = front_batch_rule(prim)
 
     def rule(args, dims, *, fn, tree, leaves, positions):
         params = dict(fn=fn, tree=tree, leaves=leaves, positions=positions)
-        if is_elementwise(fn) and all(np.ndim(x) == 0 for x in leaves if x is not None):
-            return whole(args, dims, **params)
+        if all(isinstance(x, type) or np.ndim(x) == 0 for x in leaves if x is not None):
+            if is_elementwise(fn):
+                return whole(args, dims, **params)
+            if getattr(fn, "stacked", False):
+                return front(args, dims, **params)
         return by_element(args, dims, **params)
     return rule
 

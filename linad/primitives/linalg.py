@@ -10,8 +10,8 @@ the triangles, ``op(A)`` one of :math:`A, A^T, A^H`.  "Giles" is M. B. Giles,
 *An extended collection of matrix derivative results for forward and reverse
 mode automatic differentiation*, Oxford NA report 08/01 (2008).
 
-Nonlinear primitives (a JVP rule, nothing else)
------------------------------------------------
+Nonlinear primitives (JVP and batch rules)
+------------------------------------------
 =============  ==============================================================================
 inv            :math:`\dot Y = -Y\dot A Y`, :math:`Y = A^{-1}` (Giles 2.2.3)
 det            :math:`\dot d = d\,\mathrm{tr}(A^{-1}\dot A)` (Giles 2.2.4)
@@ -75,6 +75,17 @@ Linear primitives (JVP, transpose and batch rules)
     with :math:`M = [[A, E], [0, A]]`.  This is the one place where a tangent map
     is itself a named linear operation that the other primitives cannot express.
 
+Batching
+--------
+Every primitive accepts leading stack axes, so its batch rule (``linad.vmap``) moves
+the batch axis of each operand to the front and applies the primitive once to the
+stack (``front_batch_rule``; ``pinv`` also lines ``rcond`` up with the stack).
+``triangular_solve`` and ``solve`` with matrices that are not batched solve a batch of
+right-hand sides as more columns.  ``eig`` and ``matfunc`` judge in their batch rules whether the stack is
+staged by ``linad.jit`` (their result dtype depends on values).  The NumPy functions
+the rules run on values (factorisations, pivots) are marked ``stacked``, so under
+``vmap`` they are called once on the batch.
+
 Values the rules compute on
 ---------------------------
 Factorisations, masks (equal eigenvalues, zero singular values), permutations (LU
@@ -125,9 +136,10 @@ from ..optimize.sharing import shared
 from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugate_svd, all_but_two,
                      frechet_derivative, map_matrices, matrix_function, numerically_singular,
                      perm_from_piv, shared_lu)
+from .discrete import stacked
 from .elementwise import detached_value, on_values
-from .linear import (add, concatenate, conj, convert, div, einsum, fit_dtype, fit_like,
-                     front_batch_rule, getitem, imag, loop_batch_rule, moveaxis, mul, neg, real,
+from .linear import (add, batched_front, concatenate, conj, convert, div, einsum, fit_dtype,
+                     fit_like, front_batch_rule, getitem, imag, moveaxis, mul, neg, real,
                      reduce_sum, reshape, sub, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
 
@@ -165,6 +177,7 @@ def carries_derivative(x: Any) -> bool:
     return not (isinstance(v, Tracer) and v._trace is x._trace)
 
 
+@stacked
 def _lu_or_raise(a: np.ndarray, message: str) -> tuple:
     """``(lu, piv)`` of :meth:`LUFactor.of`, a singular matrix raising ``LinAlgError(message)``."""
     try:
@@ -298,6 +311,7 @@ def take_rows(x: Any, perm: np.ndarray) -> Any:
     return getitem(x, idx + (perm, slice(None)))
 
 
+@stacked
 def permutation_matrices(perm: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
     """The permutation matrices ``P`` with ``P @ x == x[..., perm, :]`` (NumPy in and out).
 
@@ -311,6 +325,7 @@ def permutation_matrices(perm: np.ndarray, dtype: Any = np.float64) -> np.ndarra
     return (perm[..., :, None] == np.arange(perm.shape[-1])).astype(dtype)
 
 
+@stacked
 def _pivot_matrices(piv: np.ndarray, *, dtype: Any, inverse: bool) -> np.ndarray:
     """:func:`permutation_matrices` of ``perm_from_piv(piv)`` (transposed: the inverse)."""
     p = permutation_matrices(perm_from_piv(piv), dtype)
@@ -499,6 +514,7 @@ defjvp_full(solve_p, _solve_jvp)
 # ============================================================================ inv, det, slogdet
 
 inv_p = Primitive("inv", np.linalg.inv)
+inv_p.batch_rule = front_batch_rule(inv_p)
 
 
 def inv(a: Any) -> Any:
@@ -546,6 +562,7 @@ def _trace_inv_times(a: Any, t: Any) -> Any:
 
 
 det_p = Primitive("det", np.linalg.det)
+det_p.batch_rule = front_batch_rule(det_p)
 
 
 def det(a: Any) -> Any:
@@ -577,6 +594,7 @@ def _slogdet_impl(a):
 
 
 slogdet_p = Primitive("slogdet", _slogdet_impl, multiple_results=True)
+slogdet_p.batch_rule = front_batch_rule(slogdet_p)
 
 
 def slogdet(a: Any) -> list:
@@ -622,6 +640,7 @@ def _cholesky_impl(a, *, upper):
 
 
 cholesky_p = Primitive("cholesky", _cholesky_impl)
+cholesky_p.batch_rule = front_batch_rule(cholesky_p)
 
 
 def cholesky(a: Any, upper: bool = False) -> Any:
@@ -651,6 +670,7 @@ def _lu_impl(a):
 
 
 lu_factor_p = Primitive("lu_factor", _lu_impl, multiple_results=True)
+lu_factor_p.batch_rule = front_batch_rule(lu_factor_p)
 
 
 def lu_factor(a: Any) -> list:
@@ -681,6 +701,7 @@ def _qr_impl(a, *, complete):
 
 
 qr_p = Primitive("qr", _qr_impl, multiple_results=True)
+qr_p.batch_rule = front_batch_rule(qr_p)
 
 
 def qr(a: Any, complete: bool = False) -> list:
@@ -752,6 +773,7 @@ def _eigh_impl(a, *, lower):
 
 
 eigh_p = Primitive("eigh", _eigh_impl, multiple_results=True)
+eigh_p.batch_rule = front_batch_rule(eigh_p)
 
 
 def eigh(a: Any, lower: bool = True) -> list:
@@ -794,9 +816,16 @@ def eig(a: Any) -> list:
 
 
 def _staged_real(a: Any) -> bool:
-    """True for a real ``a`` staged by ``linad.jit``."""
-    return (isinstance(a, Tracer) and dtype_of(a).kind != "c"
-            and isinstance(detached_value(a), Tracer))
+    """True for a real ``a`` staged by ``linad.jit``.
+
+    A batch of values under ``linad.vmap`` is not judged here: the batch rule of the
+    primitive (:func:`_eig_batch_rule`, :func:`_matfunc_batch_rule`) judges the batched
+    array, which is staged or not.
+    """
+    if not isinstance(a, Tracer) or dtype_of(a).kind == "c":
+        return False
+    v = detached_value(a)
+    return isinstance(v, Tracer) and not getattr(v, "is_batch", False)
 
 
 def _refuse_dtype_from_values(a: Any, name: str, why: str) -> None:
@@ -826,6 +855,14 @@ def _eig_jvp(primals, tangents):
 defjvp_full(eig_p, _eig_jvp)
 
 
+def _eig_batch_rule(args, dims):
+    """``eig`` of the stack, batch first (refused for a real stack staged by ``linad.jit``)."""
+    return eig(moveaxis(args[0], dims[0], 0)), [0, 0]
+
+
+eig_p.batch_rule = _eig_batch_rule
+
+
 # ============================================================================ SVD
 
 def _svd_impl(a, *, full_matrices):
@@ -834,6 +871,7 @@ def _svd_impl(a, *, full_matrices):
 
 
 svd_p = Primitive("svd", _svd_impl, multiple_results=True)
+svd_p.batch_rule = front_batch_rule(svd_p)
 
 
 def svd(a: Any, full_matrices: bool = False) -> list:
@@ -914,6 +952,20 @@ def _pinv_tangent(t, x, a, rcond, *, hermitian):
 defjvp(pinv_p, _pinv_tangent, None)
 
 
+def _pinv_batch_rule(args, dims, *, hermitian):
+    """``pinv`` of a batch: the stack batch-first, ``rcond`` (broadcast against the stack
+    dims) batch-first with ones inserted so that it lines up with them."""
+    a, rcond = batched_front(args, dims)
+    core = tuple(shape_of(rcond))[1:]
+    stack_nd = _ndim(a) - 3
+    if len(core) < stack_nd:
+        rcond = reshape(rcond, tuple(shape_of(rcond))[:1] + (1,) * (stack_nd - len(core)) + core)
+    return bind(pinv_p, a, rcond, hermitian=hermitian), 0
+
+
+pinv_p.batch_rule = _pinv_batch_rule
+
+
 # =================================================== matrix functions, Fréchet derivative (linear)
 
 def _work_dtype(dt: Any) -> np.dtype:
@@ -972,6 +1024,16 @@ def _matfunc_tangent(t, ans, a, *, func, real=False):
 
 
 defjvp(matfunc_p, _matfunc_tangent)
+
+
+def _matfunc_batch_rule(args, dims, *, func, real=False):
+    """The matrix function of the stack, batch first (real when staged real by ``linad.jit``,
+    see :func:`matfunc`)."""
+    a = moveaxis(args[0], dims[0], 0)
+    return (bind(matfunc_p, a, func=func, real=True) if real else matfunc(a, func)), 0
+
+
+matfunc_p.batch_rule = _matfunc_batch_rule
 
 
 def _frechet_impl(a, e, *, func):
@@ -1041,6 +1103,7 @@ def _sylvester_impl(a, b, ra, ua, rb, ub, q, *, trans):
 sylvester_p = Primitive("sylvester", _sylvester_impl)
 
 
+@stacked
 def _schur_pair_arrays(a: np.ndarray, b: np.ndarray, dtype: Any) -> tuple:
     f = SchurPair.of(a, b, dtype)
     return f.ra, f.ua, f.rb, f.ub
@@ -1100,7 +1163,7 @@ def _sylvester_transpose(ct, a, b, ra, ua, rb, ub, q, *, trans):
 
 
 deflinear(sylvester_p, linear_in=(6,), aval_rule=_rhs_shape,
-          transpose_rule=_sylvester_transpose, batch_rule=loop_batch_rule(sylvester_p))
+          transpose_rule=_sylvester_transpose, batch_rule=front_batch_rule(sylvester_p))
 defjvp_full(sylvester_p, _sylvester_jvp)
 
 
@@ -1111,6 +1174,7 @@ def _adjugate_impl(a):
 
 
 adjugate_p = Primitive("adjugate", _adjugate_impl)
+adjugate_p.batch_rule = front_batch_rule(adjugate_p)
 
 
 def adjugate(a: Any) -> Any:
@@ -1129,6 +1193,7 @@ def adjugate(a: Any) -> Any:
     return bind(adjugate_p, a)
 
 
+@stacked
 def _adjugate_factors(a: np.ndarray, *, dtype: Any) -> tuple:
     """``(c, U, Pi, V)`` of :func:`_adjugate_tangent` (``c`` shaped ``(..., 1, 1)``), in ``dtype``."""
     _, c, u, s, v = adjugate_svd(a)
@@ -1170,6 +1235,7 @@ def _polar_impl(a):
 
 
 polar_p = Primitive("polar", _polar_impl, multiple_results=True)
+polar_p.batch_rule = front_batch_rule(polar_p)
 
 
 def polar(a: Any) -> list:
@@ -1225,6 +1291,7 @@ def _schur_impl(a, *, output):
 
 
 schur_p = Primitive("schur", _schur_impl, multiple_results=True)
+schur_p.batch_rule = front_batch_rule(schur_p)
 
 
 def schur(a: Any, output: str = "real") -> list:
@@ -1257,6 +1324,7 @@ def _strict_lower_index(n: int) -> np.ndarray:
     return i * n + j
 
 
+@stacked
 def _schur_system_lu(system: np.ndarray, tt: np.ndarray) -> tuple:
     """The LU factor of the linear system of :func:`_schur_skew` for the Schur form ``tt``,
     which must be triangular and have distinct eigenvalues."""

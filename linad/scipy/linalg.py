@@ -49,6 +49,7 @@ import scipy.linalg as sla
 from ..core import Tracer, dtype_of, shape_of
 from ..numpy import linalg as NL
 from ..primitives import elementwise as E
+from ..primitives.discrete import stacked
 from ..primitives import linalg as LA
 from ..primitives import linear as L
 from ..numpy import _core as C
@@ -581,6 +582,7 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
     return LA.pivot_matrices(piv, np.finfo(dtype_of(a)).dtype, inverse=True), low, up
 
 
+@stacked
 def _row_indices(piv: np.ndarray) -> np.ndarray:
     """``back`` with ``a = L[back] @ U`` from the LAPACK pivots of ``a``'s LU factor."""
     return np.argsort(LA.perm_from_piv(piv), axis=-1)
@@ -642,6 +644,7 @@ def pinv(a: Any, *, atol: Any = None, rtol: Any = None, return_rank: bool = Fals
     return out
 
 
+@stacked
 def _pinv_cutoff(s: np.ndarray, *, atol: float, rtol: float) -> tuple:
     """NumPy's ``rcond`` for SciPy's cutoff ``atol + rtol * max(s)``, and the rank."""
     smax = s.max(axis=-1, initial=0.0)
