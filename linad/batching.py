@@ -56,7 +56,13 @@ class BatchTracer(Tracer):
             "each element of the batch may need a different answer, so it cannot become one "
             "Python bool or number. For a choice per element use lnp.where(cond, a, b) (or "
             "lnp.maximum, lnp.clip, ...); to map a function that needs concrete values, call it "
-            "in a Python loop over the batch instead of vmap.")
+            "in a Python loop over the batch instead of vmap." + _HINTS.get(what, ""))
+
+
+#: What to do instead, for conversions that have a batched alternative.
+_INDEX_HINT = (" If it came from indexing a NumPy array with a batched index (table[i]), use "
+               "lnp.take(table, i): a NumPy array cannot be indexed by a batched value.")
+_HINTS = {"operator.index()": _INDEX_HINT, "np.asarray / np.array": _INDEX_HINT}
 
 
 class BatchTrace(Trace):

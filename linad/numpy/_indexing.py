@@ -626,13 +626,14 @@ def _last_writer(pos: np.ndarray, size: int) -> np.ndarray:
 
 def _refuse_traced(idx: tuple, name: str) -> None:
     """``name`` applies a value-dependent number of steps where indices repeat: refused for
-    indices staged by ``linad.jit``."""
+    indices staged by ``linad.jit`` or batched by ``linad.vmap``."""
     if _has_traced(idx):
         raise ConcretizationError(
-            f"{name} with an index computed from traced values inside linad.jit: how often each "
-            "position is updated depends on the index values, which a staged program cannot "
-            "follow. Use index_set or index_add (x.at[idx].set / .add), which stage with traced "
-            "indices, or call the function without jit.")
+            f"{name} with an index computed from traced values (inside linad.jit or "
+            "linad.vmap): how often each position is updated depends on the index values, "
+            "which a staged program or a batch cannot follow. Use index_set or index_add "
+            "(x.at[idx].set / .add), which take traced indices, or call the function without "
+            "jit or in a Python loop over the batch.")
 
 
 def index_multiply(x: Any, idx: Any, v: Any) -> Any:
