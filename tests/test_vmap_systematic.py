@@ -206,8 +206,9 @@ def run_case_under_vmap(case, args, static, rng):
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_case_under_vmap(case):
-    @settings(max_examples=min(case.max_examples, EXAMPLES), deadline=None, suppress_health_check=list(HealthCheck),
-              phases=(Phase.explicit, Phase.generate))
+    # no shrinking: a failing case reports the example drawn, with every failing check
+    @settings(max_examples=min(case.max_examples, EXAMPLES), deadline=None,
+              suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate))
     @given(st.data())
     def run(data):
         args, static = data.draw(case.strategy)

@@ -76,7 +76,8 @@ from .linear import (add, conj, div, elementwise_batch_rule, elementwise_primiti
 from .rules import defjvp, deflinear
 
 __all__ = [
-    "stop_gradient_p", "detached_value", "value_dependence_error", "on_values", "may_hold", "is_zero", "both_zero",
+    "stop_gradient_p", "detached_value", "value_dependence_error", "on_values", "may_hold",
+    "is_zero", "both_zero",
     "may_be_zero", "safe_where", "sign_of", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
