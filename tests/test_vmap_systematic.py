@@ -1,19 +1,21 @@
 """Every case of tests/cases under ``linad.vmap``: a batch of three points of the case's
 domain, mapped, equals a Python loop over the points stacked with ``np.stack``.
 
-For each case and drawn example: ``vmap(f)`` with the batch at axis 0, at axis 1 (when
-every argument has an axis) and with some arguments unmapped (``None``); per-example
-gradients ``vmap(grad(g))`` and ``grad`` of the batch sum of ``vmap(g)`` (``g`` a fixed
-weighted sum of ``f``'s outputs); ``vmap`` of ``jvp`` and of a ``vjp`` pullback; for
-second-order cases of one small argument, ``vmap(hessian(g))`` and the (block-diagonal)
+For each case and drawn example: ``vmap(f)`` (and ``jit(vmap(f))``) with the batch at axis
+0, at axis 1 (when every argument has an axis) and with some arguments unmapped (``None``);
+per-example gradients ``vmap(grad(g))`` and ``grad`` of the batch sum of ``vmap(g)`` (``g`` a
+fixed weighted sum of ``f``'s outputs); ``vmap`` of ``jvp`` and of a ``vjp`` pullback; for
+second-order cases of one small real argument, ``vmap(hessian(g))`` and the (block-diagonal)
 Hessian of the batch sum.  float64 agrees to 1e-10 relative; ``vmap(f)`` also runs on the
-float32 version of the arguments (2e-5) when the case accepts them.
+float32 version of the arguments (2e-5) when the case accepts them.  Every failing check of
+an example is reported, not only the first.
 
 The cases of ``REFUSED_UNDER_VMAP`` cannot be batched: a shape or a dtype inside them
 depends on the values, which differ between the elements of a batch.  ``vmap(f)`` raises
 ``TracerConversionError`` (never a wrong answer).
 """
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -121,6 +123,9 @@ def _checks(case, f, args, rng):
     def in_axes_0():
         _close(linad.vmap(f)(*xs), _loop(f, *xs), "vmap(f)")
 
+    def jit_vmap():
+        _close(linad.jit(linad.vmap(f))(*xs), _loop(f, *xs), "jit(vmap(f))")
+
     def in_axes_1():
         moved = tuple(np.moveaxis(x, 0, 1) for x in xs)
         _close(linad.vmap(f, in_axes=1)(*moved), _loop(f, *xs), "vmap(f, in_axes=1)")
@@ -169,12 +174,14 @@ def _checks(case, f, args, rng):
     def single_precision():
         xs32 = tuple(x.astype(_single(x.dtype)) for x in xs)
         try:
-            want = _loop(f, *xs32)
-        except Exception:   # the case does not take single precision arguments
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                want = _loop(f, *xs32)
+        except Exception:   # the case does not take these single precision arguments
             return
         _close(linad.vmap(f)(*xs32), want, "vmap(f) in float32")
 
-    checks = [("vmap(f)", in_axes_0)]
+    checks = [("vmap(f)", in_axes_0), ("jit(vmap(f))", jit_vmap)]
     if n and all(a.ndim >= 1 for a in args):
         checks.append(("in_axes=1", in_axes_1))
     if n >= 2:
