@@ -350,7 +350,8 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     if "c" in (dtype_of(start).kind, dtype_of(stop).kind):
         raise TypeError("geomspace: complex end points are not supported on traced values")
     _check_geometric_end_points(detached_value(start), detached_value(stop))
-    dt = np.result_type(dtype_of(start), dtype_of(stop), 1.0)
+    # NumPy's dtype: with dtype=None, a float64 zero joins the end points' dtypes
+    dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.zeros((), dtype))
     start, stop = astype(start, dt), astype(stop, dt)
     t = linspace(np.zeros(tuple(shape_of(start)), dt), np.ones(tuple(shape_of(stop)), dt), num,
                  endpoint=endpoint)

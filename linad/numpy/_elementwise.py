@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import ConcretizationError, Primitive, Tracer, bind, dtype_of
+from ..core import Primitive, Tracer, bind, dtype_of
 from ..primitives import elementwise as E
 from ..primitives import linear as L
 from ..primitives import special as SP
@@ -34,7 +34,8 @@ from ..primitives.elementwise import detached_value
 from ._base import _asarray_if_needed, _np_funcs, astype
 from ._core import negative, power
 from ._dispatch import implements
-from ..primitives.elementwise import on_values
+from ..primitives.elementwise import on_values, value_dependence_error
+from ..primitives.discrete import elementwise
 
 __all__ = [
     "exp", "log", "sin", "cos", "tanh", "sqrt", "exp2", "expm1", "log2", "log10", "log1p", "cbrt", "reciprocal", "tan", "arcsin", "arccos",
@@ -180,6 +181,21 @@ def sign(x: Any) -> Any:
     return L.div(x, r)
 
 
+def _elementwise_values(np_fn: Callable) -> Callable:
+    """``np_fn``, a NumPy function applied element by element, marked elementwise (a ufunc
+    is already): on a batch of values it is computed in one call."""
+    if isinstance(np_fn, np.ufunc):
+        return np_fn
+
+    def values(*args: Any, **kwargs: Any) -> np.ndarray:
+        return np_fn(*args, **kwargs)
+    values.__name__ = values.__qualname__ = np_fn.__name__
+    return elementwise(values)
+
+
+_ELEMENTWISE_ANGLE = _elementwise_values(np.angle)
+
+
 @implements(np.angle)
 def angle(z: Any, deg: bool = False) -> Any:
     """Argument of complex numbers, ``arctan2(imag(z), real(z))`` (``np.angle``).
@@ -199,7 +215,7 @@ def angle(z: Any, deg: bool = False) -> Any:
     if np.dtype(dtype_of(z)).kind == "c":
         res = arctan2(L.imag(z), L.real(z))
     else:
-        res = on_values(np.angle, z)
+        res = on_values(_ELEMENTWISE_ANGLE, z)
     return L.mul(res, 180 / np.pi) if deg else res
 
 
@@ -235,6 +251,7 @@ def copysign(x: Any, y: Any) -> Any:
     return L.where(on_values(_signs_differ, x, y), negative(x), x)
 
 
+@elementwise
 def _signs_differ(x: Any, y: Any) -> np.ndarray:
     """Where the sign bits of ``x`` and ``y`` differ (broadcast)."""
     return np.signbit(x) != np.signbit(y)
@@ -305,8 +322,10 @@ fmin = _binary(np.fmin, E.fmin_p, r"\text{as minimum; a NaN operand gets weight 
 # ============================================================================ no tangent
 
 def _no_tangent(np_fn: Callable, what: str, call: str, expected: str) -> Callable:
+    values = _elementwise_values(np_fn)
+
     def fn(*args: Any, **kwargs: Any) -> np.ndarray:
-        return on_values(np_fn, *args, **kwargs)
+        return on_values(values, *args, **kwargs)
     implements(np_fn)(fn)
     fn.__name__ = fn.__qualname__ = np_fn.__name__
     fn.__doc__ = f"""``np.{np_fn.__name__}`` on the concrete values ({what}): a plain array.
@@ -487,11 +506,10 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
         return a if isinstance(a, Tracer) else np.real_if_close(a, tol=tol)
     concrete = detached_value(a)
     if isinstance(concrete, Tracer):
-        raise ConcretizationError(
-            "real_if_close of a complex array returns a real or a complex array depending on "
-            "the size of its imaginary parts, so it cannot be staged by linad.jit (a staged "
-            "program has fixed dtypes). Call it without jit, or use lnp.real(a) when the "
-            "imaginary parts are known to be negligible.")
+        raise value_dependence_error(
+            concrete, "real_if_close of a complex array returns a real or a complex array "
+            "depending on the size of its imaginary parts", "Use lnp.real(a) when the imaginary "
+            "parts are known to be negligible", kind="dtype")
     concrete = np.real_if_close(concrete, tol=tol)
     if not isinstance(a, Tracer):
         return concrete

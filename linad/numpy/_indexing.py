@@ -53,7 +53,7 @@ import numpy as np
 from ..core import ConcretizationError, Tracer, bind, dtype_of, is_inexact, shape_of
 from ..primitives import linear as L
 from ..primitives.discrete import argsort_p, stage_numpy_call
-from ..primitives.elementwise import detached_value, maximum_p, minimum_p
+from ..primitives.elementwise import detached_value, maximum_p, minimum_p, value_dependence_error
 from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axis_index
 from ._core import divide, multiply, stop_gradient
@@ -112,10 +112,6 @@ def normalize_index(idx: Any, shape: tuple) -> tuple:
     return tuple(out)
 
 
-_MASK_HINT = ("Its result has one entry per true element of the mask, so its shape depends on "
-              "values, and a program staged by linad.jit has fixed shapes. Keep the shape "
-              "fixed with lnp.where(mask, x, 0) (and reduce it, e.g. lnp.sum(lnp.where(mask, "
-              "x, 0))), or call the function without jit.")
 
 
 def _traced_index(i: Tracer) -> Tracer:
@@ -127,8 +123,10 @@ def _traced_index(i: Tracer) -> Tracer:
                         "integer/boolean arrays), not a traced value")
     kind = dtype_of(i).kind
     if kind == "b":
-        raise ConcretizationError(f"x[mask] with a boolean mask computed from traced values "
-                                  f"inside linad.jit. {_MASK_HINT}")
+        raise value_dependence_error(
+            detached_value(i), "x[mask] with a boolean mask computed from traced values has "
+            "one entry per true element of the mask", "Keep the shape fixed with "
+            "lnp.where(mask, x, 0) (and reduce it, e.g. lnp.sum(lnp.where(mask, x, 0)))")
     if kind not in "iu":
         raise IndexError("arrays used as indices must be of integer or boolean type")
     return i
@@ -301,7 +299,8 @@ def extract(condition: Any, arr: Any) -> Any:
 
 
 def _is_staged(x: Any) -> bool:
-    """True for a value staged by ``linad.jit`` (it has no concrete value)."""
+    """True for a value staged by ``linad.jit`` or batched by ``linad.vmap`` (it has no
+    concrete value)."""
     return isinstance(x, Tracer) and isinstance(detached_value(x), Tracer)
 
 
@@ -312,11 +311,10 @@ def _concrete(x: Any, where: str) -> np.ndarray:
     :class:`~linad.core.ConcretizationError`.
     """
     if _is_staged(x):
-        raise ConcretizationError(
-            f"{where}: the condition/index argument was computed from traced values inside "
-            "linad.jit, and the shape of the result depends on its values (a staged program "
-            "has fixed shapes). Use a fixed-shape alternative (lnp.where(condition, x, 0)) or "
-            "call the function without jit.")
+        raise value_dependence_error(
+            detached_value(x), f"{where}: the condition/index argument was computed from "
+            "traced values, and the shape of the result depends on its values",
+            "Use a fixed-shape alternative (lnp.where(condition, x, 0))")
     if isinstance(x, Tracer):
         raise TypeError(f"{where}: the condition/index argument must be concrete, not a traced "
                         "value (comparisons of traced values, such as x > 0, are concrete)")
@@ -628,13 +626,14 @@ def _last_writer(pos: np.ndarray, size: int) -> np.ndarray:
 
 def _refuse_traced(idx: tuple, name: str) -> None:
     """``name`` applies a value-dependent number of steps where indices repeat: refused for
-    indices staged by ``linad.jit``."""
+    indices staged by ``linad.jit`` or batched by ``linad.vmap``."""
     if _has_traced(idx):
         raise ConcretizationError(
-            f"{name} with an index computed from traced values inside linad.jit: how often each "
-            "position is updated depends on the index values, which a staged program cannot "
-            "follow. Use index_set or index_add (x.at[idx].set / .add), which stage with traced "
-            "indices, or call the function without jit.")
+            f"{name} with an index computed from traced values (inside linad.jit or "
+            "linad.vmap): how often each position is updated depends on the index values, "
+            "which a staged program or a batch cannot follow. Use index_set or index_add "
+            "(x.at[idx].set / .add), which take traced indices, or call the function without "
+            "jit or in a Python loop over the batch.")
 
 
 def index_multiply(x: Any, idx: Any, v: Any) -> Any:
@@ -893,12 +892,13 @@ def _refuse_staged_conditions(condlist: Any) -> None:
     """``piecewise`` calls each function on the entries its condition selects: conditions
     staged by ``linad.jit`` would give those arrays value-dependent shapes."""
     conds = condlist if isinstance(condlist, (list, tuple)) else [condlist]
-    if any(_is_staged(c) for c in conds):
-        raise ConcretizationError(
-            "piecewise: the conditions were computed from traced values inside linad.jit, and "
-            "each function is called on the entries its condition selects, an array whose "
-            "length depends on values (a staged program has fixed shapes). For functions that "
-            "act elementwise write lnp.where(cond, f(x), g(x)), or call without jit.")
+    staged = [c for c in conds if _is_staged(c)]
+    if staged:
+        raise value_dependence_error(
+            detached_value(staged[0]), "piecewise: the conditions were computed from traced "
+            "values, and each function is called on the entries its condition selects, an "
+            "array whose length depends on values", "For functions that act elementwise write "
+            "lnp.where(cond, f(x), g(x))")
 
 
 # ============================================================================ bincount, histogram

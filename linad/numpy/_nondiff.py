@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import ConcretizationError, Tracer
+from ..core import Tracer
 from ..primitives.discrete import stage_numpy_call
-from ..primitives.elementwise import detached_value
+from ..primitives.elementwise import detached_value, value_dependence_error
 from ..tree import tree_leaves, tree_map
 from ._coverage import (NONDIFF, ON_AVALS, SHAPE_FROM_VALUES, TUPLE_RESULTS, dispatches,
                         resolve)
@@ -87,11 +87,11 @@ def _staged(np_fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
         args, kwargs = tree_map(_stand_in, (args, kwargs))
         return np_fn(*args, **kwargs)
     if name in SHAPE_FROM_VALUES:
-        raise ConcretizationError(
-            f"{name} returns an array whose shape depends on the values of its argument, so "
-            "it cannot be staged by linad.jit (a staged program has fixed shapes). Call the "
-            "function without jit, or use a fixed-shape alternative (a mask with "
-            "np.where instead of np.nonzero, for example).")
+        traced = next(x for x in tree_leaves((args, kwargs)) if isinstance(x, Tracer))
+        raise value_dependence_error(
+            traced, f"{name} returns an array whose shape depends on the values of its "
+            "argument", "Use a fixed-shape alternative (a mask with np.where instead of "
+            "np.nonzero, for example)")
     return stage_numpy_call(np_fn, args, kwargs, multiple=name in TUPLE_RESULTS)
 
 

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import ConcretizationError, Tracer, dtype_of, shape_of
-from ..primitives.elementwise import detached_value
+from ..core import Tracer, dtype_of, shape_of
+from ..primitives.elementwise import detached_value, value_dependence_error
 from ._nondiff import on_primal
 from ._base import _arr, _ndim, astype
 from ._core import add, divide, multiply, negative, real, subtract, sum
@@ -331,11 +331,10 @@ def _trim_remainder(r: Any) -> Any:
     while shape_of(r)[-1] > 1:
         lead = detached_value(r[0])
         if isinstance(lead, Tracer):
-            raise ConcretizationError(
-                "polydiv drops the leading zero coefficients of the remainder, so the length "
-                "of its result depends on values and it cannot be staged by linad.jit (a "
-                "staged program has fixed shapes). Call polydiv without jit, or divide with "
-                "a fixed-length remainder (u - polymul(q, v)).")
+            raise value_dependence_error(
+                lead, "polydiv drops the leading zero coefficients of the remainder, so the "
+                "length of its result depends on values", "Divide with a fixed-length "
+                "remainder (u - polymul(q, v))")
         if not np.allclose(lead, 0, rtol=1e-14):
             break
         r = r[1:]
@@ -387,11 +386,10 @@ def _closed_under_conjugation(zeros: Any) -> bool:
         return True
     given = detached_value(zeros)
     if isinstance(given, Tracer):
-        raise ConcretizationError(
-            "poly of complex zeros returns real coefficients when the zeros come in "
-            "conjugate pairs and complex ones otherwise, so its dtype depends on values "
-            "and it cannot be staged by linad.jit. Call poly without jit, or take "
-            "lnp.real(...) of a poly of real-closed zeros yourself.")
+        raise value_dependence_error(
+            given, "poly of complex zeros returns real coefficients when the zeros come in "
+            "conjugate pairs and complex ones otherwise", "Take lnp.real(...) of a poly of "
+            "real-closed zeros yourself", kind="dtype")
     return bool(np.all(np.sort(given) == np.sort(given.conjugate())))
 
 
@@ -421,13 +419,13 @@ def roots(p: Any) -> Any:
     p = atleast_1d(_arr(p))
     if _ndim(p) != 1:
         raise ValueError("Input must be a rank-1 array.")
-    if isinstance(detached_value(p), Tracer):
-        raise ConcretizationError(
-            "roots returns as many roots as the polynomial's degree, which depends on which "
-            "of its coefficients are zero, so it cannot be staged by linad.jit (a staged "
-            "program has fixed shapes). Call roots without jit, or take the eigenvalues of "
-            "the companion matrix (lnp.linalg.eigvals) of a polynomial known to have a "
-            "nonzero leading coefficient.")
+    value = detached_value(p)
+    if isinstance(value, Tracer):
+        raise value_dependence_error(
+            value, "roots returns as many roots as the polynomial's degree, which depends on "
+            "which of its coefficients are zero", "Take the eigenvalues of the companion "
+            "matrix (lnp.linalg.eigvals) of a polynomial known to have a nonzero leading "
+            "coefficient")
     non_zero = on_primal(np.nonzero)(p)[0]
     if len(non_zero) == 0:
         return np.array([])

@@ -30,8 +30,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import ConcretizationError, Tracer, dtype_of, shape_of
-from ..primitives.elementwise import detached_value
+from ..core import Tracer, dtype_of, shape_of
+from ..primitives.elementwise import detached_value, value_dependence_error
 from ..primitives import linear as L
 from ._base import _along, _arr, _ndim, _np_funcs, astype, normalize_axis_index, \
     normalize_axis_tuple
@@ -1269,11 +1269,10 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
         raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
     value = detached_value(x)
     if isinstance(value, Tracer):
-        raise ConcretizationError(
-            "trim_zeros: the length of the result depends on how many leading and trailing "
-            "entries are zero, so it cannot be staged by linad.jit (a staged program has fixed "
-            "shapes). Call it without jit, or keep the shape fixed (multiply by a mask such as "
-            "lnp.where(x != 0, 1.0, 0.0)).")
+        raise value_dependence_error(
+            value, "trim_zeros: the length of the result depends on how many leading and "
+            "trailing entries are zero", "Keep the shape fixed (multiply by a mask such as "
+            "lnp.where(x != 0, 1.0, 0.0))")
     nonzero = np.asarray(value) != 0
     nd = nonzero.ndim
     axes = range(nd) if axis is None else [normalize_axis_index(a, nd)

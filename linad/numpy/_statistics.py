@@ -35,6 +35,7 @@ from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
 from ..primitives.elementwise import on_values
+from ..primitives.discrete import elementwise
 from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
@@ -167,6 +168,7 @@ def _last_is_nan(s: np.ndarray) -> np.ndarray:
     return np.isnan(s[..., -1])
 
 
+@elementwise
 def _outside_unit_interval(q: np.ndarray) -> np.ndarray:
     return (q < 0) | (q > 1) | np.isnan(q)
 
@@ -630,6 +632,7 @@ def _replace_nonfinite(x: Any, nan: float, posinf: Any, neginf: Any) -> Any:
     return L.where(finite, x, on_values(_replacements, x, nan, posinf, neginf))
 
 
+@elementwise
 def _replacements(value: np.ndarray, nan: float, posinf: Any, neginf: Any) -> np.ndarray:
     """``nan_to_num``'s replacement of each entry of ``value`` (used where not finite)."""
     info = np.finfo(value.dtype)

@@ -69,14 +69,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Tracer, bind, dtype_of, real_dtype
-from .discrete import stage_numpy_call
+from ..core import ConcretizationError, Tracer, bind, dtype_of, real_dtype
+from .discrete import elementwise, stage_numpy_call
 from .linear import (add, conj, div, elementwise_batch_rule, elementwise_primitive, mul, neg, real,
                      sub, unbroadcast, where)
 from .rules import defjvp, deflinear
 
 __all__ = [
-    "stop_gradient_p", "detached_value", "on_values", "may_hold", "is_zero", "both_zero",
+    "stop_gradient_p", "detached_value", "value_dependence_error", "on_values", "may_hold",
+    "is_zero", "both_zero",
     "may_be_zero", "safe_where", "sign_of", "real_dtype",
     "exp_p", "log_p", "sin_p", "cos_p", "tanh_p", "sqrt_p", "pow_p", "reciprocal_p",
     "exp2_p", "expm1_p", "log2_p", "log10_p", "log1p_p", "cbrt_p", "tan_p", "arcsin_p",
@@ -117,6 +118,34 @@ def detached_value(x: Any) -> Any:
     """
     v = bind(stop_gradient_p, x)
     return v if isinstance(v, Tracer) else np.asarray(v)
+
+
+def value_dependence_error(value: Tracer, result: str, instead: str, kind: str = "shape"
+                           ) -> ConcretizationError:
+    """The error of a function whose result's ``kind`` (shape or dtype) depends on values,
+    called on ``value``, a traced value that has no concrete value: staged by ``linad.jit``
+    (a program has fixed shapes and dtypes) or a batch of ``linad.vmap`` (its elements share
+    one shape and dtype).
+
+    ``result`` says what depends on values; ``instead``, a fixed-shape alternative.
+
+    Examples
+    --------
+    >>> import numpy as np, linad
+    >>> errors = []
+    >>> _ = linad.vmap(lambda x: errors.append(value_dependence_error(
+    ...     detached_value(x), "f's length depends on x", "Use g")) or x)(np.zeros(2))
+    >>> print(errors[0])
+    f's length depends on x, so it cannot be batched by linad.vmap (the elements of a batch \
+share one shape). Use g, or call the function in a Python loop over the batch.
+    """
+    if value._trace.name == "vmap":
+        how = f"batched by linad.vmap (the elements of a batch share one {kind})"
+        call = "call the function in a Python loop over the batch"
+    else:
+        how = f"staged by linad.jit (a staged program has fixed {kind}s)"
+        call = "call the function without jit"
+    return ConcretizationError(f"{result}, so it cannot be {how}. {instead}, or {call}.")
 
 
 def on_values(np_fn: Callable, *xs: Any, multiple: bool = False, **params: Any) -> Any:
@@ -195,6 +224,7 @@ def safe_where(mask: Any, x: Any, fill: float = 1.0) -> Any:
     return where(mask, np.asarray(fill, dtype_of(x)), x)
 
 
+@elementwise
 def _both_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The mask ``x == 0 and y == 0`` (NumPy, on detached values)."""
     return (x == 0) & (y == 0)
@@ -215,6 +245,7 @@ def both_zero(x: Any, y: Any) -> Any:
     return on_values(_both_zero, vx, vy)
 
 
+@elementwise
 def _sign_as(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``sign(x)`` in ``dtype`` (NumPy, on a detached value)."""
     return np.sign(x).astype(dtype, copy=False)
@@ -414,6 +445,7 @@ defjvp(logaddexp2_p, lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
        lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
 
 
+@elementwise
 def _integer_quotient(x: np.ndarray, y: np.ndarray, r: np.ndarray, dtype: np.dtype
                       ) -> np.ndarray:
     """The integer quotient ``q`` with ``x = q*y + r`` (NumPy, on detached values)."""
@@ -432,6 +464,7 @@ for _p in (mod_p, fmod_p):
     defjvp(_p, lambda t, ans, x, y: t, lambda t, ans, x, y: neg(mul(t, _quotient(ans, x, y))))
 
 
+@elementwise
 def _selection_weight(x: np.ndarray, y: np.ndarray, *, pick_x: Callable, skip_nan: bool,
                       of_y: bool, dtype: np.dtype) -> np.ndarray:
     """The weight ``w`` of ``x`` in a selecting binary function (``1 - w``, that of ``y``,

@@ -43,6 +43,7 @@ from ..numpy._dispatch import implements
 from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
+from ..primitives.discrete import elementwise
 from ..primitives.elementwise import detached_value, may_hold, on_values
 
 __all__ = [
@@ -124,11 +125,13 @@ def fill_where(mask: Any, value: float, x: Any) -> Any:
     return L.where(mask, np.asarray(value, real_dtype(x)), x)
 
 
+@elementwise
 def _broadcast_compare(d: np.ndarray, r: np.ndarray, *, compare: np.ufunc) -> np.ndarray:
     """``compare(d, 0)`` broadcast to the shape of ``d`` and ``r`` together (NumPy)."""
     return np.broadcast_to(compare(d, 0), np.broadcast_shapes(np.shape(d), np.shape(r)))
 
 
+@elementwise
 def _huber_inside(delta: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Where the Huber loss is quadratic, ``|r| <= delta`` (NumPy)."""
     return np.abs(r) <= delta
