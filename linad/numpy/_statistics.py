@@ -35,7 +35,7 @@ from ..primitives import linear as L
 from ..primitives import reductions as R
 from ..primitives.elementwise import detached_value, real_dtype
 from ..primitives.elementwise import on_values
-from ..primitives.discrete import elementwise
+from ..primitives.discrete import elementwise, reduces
 from ._nondiff import on_primal
 from ._base import _along, _arr, _ndim, astype, normalize_axes, normalize_axis_index
 from ._core import add, divide, multiply, stop_gradient, subtract
@@ -887,13 +887,14 @@ def _log_add_reduce(log_fn: Callable, exp_fn: Callable) -> Callable:
     def reduce(array: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
         x = _ufunc_operand(array, dtype)
         axes = normalize_axes(axis, _ndim(x))
-        shift = on_values(_finite_max, x, axes)
+        shift = on_values(_finite_max, x, axes=axes)
         res = log_fn(_sum(exp_fn(subtract(x, shift)), axes, keepdims=keepdims))
         return add(res, shift if keepdims else L.reshape(shift, tuple(shape_of(res))))
     return reduce
 
 
-def _finite_max(x: np.ndarray, axes: tuple) -> np.ndarray:
+@reduces
+def _finite_max(x: np.ndarray, *, axes: tuple) -> np.ndarray:
     """The maximum of each slice of ``x`` over ``axes`` (kept), 0 where it is not finite."""
     shift = np.max(x, axis=axes, keepdims=True)
     return np.where(np.isfinite(shift), shift, 0).astype(x.dtype)

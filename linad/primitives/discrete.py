@@ -37,15 +37,16 @@ import numpy as np
 
 from typing import Any, Callable
 
-from ..core import Primitive, Tracer, bind
+from ..core import Primitive, Tracer, bind, shape_of
 from ..tree import flatten, unflatten
-from .linear import (axes_batch_rule, elementwise_batch_rule, elementwise_primitive,
-                     front_batch_rule, loop_batch_rule)
+from .linear import (align_batched, axes_batch_rule, elementwise_batch_rule,
+                     elementwise_primitive, front_batch_rule, loop_batch_rule)
 from .rules import ArgwiseJVP, defjvp
 
 __all__ = ["comparison_p", "greater_p", "greater_equal_p", "less_p", "less_equal_p", "equal_p",
            "not_equal_p", "cast_p", "argsort_p",
-           "numpy_call_p", "numpy_call_multi_p", "stage_numpy_call"]
+           "numpy_call_p", "numpy_call_multi_p", "stage_numpy_call", "elementwise", "stacked",
+           "reduces"]
 
 
 # ============================================================================ comparisons
@@ -144,21 +145,93 @@ def stacked(fn: Callable) -> Callable:
     return fn
 
 
+def reduces(fn: Callable, axes: str = "axes") -> Callable:
+    """Mark ``fn`` as broadcasting its array arguments and working slice by slice along
+    the axes given by its keyword argument ``axes`` (counted on the broadcast shape; its
+    results keep the other dimensions in place): a staged call of it is batched as one
+    call with the batch axis first and the axes shifted past it.
+
+    Examples
+    --------
+    >>> import linad
+    >>> from linad.primitives.elementwise import on_values
+    >>> calls = []
+    >>> @reduces
+    ... def row_max(x, *, axes):
+    ...     calls.append(x.shape)
+    ...     return np.max(x, axis=axes, keepdims=True)
+    >>> linad.vmap(lambda x: on_values(row_max, x, axes=(1,)))(np.arange(12.0).reshape(2, 2, 3))
+    array([[[ 2.],
+            [ 5.]],
+    <BLANKLINE>
+           [[ 8.],
+            [11.]]])
+    >>> calls                      # one call on the batch, not one per element
+    [(2, 2, 3)]
+    """
+    fn.reduces = axes
+    return fn
+
+
+def _is_static_scalar(x: Any) -> bool:
+    return x is None or isinstance(x, type) or np.ndim(x) == 0
+
+
+def _arrays_as_operands(args, dims, leaves, positions) -> tuple:
+    """The staged call with its constant array arguments made unbatched operands."""
+    extra = [i for i, x in enumerate(leaves) if i not in positions and not _is_static_scalar(x)]
+    if not extra:
+        return args, dims, leaves, positions
+    leaves = list(leaves)
+    new_args = list(args) + [leaves[i] for i in extra]
+    for i in extra:
+        leaves[i] = None
+    return new_args, tuple(dims) + (None,) * len(extra), tuple(leaves), positions + tuple(extra)
+
+
+def _shift_reduced_axes(tree, leaves, positions, name: str, nd: int) -> tuple:
+    """``leaves`` with the keyword argument ``name`` (axes of an ``nd``-dimensional
+    broadcast shape) shifted past a new first axis."""
+    flat = list(leaves)
+    for p in positions:
+        flat[p] = _PLACEHOLDER
+    args, kwargs = unflatten(tree, flat)
+    kwargs = dict(kwargs)
+    kwargs[name] = tuple(a % nd + 1 for a in kwargs[name])
+    flat, tree = flatten((args, kwargs))
+    positions = tuple(i for i, x in enumerate(flat) if x is _PLACEHOLDER)
+    return tree, tuple(None if x is _PLACEHOLDER else x for x in flat), positions
+
+
+class _Placeholder:
+    """Marks the places of operands while a staged call's arguments are rebuilt."""
+
+
+_PLACEHOLDER = _Placeholder()
+
+
 def _numpy_call_batch(prim: Primitive) -> Callable:
     """A staged NumPy call batched: one call on the batched arrays when the function is
-    elementwise (or stacked) and its other arguments are scalars, else one call per batch
-    element."""
+    elementwise, stacked or reducing over given axes, else one call per batch element."""
     by_element = loop_batch_rule(prim)
     whole = elementwise_batch_rule(prim)
     front = front_batch_rule(prim)
 
     def rule(args, dims, *, fn, tree, leaves, positions):
+        args, dims, leaves, positions = _arrays_as_operands(args, dims, leaves, positions)
         params = dict(fn=fn, tree=tree, leaves=leaves, positions=positions)
-        if all(isinstance(x, type) or np.ndim(x) == 0 for x in leaves if x is not None):
-            if is_elementwise(fn):
-                return whole(args, dims, **params)
-            if getattr(fn, "stacked", False):
-                return front(args, dims, **params)
+        if is_elementwise(fn):
+            return whole(args, dims, **params)
+        if getattr(fn, "stacked", False):
+            return front(args, dims, **params)
+        name = getattr(fn, "reduces", None)
+        if name is not None:
+            nd = max(len(shape_of(a)) - (d is not None) for a, d in zip(args, dims))
+            params["tree"], params["leaves"], params["positions"] = _shift_reduced_axes(
+                tree, leaves, positions, name, nd)
+            aligned = [align_batched(a, d, nd) for a, d in zip(args, dims)]
+            out = bind(prim, *aligned, **params)
+            return out, ([0] * len(out) if prim.multiple_results else 0)
         return by_element(args, dims, **params)
     return rule
 

@@ -40,7 +40,7 @@ __all__ = [
     "transpose", "getitem", "scatter_add", "split_index", "fill_index", "IndexSlot",
     "concatenate", "where", "convert", "real", "imag",
     "conj", "unbroadcast", "fit_dtype", "fit_like", "fit_aval",
-    "moveaxis", "batch_size", "elementwise_primitive", "to_front", "batched_front", "elementwise_batch_rule",
+    "moveaxis", "batch_size", "elementwise_primitive", "align_batched", "to_front", "batched_front", "elementwise_batch_rule",
     "axes_batch_rule", "front_batch_rule", "loop_batch_rule", "stack_front",
 ]
 
@@ -194,7 +194,7 @@ def stack_front(xs: Sequence) -> Any:
     return concatenate([reshape(x, (1,) + tuple(shape_of(x))) for x in xs], 0)
 
 
-def _align_for_broadcast(x: Any, d: int | None, nd: int) -> Any:
+def align_batched(x: Any, d: int | None, nd: int) -> Any:
     """A batched operand with its batch axis first and ones inserted after it, so that
     NumPy broadcasting against unbatched operands of rank <= ``nd`` sees the same
     alignment as without the batch."""
@@ -232,7 +232,7 @@ def elementwise_batch_rule(prim: Primitive):
                 same = False
         if not (same and rank - pos > nd_unbatched):  # unbatched operands reach the axis
             nd = max(nd, nd_unbatched)
-            args = [_align_for_broadcast(a, d, nd) for a, d in zip(args, dims)]
+            args = [align_batched(a, d, nd) for a, d in zip(args, dims)]
             pos = 0
         out = bind(prim, *args, **params)
         return out, ([pos] * len(out) if prim.multiple_results else pos)
@@ -576,7 +576,7 @@ def broadcast_to(x: Any, shape: tuple) -> Any:
 
 
 def _broadcast_batch(args, dims, *, shape):
-    x = _align_for_broadcast(args[0], dims[0], len(shape))
+    x = align_batched(args[0], dims[0], len(shape))
     return broadcast_to(x, shape_of(x)[:1] + tuple(shape)), 0
 
 

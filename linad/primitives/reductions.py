@@ -35,6 +35,7 @@ from ..core import Primitive, Zero, bind, dtype_of, real_dtype, shape_of
 from .elementwise import detached_value, may_be_zero, on_values
 from .linear import (add, concatenate, cumsum, div, getitem, mul, reduce_sum, reshape,
                      scan_impl, transpose)
+from .discrete import reduces
 from .linear import axes_batch_rule, fit_aval
 from .rules import defjvp, defjvp_full
 
@@ -200,6 +201,7 @@ def reduce_min(x: Any, axes: tuple, keepdims: bool = False) -> Any:
     return bind(reduce_min_p, x, axes=tuple(axes), keepdims=bool(keepdims))
 
 
+@reduces
 def _extreme_weights(x: np.ndarray, ans: np.ndarray, *, axes: tuple, dtype: np.dtype
                      ) -> np.ndarray:
     """``1/k`` on the ``k`` positions of each slice of ``x`` equal to its extreme ``ans``

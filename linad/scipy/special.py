@@ -43,7 +43,7 @@ from ..numpy._dispatch import implements
 from ..numpy._elementwise import absolute, exp, hypot, log, logaddexp, sign
 from ..primitives import linear as L
 from ..primitives import special as S
-from ..primitives.discrete import elementwise
+from ..primitives.discrete import elementwise, reduces
 from ..primitives.elementwise import detached_value, may_hold, on_values
 
 __all__ = [
@@ -538,6 +538,7 @@ Student's t CDF with ``df`` degrees of freedom (``scipy.special.stdtr``).
 
 # ============================================================================ logsumexp, softmax
 
+@reduces
 def _finite_max(a: np.ndarray, b: Any, *, axes: tuple, dtype: np.dtype) -> np.ndarray:
     """The maximum of ``Re a`` over ``axes`` (keepdims), 0 where not finite, ignoring the
     entries with ``b == 0`` (NumPy, on detached values)."""
