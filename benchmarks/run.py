@@ -26,6 +26,7 @@ import sys
 import time
 
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "MEM")
+WORKLOADS += ("V1", "V2", "V3")  # vmap: per-example gradients, Hessians, batched programs
 _ALIASES = {"MEMORY": "MEM", "M": "MEM"}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
 
@@ -79,10 +80,15 @@ def _modules() -> dict:
             "W4": w4_linearize, "W5": w5_jacobian, "W6": w6_hvp, "MEM": memory}
 
 
+def _vmap_modules() -> dict:
+    from . import v1_per_example_grad, v2_hessian, v3_vmap_programs
+    return {"V1": v1_per_example_grad, "V2": v2_hessian, "V3": v3_vmap_programs}
+
+
 def run_suite(cfg, names: list, peers, log=print) -> list:
     """Run the named workloads; print each table through ``log`` as it finishes."""
     from .harness import describe_error, format_workload, WorkloadResult
-    modules = _modules()
+    modules = {**_modules(), **_vmap_modules()}
     results = []
     for name in names:
         t0 = time.perf_counter()
