@@ -51,12 +51,26 @@ def model(tanh, exp, total):
 
 
 def shared_matmul(stack: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """``stack @ m`` for one matrix ``m`` shared by the stack, as one 2-D product."""
+    """``stack @ m`` for one matrix ``m`` shared by the stack, as one 2-D product.
+
+    Examples
+    --------
+    >>> s = np.arange(8.0).reshape(2, 2, 2)
+    >>> bool(np.array_equal(shared_matmul(s, np.eye(2)[::-1]), s @ np.eye(2)[::-1]))
+    True
+    """
     return (stack.reshape(-1, stack.shape[-1]) @ m).reshape(stack.shape[:-1] + m.shape[-1:])
 
 
 def hand_grads(params: list, xs: np.ndarray) -> np.ndarray:
-    """The per-example parameter gradients, ``(B, L, 3, 3, 3)``, by a batched reverse pass."""
+    """The per-example parameter gradients, ``(B, L, 3, 3, 3)``, by a batched reverse pass.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> hand_grads(make_params(2, rng), make_examples(5, rng)).shape
+    (5, 2, 3, 3, 3)
+    """
     saved = []
     for C, D, Q in params:
         t = np.tanh(xs)

@@ -26,11 +26,17 @@ from .w3_matrix_functions import _linad_f, make_inputs
 __all__ = ["SIZES", "gram_hessian", "w3_hvp", "w3_hessian", "run"]
 
 #: ``mode -> (shape of X for the Gram function, n for W3's function)``.
-SIZES = {"full": ((30, 20), 30), "quick": ((30, 20), 30), "tiny": ((4, 3), 4)}
+SIZES = {"full": ((30, 20), 30), "quick": ((20, 10), 15), "tiny": ((4, 3), 4)}
 
 
 def gram_hessian(X: np.ndarray) -> np.ndarray:
-    """The closed-form Hessian of ``X -> sum((X^T X)**2)``, shape ``X.shape + X.shape``."""
+    """The closed-form Hessian of ``X -> sum((X^T X)**2)``, shape ``X.shape + X.shape``.
+
+    Examples
+    --------
+    >>> gram_hessian(np.array([[2.0]]))   # f(x) = x**4, f''(2) = 12 * 4
+    array([[[[48.]]]])
+    """
     m, k = X.shape
     S, T = X.T @ X, X @ X.T
     return 4.0 * (np.einsum("pr,sq->pqrs", np.eye(m), S) + np.einsum("ps,rq->pqrs", X, X)
@@ -55,7 +61,15 @@ def w3_hvp(X: np.ndarray, C: np.ndarray, V: np.ndarray) -> np.ndarray:
 
 
 def w3_hessian(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """The Hessian of W3's ``f``, shape ``(n, n, n, n)``: :func:`w3_hvp` on the identity basis."""
+    """The Hessian of W3's ``f``, shape ``(n, n, n, n)``: :func:`w3_hvp` on the identity basis.
+
+    Examples
+    --------
+    >>> X, C = make_inputs(3, 0)
+    >>> H = w3_hessian(X, C)
+    >>> H.shape, bool(np.allclose(H, H.transpose(2, 3, 0, 1)))
+    ((3, 3, 3, 3), True)
+    """
     n = X.shape[0] * X.shape[1]
     HV = w3_hvp(X, C, np.eye(n).reshape((n,) + X.shape))   # HV[a] = H @ e_a
     return np.moveaxis(HV, 0, -1).reshape(X.shape + X.shape)
