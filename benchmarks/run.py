@@ -9,7 +9,9 @@ also go to ``benchmarks/results/latest.json``.
 Options: ``--quick`` (small sizes, few repeats: a smoke run), ``--only W1,W2``
 (workloads W1..W10 and MEM; W7..W10 are real models: a Gaussian-process
 likelihood, a small neural network, a SciPy optimiser loop, an RK4
-simulation), ``--no-peers`` (hand-written and linad only), ``--repeats N``, ``--cpu K`` (the core to pin to), ``--json PATH``.
+simulation; V1..V3 measure ``vmap``: per-example gradients, Hessians, batched programs),
+``--no-peers`` (hand-written and linad only), ``--repeats N``, ``--cpu K`` (the core to pin
+to), ``--json PATH``.
 
 The exit status is 2 if some backend's derivatives disagree with the
 hand-written ones beyond the tolerance (1e-8 relative), else 0.
@@ -26,7 +28,7 @@ import platform
 import sys
 import time
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "MEM")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "V1", "V2", "V3", "MEM")
 _ALIASES = {"MEMORY": "MEM", "M": "MEM"}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
 
@@ -75,10 +77,12 @@ def select(only: str | None) -> list:
 
 def _modules() -> dict:
     from . import (memory, w1_overhead, w2_cheap_grad, w3_matrix_functions, w4_linearize,
-                   w5_jacobian, w6_hvp, w7_gp_likelihood, w8_mlp, w9_optimize, w10_ode)
+                   w5_jacobian, w6_hvp, w7_gp_likelihood, w8_mlp, w9_optimize, w10_ode,
+                   v1_per_example_grad, v2_hessian, v3_vmap_programs)
     return {"W1": w1_overhead, "W2": w2_cheap_grad, "W3": w3_matrix_functions,
             "W4": w4_linearize, "W5": w5_jacobian, "W6": w6_hvp, "W7": w7_gp_likelihood,
-            "W8": w8_mlp, "W9": w9_optimize, "W10": w10_ode, "MEM": memory}
+            "W8": w8_mlp, "W9": w9_optimize, "W10": w10_ode, "V1": v1_per_example_grad,
+            "V2": v2_hessian, "V3": v3_vmap_programs, "MEM": memory}
 
 
 def run_suite(cfg, names: list, peers, log=print) -> list:

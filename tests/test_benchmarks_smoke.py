@@ -252,3 +252,57 @@ def test_closed_form_jacobian_matches_finite_differences(m, k, seed):
             E[p, q] = eps
             fd = ((X + E).T @ (X + E) - (X - E).T @ (X - E)) / (2 * eps)
             np.testing.assert_allclose(J[:, :, p, q], fd, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- vmap workloads
+
+def test_vmap_workloads_report_their_targets(results):
+    v1 = results["V1"].rows[0]
+    assert {"hand", "linad", "linad-jit", "linad-loop"} <= set(v1.values)
+    assert [t.limit for t in results["V1"].targets] == [pytest.approx(1 / 30), 3.0]
+    assert [t.limit for t in results["V2"].targets] == [2.0, 2.0]
+    assert len(results["V3"].targets) == 3 and {t.limit for t in results["V3"].targets} == {1.5}
+    for name in ("V1", "V2", "V3"):
+        assert "linad-jit" in results[name].agreement
+
+
+def test_hand_written_per_example_grads_match_a_loop_of_grad():
+    import linad
+    import linad.numpy as lnp
+    from benchmarks.v1_per_example_grad import hand_grads, make_examples, make_params, model
+    rng = np.random.default_rng(3)
+    params, xs = make_params(3, rng), make_examples(4, rng)
+    g = linad.grad(model(lnp.tanh, lnp.exp, lnp.sum))
+    for i, x in enumerate(xs):
+        expected = np.stack([np.stack(layer) for layer in g(params, x)])
+        np.testing.assert_allclose(hand_grads(params, xs)[i], expected, rtol=1e-12)
+
+
+def _fd_jacobian(grad_fn, X, eps=1e-6):
+    """The central-difference Jacobian of ``grad_fn`` at ``X``, shape ``X.shape + X.shape``."""
+    H = np.empty(X.shape + X.shape)
+    for idx in np.ndindex(X.shape):
+        E = np.zeros_like(X)
+        E[idx] = eps
+        H[(...,) + idx] = (grad_fn(X + E) - grad_fn(X - E)) / (2 * eps)
+    return H
+
+
+def test_hand_written_hessians_match_finite_differences():
+    from benchmarks.v2_hessian import gram_hessian, w3_hessian
+    from benchmarks.w3_matrix_functions import hand_grad, make_inputs
+    X = np.random.default_rng(5).standard_normal((4, 3))
+    np.testing.assert_allclose(gram_hessian(X), _fd_jacobian(lambda Y: 4 * Y @ (Y.T @ Y), X),
+                               atol=1e-6)
+    X3, C3 = make_inputs(3, 0)
+    np.testing.assert_allclose(w3_hessian(X3, C3), _fd_jacobian(lambda Y: hand_grad(Y, C3), X3),
+                               atol=1e-6)
+
+
+def test_hand_batched_programs_match_a_loop():
+    from benchmarks.v3_vmap_programs import hand_cholesky_form, hand_solve_form, make_spd
+    A, b = make_spd(3, 4, np.random.default_rng(2))
+    solve = [bi @ np.linalg.solve(Ai, bi) for Ai, bi in zip(A, b)]
+    chol = [bi @ np.linalg.solve(Ai, bi) + np.linalg.slogdet(Ai)[1] for Ai, bi in zip(A, b)]
+    np.testing.assert_allclose(hand_solve_form(A, b), solve, rtol=1e-12)
+    np.testing.assert_allclose(hand_cholesky_form(A, b), chol, rtol=1e-12)
