@@ -155,17 +155,34 @@ class LUFactor:
 
     @classmethod
     def of(cls, a: Any) -> "LUFactor":
-        """Factor the array ``a``; a singular matrix raises ``LinAlgError``."""
+        """Factor the array ``a``; a singular matrix raises ``LinAlgError``.
+
+        A stack of matrices is not factored here when the optimisations are on: NumPy's
+        batched solvers (LAPACK ``gesv``, looping in C) factor and solve in one call,
+        where a factor kept in Python costs one LAPACK call per matrix and per solve.
+        The factor then holds the matrices themselves (:attr:`deferred`).
+        """
         a = np.asarray(a)
         _check_square(a)
+        if a.ndim > 2 and enabled():
+            return cls(a, np.zeros(a.shape[:-2] + (0,), np.int32))
         lu, piv = map_matrices(_getrf, a.shape[:-2], a)
         if np.any(np.diagonal(lu, axis1=-2, axis2=-1) == 0):
             raise np.linalg.LinAlgError("Singular matrix")
         return cls(lu, piv)
 
+    @property
+    def deferred(self) -> bool:
+        """True when ``lu`` holds the matrices, to be factored by NumPy's batched solvers."""
+        return self.piv.shape[-1] == 0 and self.lu.shape[-1] > 0
+
     def solve(self, b: np.ndarray, trans: int) -> np.ndarray:
         """``op(A)^{-1} b`` for ``b`` of shape ``(..., n, k)``."""
         b = np.asarray(b)
+        if self.deferred:
+            a = self.lu if trans == 0 else np.swapaxes(self.lu, -1, -2)
+            x = np.linalg.solve(a.conj() if trans == 2 else a, b)
+            return x.astype(np.result_type(self.lu, b), copy=False)
         batch = b.shape[:-2]
         lu = np.broadcast_to(self.lu, batch + self.lu.shape[-2:])
         piv = np.broadcast_to(self.piv, batch + self.piv.shape[-1:])
@@ -182,6 +199,8 @@ class LUFactor:
         array([[0.5 , 0.  ],
                [0.  , 0.25]])
         """
+        if self.deferred:
+            return np.linalg.inv(self.lu)
         eye = np.eye(self.lu.shape[-1], dtype=self.lu.dtype)
         if not _direct_lapack(self.lu):
             return self.solve(np.broadcast_to(eye, self.lu.shape), 0)
@@ -199,6 +218,8 @@ class LUFactor:
         >>> float(sign), round(float(np.exp(logdet)), 12)
         (-1.0, 6.0)
         """
+        if self.deferred:
+            return np.linalg.slogdet(self.lu)
         d = np.diagonal(self.lu, axis1=-2, axis2=-1)
         swaps = np.count_nonzero(self.piv != np.arange(self.piv.shape[-1]), axis=-1)
         absd = np.abs(d)
