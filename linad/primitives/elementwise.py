@@ -70,6 +70,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import ConcretizationError, Tracer, bind, dtype_of, real_dtype
+from ..optimize import enabled
 from .discrete import elementwise, stage_numpy_call
 from .linear import (add, conj, div, elementwise_batch_rule, elementwise_primitive, mul, neg, real,
                      sub, unbroadcast, where)
@@ -398,6 +399,8 @@ def power(x: Any, y: Any) -> Any:
 
 
 def _pow_dbase(t, ans, x, y):
+    if type(y) is int and (y == 1 or y == 2) and enabled():  # exactly t and t * 2x
+        return t if y == 1 else mul(t, mul(x, y))
     zeros = both_zero(x, y)
     y_minus_1 = y - 1 if isinstance(y, (int, float, complex)) else sub(y, 1)  # keep y weak
     slope = mul(y, power(safe_where(zeros, x), y_minus_1))
