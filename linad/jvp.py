@@ -131,7 +131,7 @@ class JVPTrace(Trace):
         if not self.alive:
             self.check_alive()
         rule = prim.jvp_rule
-        if fast_paths and type(rule) is ArgwiseJVP:
+        if fast_paths.on and type(rule) is ArgwiseJVP:
             # the common case: one or two operands, one of them a tracer of this trace, no
             # primal a tracer of an enclosing transformation
             n = len(args)
@@ -234,17 +234,21 @@ class JVPTrace(Trace):
         return JVPTracer(self, primal, tangent)
 
 
-#: The eager fast paths of this trace and of the staging trace are on: the switch of
-#: :mod:`linad.optimize`, kept in a global so that they read it without a call.
-fast_paths = True
+class FastPaths:
+    """Whether the eager fast paths of the JVP and staging traces run (``.on``): the switch
+    of :mod:`linad.optimize`, kept in an attribute so that they read it without a call."""
+
+    __slots__ = ("on",)
+
+    def __init__(self):
+        self.on = True
+
+    def switch(self, on: bool) -> None:
+        self.on = on
 
 
-def _switch_fast_paths(on: bool) -> None:
-    global fast_paths
-    fast_paths = on
-
-
-on_switch(_switch_fast_paths)
+fast_paths = FastPaths()
+on_switch(fast_paths.switch)
 
 
 def _no_jvp_rule(prim) -> NotImplementedError:

@@ -17,8 +17,7 @@ import numpy as np
 
 from .core import LinearityError, Trace, Tracer, Var, Zero, format_aval, shape_of
 from .ir import Equation, LinearProgram, dce_counting_uses
-from . import jvp
-from .jvp import run_dual
+from .jvp import fast_paths, run_dual
 from .optimize.simplify import simplify
 
 __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "stage"]
@@ -55,7 +54,7 @@ class StagingTrace(Trace):
     def process_primitive(self, prim, args, params):
         if not self.alive:
             self.check_alive()
-        if jvp.fast_paths and len(args) == 2 and prim.linear_in is not None:
+        if fast_paths.on and len(args) == 2 and prim.linear_in is not None:
             # the common cases: a tangent times a residual array or number; a sum of tangents
             a, b = args
             if type(a) is StagingTracer and a._trace is self:
