@@ -112,11 +112,17 @@ class JVPTracer(Tracer):
 
     @property
     def shape(self) -> tuple:
-        return getattr(self.primal, "shape", ())
+        try:
+            return self.primal.shape
+        except AttributeError:  # a Python scalar
+            return ()
 
     @property
     def dtype(self):
-        return dtype_of(self.primal)
+        try:
+            return self.primal.dtype
+        except AttributeError:  # a Python scalar
+            return dtype_of(self.primal)
 
 
 class JVPTrace(Trace):
@@ -145,9 +151,14 @@ class JVPTrace(Trace):
                 a, b = args
                 if type(a) is JVPTracer and a._trace is self:
                     p = a.primal
-                    if ((type(p) is np.ndarray or not isinstance(p, Tracer))
-                            and (type(b) is np.ndarray or not isinstance(b, Tracer))):
-                        return self._apply_one(rule, (p, b), 0, a.tangent, params)
+                    if type(p) is np.ndarray or not isinstance(p, Tracer):
+                        if type(b) is np.ndarray or not isinstance(b, Tracer):
+                            return self._apply_one(rule, (p, b), 0, a.tangent, params)
+                        if type(b) is JVPTracer and b._trace is self:
+                            q = b.primal
+                            if type(q) is np.ndarray or not isinstance(q, Tracer):
+                                return self._apply_argwise(rule, (p, q), (a.tangent, b.tangent),
+                                                           params, False)
                 elif type(b) is JVPTracer and b._trace is self:
                     p = b.primal
                     if ((type(p) is np.ndarray or not isinstance(p, Tracer))
@@ -169,18 +180,9 @@ class JVPTrace(Trace):
                     traced = True
                     p._trace.check_alive()
             primals.append(p)
+        if type(rule) is ArgwiseJVP:
+            return self._apply_argwise(rule, primals, tangents, params, traced)
         try:
-            if type(rule) is ArgwiseJVP:
-                out, t_out = apply_argwise(rule, primals, tangents, params, traced)
-                if t_out is None:
-                    return out
-                try:  # _wrap's test, inlined for a NumPy primal
-                    kind = out.dtype.kind
-                except AttributeError:
-                    return self._wrap(out, t_out)
-                if (kind == "f" or kind == "c") and type(t_out) is not Zero:
-                    return JVPTracer(self, out, t_out)
-                return out
             if rule is None:
                 raise _no_jvp_rule(prim)
             tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
@@ -190,6 +192,23 @@ class JVPTrace(Trace):
         if prim.multiple_results:
             return [self._wrap(p, t) for p, t in zip(out, t_out)]
         return self._wrap(out, t_out)
+
+    def _apply_argwise(self, rule: ArgwiseJVP, primals: Sequence, tangents: Sequence,
+                       params: dict, traced: bool) -> Any:
+        """:func:`apply_argwise`, its result wrapped as :meth:`_wrap` does."""
+        try:
+            out, t_out = apply_argwise(rule, primals, tangents, params, traced)
+        except LinearityError as err:
+            raise _in_rule_of(err, rule.prim) from None
+        if t_out is None:
+            return out
+        try:  # _wrap's test, inlined for a NumPy primal
+            kind = out.dtype.kind
+        except AttributeError:
+            return self._wrap(out, t_out)
+        if (kind == "f" or kind == "c") and type(t_out) is not Zero:
+            return JVPTracer(self, out, t_out)
+        return out
 
     def _apply_one(self, rule: ArgwiseJVP, primals: tuple, i: int, t: Any, params: dict) -> Any:
         """:func:`apply_argwise` and :meth:`_wrap` for concrete primals and one tangent
