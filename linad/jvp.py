@@ -7,6 +7,10 @@ JVP rule are recorded into a linear program instead of being computed.
 :func:`apply_jvp_rule` is how a primitive's JVP rule (declared with
 :mod:`linad.primitives.rules`) is applied: per-operand contributions are
 summed and fitted to the output's shape and dtype here.
+
+The common eager case, one or two operands of which the tracers of this trace
+have concrete primals, takes a fast path that skips the general unzipping of
+the operands; :mod:`linad.optimize`'s switch turns it off (same answers).
 """
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ rule (or a function given to ``linear_transpose``) that uses a tangent
 nonlinearly into a clear :class:`~linad.core.LinearityError`.
 
 ``linearize_flat`` runs a function once with JVP tracers whose tangents are
-staging tracers: primals are computed eagerly, tangents are recorded.
+staging tracers: primals are computed eagerly, tangents are recorded.  A
+tangent times a residual and a sum of two tangents are recorded by a fast path
+(off with :mod:`linad.optimize`'s switch, same programs).
 """
 from __future__ import annotations
 

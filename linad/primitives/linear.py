@@ -87,6 +87,9 @@ def _broadcast_shapes_cached(shapes: tuple) -> tuple:
 
 
 def _elementwise_shape(*avals, **_):
+    if len(avals) == 2:  # the common case, without a loop
+        (s0, d0), (s1, d1) = avals
+        return (s0 if s0 == s1 else _bshape(*avals)), (d0 if d0 is d1 else _result_dtype(*avals))
     shape, dtype = avals[0]
     for s, dt in avals:
         if dt is not dtype or s != shape:
