@@ -150,8 +150,11 @@ class StagingTrace(Trace):
 def _constant_aval(x: Any) -> tuple:
     """A constant operand's aval for an aval rule: a Python number stands for its own
     dtype (weakly typed)."""
-    if type(x) is np.ndarray:
+    tx = type(x)
+    if tx is np.ndarray:
         return x.shape, x.dtype
+    if tx is float or tx is int or tx is complex:
+        return (), x
     dt = getattr(x, "dtype", None)
     return getattr(x, "shape", ()), x if dt is None else dt
 
