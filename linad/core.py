@@ -233,8 +233,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     for a in args:
         if isinstance(a, Tracer):
             tr = a._trace
-            if tr.level > level:
-                top, level = tr, tr.level
+            lv = tr.level
+            if lv > level:
+                top = tr
+                level = lv
     if top is None:
         return prim.impl(*args, **params) if params else prim.impl(*args)
     return top.process_primitive(prim, args, params)

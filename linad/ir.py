@@ -26,6 +26,7 @@ import numpy as np
 from .core import Primitive, Tracer, Var, Zero, bind, format_aval, instantiate
 
 __all__ = ["Equation", "Program", "LinearProgram", "ClosedProgram", "Hole", "pretty_print", "use_counts",
+           "dce_counting_uses",
            "apply_batch_rule"]
 
 
@@ -79,18 +80,7 @@ class Program:
     # ------------------------------------------------------------------ structure
     def dce(self) -> "Program":
         """Remove equations whose results no output needs (iterative, in place)."""
-        live = {o for o in self.outs if type(o) is Var}  # Vars hash by identity
-        kept = []
-        for eqn in reversed(self.eqns):
-            out = eqn.out
-            if (out in live) if type(out) is Var else any(o in live for o in out):
-                kept.append(eqn)
-                for v in eqn.inputs:
-                    if type(v) is Var:
-                        live.add(v)
-        kept.reverse()
-        self.eqns = kept
-        self.cache.clear()
+        dce_counting_uses(self)
         return self
 
     def residuals(self) -> list:
@@ -221,6 +211,42 @@ def _batch_first(x: Any, d: int | None, n: int) -> np.ndarray:
     if d is None:
         return np.broadcast_to(x, (n,) + np.shape(x))
     return x if d == 0 else np.moveaxis(x, d, 0)
+
+
+def dce_counting_uses(program: Program) -> dict[Var, int]:
+    """:meth:`Program.dce` and then :func:`use_counts`, in one backward sweep.
+
+    A variable is live when an output or a kept equation reads it, so the keys
+    of the counts are the live variables.
+
+    Examples
+    --------
+    >>> from linad.primitives.linear import neg_p
+    >>> x = Var((), np.dtype(float))
+    >>> y, dead = Var((), x.dtype), Var((), x.dtype)
+    >>> prog = LinearProgram([x], [Equation(neg_p, [x], {}, dead),
+    ...                            Equation(neg_p, [x], {}, y)], [y])
+    >>> uses = dce_counting_uses(prog)
+    >>> len(prog.eqns), uses == use_counts(prog)
+    (1, True)
+    """
+    uses: dict[Var, int] = {}  # Vars hash by identity
+    get = uses.get
+    for o in program.outs:
+        if type(o) is Var:
+            uses[o] = get(o, 0) + 1
+    kept = []
+    for eqn in reversed(program.eqns):
+        out = eqn.out
+        if (out in uses) if type(out) is Var else any(o in uses for o in out):
+            kept.append(eqn)
+            for v in eqn.inputs:
+                if type(v) is Var:
+                    uses[v] = get(v, 0) + 1
+    kept.reverse()
+    program.eqns = kept
+    program.cache.clear()
+    return uses
 
 
 def use_counts(program: Program) -> dict[Var, int]:

@@ -7,13 +7,19 @@ JVP rule are recorded into a linear program instead of being computed.
 :func:`apply_jvp_rule` is how a primitive's JVP rule (declared with
 :mod:`linad.primitives.rules`) is applied: per-operand contributions are
 summed and fitted to the output's shape and dtype here.
+
+The common eager case, one or two operands of which the tracers of this trace
+have concrete primals, takes a fast path that skips the general unzipping of
+the operands; :mod:`linad.optimize`'s switch turns it off (same answers).
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
 
 from .core import LinearityError, Primitive, Trace, Tracer, Zero, aval_of, bind, dtype_of
+from .optimize import on_switch
 from .optimize.sharing import sharing_scope
 from .primitives.linear import add, fit_like
 from .primitives.rules import ArgwiseJVP
@@ -31,7 +37,10 @@ def apply_argwise(rule: ArgwiseJVP, primals: Sequence, tangents: Sequence, param
     some primal may be a tracer of an enclosing transformation (use ``bind``).
     """
     prim = rule.prim
-    ans = bind(prim, *primals, **params) if traced else prim.impl(*primals, **params)
+    if traced:
+        ans = bind(prim, *primals, **params)
+    else:
+        ans = prim.impl(*primals, **params) if params else prim.impl(*primals)
     rules = rule.arg_rules
     out = None
     i = 0
@@ -40,18 +49,28 @@ def apply_argwise(rule: ArgwiseJVP, primals: Sequence, tangents: Sequence, param
             try:
                 contribution = rules[i]
             except IndexError:
-                raise TypeError(
-                    f"primitive {prim.name!r} got a tangent for its operand {i}, but its "
-                    f"JVP (defjvp) has contributions for {len(rules)} operands only; give "
-                    "one contribution per operand (None for an operand with no "
-                    "derivative).") from None
+                raise _too_many_tangents(prim, i, rules) from None
             if contribution is not None:
-                c = contribution(t, ans, *primals, **params)
+                c = (contribution(t, ans, *primals, **params) if params
+                     else contribution(t, ans, *primals))
                 out = c if out is None else add(out, c)
         i += 1
     if out is None:
         return ans, None
+    try:  # the common case: the contributions have the output's aval already
+        if out.shape == ans.shape and out.dtype == ans.dtype:
+            return ans, out
+    except AttributeError:  # a Python scalar
+        pass
     return ans, fit_like(out, ans)
+
+
+def _too_many_tangents(prim: Primitive, i: int, rules: Sequence) -> TypeError:
+    return TypeError(
+        f"primitive {prim.name!r} got a tangent for its operand {i}, but its "
+        f"JVP (defjvp) has contributions for {len(rules)} operands only; give "
+        "one contribution per operand (None for an operand with no "
+        "derivative).")
 
 
 def apply_jvp_rule(prim: Primitive, primals: Sequence, tangents: Sequence, **params) -> tuple:
@@ -97,11 +116,17 @@ class JVPTracer(Tracer):
 
     @property
     def shape(self) -> tuple:
-        return getattr(self.primal, "shape", ())
+        try:
+            return self.primal.shape
+        except AttributeError:  # a Python scalar
+            return ()
 
     @property
     def dtype(self):
-        return dtype_of(self.primal)
+        try:
+            return self.primal.dtype
+        except AttributeError:  # a Python scalar
+            return dtype_of(self.primal)
 
 
 class JVPTrace(Trace):
@@ -113,6 +138,36 @@ class JVPTrace(Trace):
         super().__init__(name)
 
     def process_primitive(self, prim, args, params):
+        if not self.alive:
+            self.check_alive()
+        rule = prim.jvp_rule
+        if fast_paths.on and type(rule) is ArgwiseJVP:
+            # the common case: one or two operands, one of them a tracer of this trace, no
+            # primal a tracer of an enclosing transformation
+            n = len(args)
+            if n == 1:
+                a = args[0]
+                if type(a) is JVPTracer and a._trace is self:
+                    p = a.primal
+                    if type(p) is np.ndarray or not isinstance(p, Tracer):
+                        return self._apply_one(rule, (p,), 0, a.tangent, params)
+            elif n == 2:
+                a, b = args
+                if type(a) is JVPTracer and a._trace is self:
+                    p = a.primal
+                    if type(p) is np.ndarray or not isinstance(p, Tracer):
+                        if type(b) is np.ndarray or not isinstance(b, Tracer):
+                            return self._apply_one(rule, (p, b), 0, a.tangent, params)
+                        if type(b) is JVPTracer and b._trace is self:
+                            q = b.primal
+                            if type(q) is np.ndarray or not isinstance(q, Tracer):
+                                return self._apply_argwise(rule, (p, q), (a.tangent, b.tangent),
+                                                           params, False)
+                elif type(b) is JVPTracer and b._trace is self:
+                    p = b.primal
+                    if ((type(p) is np.ndarray or not isinstance(p, Tracer))
+                            and (type(a) is np.ndarray or not isinstance(a, Tracer))):
+                        return self._apply_one(rule, (a, p), 1, b.tangent, params)
         primals = []
         tangents = []  # None for an operand that is not a tracer of this trace
         traced = False  # some primal is a tracer of an enclosing transformation
@@ -120,21 +175,18 @@ class JVPTrace(Trace):
             if type(a) is JVPTracer and a._trace is self:
                 p = a.primal
                 tangents.append(a.tangent)
+                if type(p) is not np.ndarray and isinstance(p, Tracer):
+                    traced = True
             else:
                 p = a
                 tangents.append(None)
-            if isinstance(p, Tracer):
-                traced = True
-                if p is a:
-                    a._trace.check_alive()
+                if type(p) is not np.ndarray and isinstance(p, Tracer):
+                    traced = True
+                    p._trace.check_alive()
             primals.append(p)
-        if not self.alive:
-            self.check_alive()
-        rule = prim.jvp_rule
+        if type(rule) is ArgwiseJVP:
+            return self._apply_argwise(rule, primals, tangents, params, traced)
         try:
-            if type(rule) is ArgwiseJVP:
-                out, t_out = apply_argwise(rule, primals, tangents, params, traced)
-                return out if t_out is None else self._wrap(out, t_out)
             if rule is None:
                 raise _no_jvp_rule(prim)
             tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
@@ -144,6 +196,53 @@ class JVPTrace(Trace):
         if prim.multiple_results:
             return [self._wrap(p, t) for p, t in zip(out, t_out)]
         return self._wrap(out, t_out)
+
+    def _apply_argwise(self, rule: ArgwiseJVP, primals: Sequence, tangents: Sequence,
+                       params: dict, traced: bool) -> Any:
+        """:func:`apply_argwise`, its result wrapped as :meth:`_wrap` does."""
+        try:
+            out, t_out = apply_argwise(rule, primals, tangents, params, traced)
+        except LinearityError as err:
+            raise _in_rule_of(err, rule.prim) from None
+        if t_out is None:
+            return out
+        try:  # _wrap's test, inlined for a NumPy primal
+            kind = out.dtype.kind
+        except AttributeError:
+            return self._wrap(out, t_out)
+        if (kind == "f" or kind == "c") and type(t_out) is not Zero:
+            return JVPTracer(self, out, t_out)
+        return out
+
+    def _apply_one(self, rule: ArgwiseJVP, primals: tuple, i: int, t: Any, params: dict) -> Any:
+        """:func:`apply_argwise` and :meth:`_wrap` for concrete primals and one tangent
+        ``t``, of operand ``i``."""
+        prim = rule.prim
+        ans = prim.impl(*primals, **params) if params else prim.impl(*primals)
+        if type(t) is Zero:
+            return ans
+        try:
+            contribution = rule.arg_rules[i]
+        except IndexError:
+            raise _too_many_tangents(prim, i, rule.arg_rules) from None
+        if contribution is None:
+            return ans
+        try:
+            out = (contribution(t, ans, *primals, **params) if params
+                   else contribution(t, ans, *primals))
+        except LinearityError as err:
+            raise _in_rule_of(err, prim) from None
+        if type(out) is Zero:
+            return ans
+        try:
+            if out.shape != ans.shape or out.dtype != ans.dtype:
+                out = fit_like(out, ans)
+            kind = ans.dtype.kind
+        except AttributeError:  # a Python scalar
+            return self._wrap(ans, fit_like(out, ans))
+        if kind == "f" or kind == "c":
+            return JVPTracer(self, ans, out)
+        return ans
 
     def _wrap(self, primal: Any, tangent: Any) -> Any:
         """A tracer for a nonzero tangent of a float or complex primal; else the primal."""
@@ -156,6 +255,23 @@ class JVPTrace(Trace):
         if kind != "f" and kind != "c":
             return primal
         return JVPTracer(self, primal, tangent)
+
+
+class FastPaths:
+    """Whether the eager fast paths of the JVP and staging traces run (``.on``): the switch
+    of :mod:`linad.optimize`, kept in an attribute so that they read it without a call."""
+
+    __slots__ = ("on",)
+
+    def __init__(self):
+        self.on = True
+
+    def switch(self, on: bool) -> None:
+        self.on = on
+
+
+fast_paths = FastPaths()
+on_switch(fast_paths.switch)
 
 
 def _no_jvp_rule(prim) -> NotImplementedError:

@@ -7,7 +7,9 @@ rule (or a function given to ``linear_transpose``) that uses a tangent
 nonlinearly into a clear :class:`~linad.core.LinearityError`.
 
 ``linearize_flat`` runs a function once with JVP tracers whose tangents are
-staging tracers: primals are computed eagerly, tangents are recorded.
+staging tracers: primals are computed eagerly, tangents are recorded.  A
+tangent times a residual and a sum of two tangents are recorded by a fast path
+(off with :mod:`linad.optimize`'s switch, same programs).
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .core import LinearityError, Trace, Tracer, Var, Zero, format_aval, shape_of
-from .ir import Equation, LinearProgram
-from .jvp import run_dual
+from .ir import Equation, LinearProgram, dce_counting_uses
+from .jvp import fast_paths, run_dual
 from .optimize.simplify import simplify
 
 __all__ = ["StagingTrace", "StagingTracer", "linearize_flat", "stage"]
@@ -54,6 +56,25 @@ class StagingTrace(Trace):
     def process_primitive(self, prim, args, params):
         if not self.alive:
             self.check_alive()
+        if fast_paths.on and len(args) == 2 and prim.linear_in is not None:
+            # the common cases: a tangent times a residual array or number; a sum of tangents
+            a, b = args
+            if type(a) is StagingTracer and a._trace is self:
+                if type(b) is StagingTracer and b._trace is self:
+                    if not prim.multilinear and 0 in prim.linear_in and 1 in prim.linear_in:
+                        return self._record(prim, [a.var, b.var], params,
+                                            ((a.shape, a.dtype), (b.shape, b.dtype)))
+                elif prim.multilinear and 0 in prim.linear_in:
+                    if type(b) is np.ndarray:
+                        return self._record(prim, [a.var, b], params,
+                                            ((a.shape, a.dtype), (b.shape, b.dtype)))
+                    if not isinstance(b, Tracer):
+                        return self._record(prim, [a.var, b], params,
+                                            ((a.shape, a.dtype), _constant_aval(b)))
+            elif (type(b) is StagingTracer and b._trace is self and prim.multilinear
+                    and 1 in prim.linear_in and (type(a) is np.ndarray or not isinstance(a, Tracer))):
+                return self._record(prim, [a, b.var], params,
+                                    (_constant_aval(a), (b.shape, b.dtype)))
         linear_in = prim.linear_in
         if linear_in is None:
             raise self._nonlinear_error(prim, args)
@@ -74,8 +95,7 @@ class StagingTrace(Trace):
                 if isinstance(a, Tracer):
                     a._trace.check_alive()
                 inputs.append(a)
-                dt = getattr(a, "dtype", None)
-                avals.append((getattr(a, "shape", ()), a if dt is None else dt))
+                avals.append(_constant_aval(a))
             i += 1
         if prim.multilinear:
             if nvars > 1:
@@ -84,6 +104,10 @@ class StagingTrace(Trace):
                     "in one operand at a time, so this product of tangents is not linear.")
         elif nvars < i:
             self._check_affine(prim, inputs)
+        return self._record(prim, inputs, params, avals)
+
+    def _record(self, prim, inputs: list, params: dict, avals: Sequence) -> StagingTracer:
+        """Record ``prim`` applied to ``inputs`` (of ``avals``); a tracer of its result."""
         shape, dtype = prim.aval_rule(*avals, **params) if params else prim.aval_rule(*avals)
         out = Var(shape, dtype)
         self.eqns.append(Equation(prim, inputs, params, out))
@@ -120,7 +144,19 @@ class StagingTrace(Trace):
                     f"linad.{self.name}: an output of shape {shape} does not depend linearly on "
                     "the inputs (it is a nonzero constant), so the function is not linear.")
         prog = LinearProgram([t.var for t in in_tracers], self.eqns, out_atoms)
-        return simplify(prog.dce())
+        return simplify(prog, dce_counting_uses(prog))
+
+
+def _constant_aval(x: Any) -> tuple:
+    """A constant operand's aval for an aval rule: a Python number stands for its own
+    dtype (weakly typed)."""
+    tx = type(x)
+    if tx is np.ndarray:
+        return x.shape, x.dtype
+    if tx is float or tx is int or tx is complex:
+        return (), x
+    dt = getattr(x, "dtype", None)
+    return getattr(x, "shape", ()), x if dt is None else dt
 
 
 def _is_zero_const(x: Any) -> bool:

@@ -52,16 +52,19 @@ def backward_pass(program: LinearProgram, cts_out: Sequence) -> list:
     for o, ct in zip(program.outs, cts_out):
         if type(o) is Var and type(ct) is not Zero:
             ct_env[o] = add_cotangent(ct_env.get(o), ct)
+    pop, get = ct_env.pop, ct_env.get
     for eqn in reversed(program.eqns):
-        ct = ct_env.pop(eqn.out, None)
+        ct = pop(eqn.out, None)
         if ct is None:
             continue
         params = eqn.params
-        cts_in = (eqn.prim.transpose_rule(ct, *eqn.inputs, **params) if params
-                  else eqn.prim.transpose_rule(ct, *eqn.inputs))
-        for v, c in zip(eqn.inputs, cts_in):
+        inputs = eqn.inputs
+        cts_in = (eqn.prim.transpose_rule(ct, *inputs, **params) if params
+                  else eqn.prim.transpose_rule(ct, *inputs))
+        for v, c in zip(inputs, cts_in):
             if c is not None and type(v) is Var and type(c) is not Zero:
-                ct_env[v] = add_cotangent(ct_env.get(v), c)
+                prev = get(v)
+                ct_env[v] = c if prev is None else add(prev, c)  # add_cotangent, inlined
     return [ct_env[v] if v in ct_env else Zero(v.shape, v.dtype) for v in program.in_vars]
 
 

@@ -53,17 +53,18 @@ __all__ = ["simplify", "fuse_sum_into_einsum", "compose_unary_einsum", "squeeze_
            "negate_after_einsum", "fold_transpose_into_einsum", "share_einsums"]
 
 
-def simplify(program: LinearProgram) -> LinearProgram:
+def simplify(program: LinearProgram, uses: dict | None = None) -> LinearProgram:
     """Apply every simplification pass (in place) in one sweep; return the program.
 
     The folding passes fold an equation into the single-use equation that
     produces its operand, so one forward sweep with one use count serves them
-    all; ``share_einsums`` follows in a second sweep.  With the optimisations
+    all (``uses``: the program's :func:`~linad.ir.use_counts`, when known);
+    ``share_einsums`` follows in a second sweep.  With the optimisations
     switched off (:func:`linad.optimize.set_enabled`) the program is returned as it is.
     """
     if not enabled():
         return program
-    return share_einsums(_fold_into_producers(program, _FOLDS))
+    return share_einsums(_fold_into_producers(program, _FOLDS, uses))
 
 
 def _only(fold) -> dict:
@@ -71,7 +72,8 @@ def _only(fold) -> dict:
     return {prim: f for prim, f in _FOLDS.items() if f is fold}
 
 
-def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
+def _fold_into_producers(program: LinearProgram, folds: dict,
+                         uses: dict | None = None) -> LinearProgram:
     """One sweep: fold each equation into the single-use producer of its first operand.
 
     A fold rule returns one equation replacing both (which may fold again into
@@ -80,7 +82,8 @@ def _fold_into_producers(program: LinearProgram, folds: dict) -> LinearProgram:
     """
     if not any(e.prim in folds for e in program.eqns):
         return program
-    uses = use_counts(program)
+    if uses is None:
+        uses = use_counts(program)
     new_eqns: list = []
     produced_at: dict[Var, int] = {}
     changed = False

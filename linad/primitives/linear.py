@@ -48,6 +48,12 @@ __all__ = [
 # ============================================================================ helpers
 
 def _result_dtype(*avals) -> np.dtype:
+    if len(avals) == 2:  # the common case, without a loop
+        a, b = avals[0][1], avals[1][1]
+        if a is b and isinstance(a, np.dtype):
+            return a
+        return _result_type_cached((a if isinstance(a, np.dtype) else type(a),
+                                    b if isinstance(b, np.dtype) else type(b)))
     first = avals[0][1]
     if isinstance(first, np.dtype):
         for _, dt in avals:
@@ -55,8 +61,10 @@ def _result_dtype(*avals) -> np.dtype:
                 break
         else:
             return first
-    return _result_type_cached(tuple(dt if isinstance(dt, np.dtype) else type(dt)
-                                     for _, dt in avals))
+    key = []
+    for _, dt in avals:
+        key.append(dt if isinstance(dt, np.dtype) else type(dt))
+    return _result_type_cached(tuple(key))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -79,6 +87,9 @@ def _broadcast_shapes_cached(shapes: tuple) -> tuple:
 
 
 def _elementwise_shape(*avals, **_):
+    if len(avals) == 2:  # the common case, without a loop
+        (s0, d0), (s1, d1) = avals
+        return (s0 if s0 == s1 else _bshape(*avals)), (d0 if d0 is d1 else _result_dtype(*avals))
     shape, dtype = avals[0]
     for s, dt in avals:
         if dt is not dtype or s != shape:
