@@ -236,16 +236,28 @@ def _operands(case: Case, ops: Operands) -> tuple[tuple, dict]:
 
 
 def same(a: Any, b: Any, exact: bool = True) -> bool:
-    """True when ``a`` and ``b`` have the same structure, dtypes, shapes and values."""
+    """True when ``a`` and ``b`` have the same structure, types, dtypes, shapes and values.
+
+    A NumPy scalar and a 0-d array count as the same type.
+    """
     if isinstance(a, (tuple, list)):
         return (isinstance(b, (tuple, list)) and len(a) == len(b)
                 and all(same(x, y, exact) for x, y in zip(a, b)))
+    if _kind(a) != _kind(b):
+        return False
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
     if exact or a.dtype.kind not in "fc":
         return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12, equal_nan=True))
+
+
+def _kind(x: Any) -> Any:
+    """The type of ``x``; a NumPy scalar and a 0-d array are one kind (``"0-d"``)."""
+    if isinstance(x, np.generic) or (type(x) is np.ndarray and x.ndim == 0):
+        return "0-d"
+    return type(x)
 
 
 def _plain(fn: Callable) -> Callable:
@@ -319,7 +331,8 @@ def report(chosen: list[Case], sizes: list[Sizes], worst: int = 20) -> str:
         ok = sum(ratio(r) <= TARGET for r in rs)
         lines.append(f"  {lab}: {ok} of {len(rs)} functions at lnp/numpy <= {TARGET}")
     bad = [c.name for c in timed if any(r["agreement"] == "DIFFERENT" for r in c.results.values())]
-    lines.append(f"  lnp (optimize off) differs from NumPy: {', '.join(bad) or 'none'}")
+    lines.append(f"  lnp (optimize off) differs from NumPy: {', '.join(bad) or 'none'} "
+                 "(deliberately, without a fast path: linad.numpy._constants.NO_FAST_PATH)")
     lines += ["", f"worst {worst} (largest lnp/numpy over the sizes; before/numpy for comparison)"]
     ranked = sorted(timed, key=lambda c: -max(ratio(r) for r in c.results.values()))
     for c in ranked[:worst]:

@@ -36,8 +36,8 @@ import numpy as np
 
 from .. import optimize
 
-__all__ = ["IN_PLACE_NAMESAKES", "NO_FAST_PATH", "constant_operands", "constant_fast_path", "install",
-           "fast_path_enabled"]
+__all__ = ["IN_PLACE_NAMESAKES", "NO_FAST_PATH", "constant_operands", "constant_fast_path",
+           "install", "fast_path_enabled"]
 
 #: ``lnp`` functions whose NumPy namesakes write into their first argument and return
 #: None, where the ``lnp`` functions are functional (they return the updated array).
@@ -48,8 +48,10 @@ NO_FAST_PATH: dict[str, str] = {
     **{name: f"np.{name} works in place; lnp.{name} returns a new array"
        for name in sorted(IN_PLACE_NAMESAKES)},
     # Results that deliberately differ from NumPy's on constants.
-    "lstsq": "the rank is an int64 (NumPy's LAPACK driver gives an int32 on some platforms), "
-             "and linad's residuals follow its own rank test",
+    **{name: f"lnp.{name} returns an AtArray (an ndarray with .at for functional updates)"
+       for name in ("zeros_like", "ones_like", "empty_like", "full_like")},
+    "lstsq": "linad's rank is an int64, NumPy's an int32 (the same in traced and constant "
+             "calls, and in linad.jit programs)",
     "qr": "linad refuses mode='raw' (NotImplementedError), which NumPy computes",
     "eigvals": "linad's eigenvalues are np.linalg.eig's (computed with the eigenvectors), "
                "whose order can differ from np.linalg.eigvals'; constant and traced calls "
