@@ -194,3 +194,13 @@ def test_benchmark_runs_at_tiny_size():
     assert all(c.results.get("tiny") for c in chosen if c.name != "put")
     text = bench.report(chosen, [bench.TINY])
     assert "summary" in text and "skipped 1" in text and "put:" in text
+
+
+@pytest.mark.parametrize("fn, args", [(lnp.exp, (np.ones(2), np.ones(2))), (lnp.add, (1.0,)),
+                                      (lnp.roll, ())])
+def test_wrong_calls_name_the_function(fn, args):
+    with pytest.raises(TypeError) as plain:
+        fn.__wrapped__(*args)
+    with pytest.raises(TypeError) as fast:
+        fn(*args)
+    assert str(fast.value) == str(plain.value) and fn.__name__ in str(fast.value)

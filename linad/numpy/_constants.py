@@ -5,16 +5,19 @@ NumPy namesake computes (same values, dtype and shape), but through linad's
 primitives, which costs Python work per call.  :func:`install` replaces the
 public ``lnp`` functions by a *constant fast path*: when every argument is a
 constant (checked by :func:`constant_operands`, which looks into lists and
-tuples) and the keywords are ones the ``lnp`` function takes, the NumPy
+tuples; callables, array subclasses and other objects are not constants) and
+the keywords are ones the ``lnp`` function takes (never ``out=``), the NumPy
 function is called; otherwise the ``lnp`` function is.
 
 When NumPy raises on constant operands, the ``lnp`` function is called
 instead, so that errors are linad's own (``norm=`` of the FFTs, shapes in
-``lnp.linalg``, ...).  The dispatch tables (``np.f`` called on traced values)
-keep the ``lnp`` functions themselves: a traced operand never pays the check.
+``lnp.linalg``, ...).  Functions whose NumPy namesakes work in place or whose
+results deliberately differ from NumPy's are left alone (:data:`NO_FAST_PATH`).
+The fast path replaces each function everywhere (modules and dispatch tables),
+so that it stays one object; a traced call pays the type check too.
 
 ``linad.optimize.set_enabled(False)`` switches the fast path off; the answers
-are the same.
+are the same (up to rounding; a NumPy scalar may then be a 0-d array).
 
 Examples
 --------
@@ -177,7 +180,7 @@ def call(*args, **kwargs):
 """
 
 _POSITIONAL_TEMPLATE = """\
-def call({params}):
+def {name}({params}):
     if _fast["on"] and ({exact} or constant_operands(({params},))):
         try:
             return np_func({params})
@@ -197,17 +200,20 @@ def _positional_fast_path(lnp_func: Callable, np_func: Callable, params: list[st
     """The fast path of a function of required positional operands only (``exp(x)``,
     ``add(x, y)``): no ``*args`` to pack, and an exact-type test before the general one."""
     exact = " and ".join(f"type({p}) in _LEAF_TYPES" for p in params)
-    source = _POSITIONAL_TEMPLATE.format(params=", ".join(params), exact=f"({exact})")
+    source = _POSITIONAL_TEMPLATE.format(name=lnp_func.__name__, params=", ".join(params),
+                                         exact=f"({exact})")
     return _compiled(source, lnp_func, np_func, _LEAF_TYPES=_LEAF_TYPES)
 
 
 def _compiled(source: str, lnp_func: Callable, np_func: Callable, **names: Any) -> Callable:
-    """``call`` defined by ``source``, whose globals (a dict of its own: ``np_func``,
-    ``lnp_func``, ...) are its ``__globals__``."""
+    """The function ``source`` defines (named as ``lnp_func``, so that a wrong call's
+    error names it), whose globals are a dict of its own (``np_func``, ``lnp_func``, ...)."""
     scope = {"_fast": _fast, "constant_operands": constant_operands, "np_func": np_func,
              "lnp_func": lnp_func, **names}
+    before = set(scope)
     exec(compile(source, f"<constant fast path of {lnp_func.__name__}>", "exec"), scope)
-    return scope["call"]
+    (defined,) = set(scope) - before - {"__builtins__"}
+    return scope[defined]
 
 
 def _required_positional(fn: Callable) -> list[str] | None:
