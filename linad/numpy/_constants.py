@@ -56,6 +56,9 @@ NO_FAST_PATH: dict[str, str] = {
     "lstsq": "linad's rank is an int64, NumPy's an int32 (the same in traced and constant "
              "calls, and in linad.jit programs)",
     "qr": "linad refuses mode='raw' (NotImplementedError), which NumPy computes",
+    **{name: f"lnp.{name} refuses complex input (it is not ordered), which NumPy accepts"
+       for name in ("median", "quantile", "percentile", "nanmedian", "nanquantile",
+                    "nanpercentile")},
     "eigvals": "linad's eigenvalues are np.linalg.eig's (computed with the eigenvectors), "
                "whose order can differ from np.linalg.eigvals'; constant and traced calls "
                "keep one order",
