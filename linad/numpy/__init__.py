@@ -3,6 +3,8 @@
 The same functions also handle plain NumPy calls on traced values, through
 NumPy's ``__array_ufunc__`` / ``__array_function__`` protocols.
 """
+import sys
+
 from . import _dispatch  # noqa: F401  (installs the protocols on Tracer)
 from ._core import *  # noqa: F401,F403
 from ._core import __all__ as _core_all
@@ -31,3 +33,8 @@ from numpy import eye, arange  # noqa: F401
 __all__ = (list(_core_all) + ["linalg", "fft"] + _creation.__all__ + _indexing.__all__
            + _elementwise.__all__ + _reductions.__all__ + _statistics.__all__ + _shape.__all__
            + _products.__all__ + _signal.__all__ + _polynomial.__all__)
+
+# NumPy's own functions on constant operands (linad.numpy._constants); after every import
+import numpy as _np  # noqa: E402
+from . import _constants  # noqa: E402
+_constants.install([(sys.modules[__name__], _np), (linalg, _np.linalg), (fft, _np.fft)])
