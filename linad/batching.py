@@ -112,14 +112,7 @@ def apply_program_batched(program: Any, args: Sequence) -> list:
     transformation sees the batched operations.  Outputs have the batch axis
     first; outputs that are symbolic zeros stay :class:`~linad.core.Zero`.
     """
-    size = shape_of(args[0])[0]
-    trace = BatchTrace()
-    try:
-        outs = program(*[BatchTracer(trace, a, 0) for a in args])
-    finally:
-        trace.alive = False
-    return [o if type(o) is Zero else _place_output(o, 0, trace, size, k)
-            for k, o in enumerate(outs)]
+    return batch_flat(program, args, [0] * len(args), lambda n: [0] * n, shape_of(args[0])[0])
 
 
 def batch_flat(f_flat: Callable, args: Sequence, in_dims: Sequence, out_dims: Callable,
@@ -141,7 +134,10 @@ def batch_flat(f_flat: Callable, args: Sequence, in_dims: Sequence, out_dims: Ca
 
 
 def _place_output(out: Any, axis: int | None, trace: BatchTrace, size: int, k: int) -> Any:
-    """Output ``k`` with its batch axis at ``axis`` (broadcast when it has none)."""
+    """Output ``k`` with its batch axis at ``axis`` (broadcast when it has none); a symbolic
+    zero output of a linear program stays symbolic."""
+    if type(out) is Zero:
+        return out
     batched = type(out) is BatchTracer and out._trace is trace
     if not batched and isinstance(out, Tracer):
         out._trace.check_alive()  # a tracer that escaped a finished transformation
@@ -301,8 +297,9 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
            [10., 12.]])
     """
     def batched(*args: Any, **kwargs: Any) -> Any:
-        dims = _in_dims(in_axes, args) + _in_dims(0, (kwargs,)) if kwargs else _in_dims(
-            in_axes, args)
+        dims = _in_dims(in_axes, args)
+        if kwargs:
+            dims += _in_dims(0, (kwargs,))
         leaves, in_tree = tree.flatten((args, kwargs))
         leaves = [_as_leaf(x) for x in leaves]
         size = _batch_size(leaves, dims, args + ((kwargs,) if kwargs else ()))

@@ -64,13 +64,10 @@ class StagingTrace(Trace):
                     if not prim.multilinear and 0 in prim.linear_in and 1 in prim.linear_in:
                         return self._record(prim, [a.var, b.var], params,
                                             ((a.shape, a.dtype), (b.shape, b.dtype)))
-                elif prim.multilinear and 0 in prim.linear_in:
-                    if type(b) is np.ndarray:
-                        return self._record(prim, [a.var, b], params,
-                                            ((a.shape, a.dtype), (b.shape, b.dtype)))
-                    if not isinstance(b, Tracer):
-                        return self._record(prim, [a.var, b], params,
-                                            ((a.shape, a.dtype), _constant_aval(b)))
+                elif (prim.multilinear and 0 in prim.linear_in
+                        and (type(b) is np.ndarray or not isinstance(b, Tracer))):
+                    return self._record(prim, [a.var, b], params,
+                                        ((a.shape, a.dtype), _constant_aval(b)))
             elif (type(b) is StagingTracer and b._trace is self and prim.multilinear
                     and 1 in prim.linear_in and (type(a) is np.ndarray or not isinstance(a, Tracer))):
                 return self._record(prim, [a, b.var], params,
