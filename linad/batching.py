@@ -30,7 +30,7 @@ __all__ = ["vmap", "BatchTrace", "BatchTracer", "batch_flat", "apply_program_bat
 class BatchTracer(Tracer):
     """A batch of values: ``val`` with the batch along axis ``bdim``."""
 
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "shape")
     #: stands for a batch of values (concrete or not: see ``val``), not for a staged value
     is_batch = True
 
@@ -38,11 +38,8 @@ class BatchTracer(Tracer):
         self._trace = trace
         self.val = val
         self.bdim = bdim
-
-    @property
-    def shape(self) -> tuple:
-        s = shape_of(self.val)
-        return s[:self.bdim] + s[self.bdim + 1:]
+        s = val.shape
+        self.shape = s[:bdim] + s[bdim + 1:]  # one element's shape
 
     @property
     def dtype(self) -> np.dtype:
@@ -203,7 +200,10 @@ def _in_dims(in_axes: Any, args: tuple) -> list:
                         f"positional argument, got {in_axes!r}")
     dims = []
     for i, (spec, arg) in enumerate(zip(per_arg, args)):
-        for leaf, ax in zip(tree.leaves(arg), _axes_for(spec, arg, f"in_axes[{i}]")):
+        leaves = [arg] if type(arg) is np.ndarray else tree.leaves(arg)
+        axes = [spec] * len(leaves) if _is_axis_leaf(spec) else _axes_for(spec, arg,
+                                                                          f"in_axes[{i}]")
+        for leaf, ax in zip(leaves, axes):
             dims.append(None if ax is None else _leaf_axis(leaf, ax, i))
     return dims
 
@@ -312,6 +312,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             return out_leaves
 
         def out_dims(n: int) -> list:
+            if _is_axis_leaf(out_axes):
+                return [out_axes] * n
             out = tree.unflatten(store["tree"], store["out"])
             return _axes_for(out_axes, out, "out_axes")
 

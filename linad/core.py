@@ -13,6 +13,7 @@ shared between threads.
 """
 from __future__ import annotations
 
+import math
 import itertools
 from typing import Any, Callable
 
@@ -114,7 +115,7 @@ class Aval:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
 
 class Var(Aval):

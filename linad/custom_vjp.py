@@ -32,6 +32,7 @@ called once, with every output's cotangent.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -58,7 +59,7 @@ class _Packing:
 
     def __init__(self, avals: list):
         self.avals = avals
-        sizes = [int(np.prod(s, dtype=np.int64)) for s, _ in avals]
+        sizes = [math.prod(s) for s, _ in avals]
         self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
         if len(avals) == 1:
             self.aval = avals[0]

@@ -36,6 +36,7 @@ transformation differentiates.  Every nesting level is one batched pass.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -59,7 +60,7 @@ __all__ = ["jacfwd", "jacrev", "hessian", "hvp", "jacobian_operator", "hessian_o
 # ----------------------------------------------------------------------------- helpers
 
 def _size(shape: tuple) -> int:
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 def _apply_to_basis(lmap: LinearMap, batch_last: bool) -> list:

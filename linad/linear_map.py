@@ -7,6 +7,7 @@ converts to a ``scipy.sparse.linalg.LinearOperator`` (``to_scipy``).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,8 @@ class LinearMap:
     @property
     def shape(self) -> tuple[int, int]:
         """(total output size, total input size): the shape as a matrix on flat vectors."""
-        return (sum(int(np.prod(s, dtype=np.int64)) for s, _ in self.out_avals),
-                sum(int(np.prod(s, dtype=np.int64)) for s, _ in self.in_avals))
+        return (sum(math.prod(s) for s, _ in self.out_avals),
+                sum(math.prod(s) for s, _ in self.in_avals))
 
     @property
     def dtype(self) -> np.dtype:

@@ -26,6 +26,7 @@ True
 """
 from __future__ import annotations
 
+import math
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -71,7 +72,7 @@ def split_flat(v: np.ndarray, avals: list, batched: bool = False) -> list:
     out = []
     start = 0
     for shape, dtype in avals:
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         if batched:
             part = v[start:start + n].T.reshape((v.shape[1],) + tuple(shape))
         else:

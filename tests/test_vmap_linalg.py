@@ -482,3 +482,40 @@ def test_a_stack_of_lu_factors_is_deferred_to_batched_solves():
         np.testing.assert_allclose(x, y, rtol=1e-12)
     with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
         LA.LUFactor.of(np.zeros((2, 3, 3))).solve(np.ones((2, 3, 1)), 0)
+
+
+@pytest.mark.parametrize("count, n", [(300, 3), (2, 6)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_stacks_of_triangular_solves_match_one_solve_per_matrix(count, n, dtype, monkeypatch):
+    """Substitution over the whole stack (when it pays) or batched gesv, against SciPy per
+    matrix (optimisations off), for every triangle, trans and unit diagonal."""
+    calls = []
+    substitute = LA._substitute
+    monkeypatch.setattr(LA, "_substitute", lambda *a: calls.append(1) or substitute(*a))
+    a = rng.standard_normal((count, n, n)) + 3 * n * np.eye(n)
+    b = rng.standard_normal((count, n, 2))
+    if dtype is np.complex128:
+        a, b = a + 1j * rng.standard_normal(a.shape), b - 2j * rng.standard_normal(b.shape)
+    a, b = a.astype(dtype), b.astype(dtype)
+    tol = 1e-4 if dtype is np.float32 else 1e-12
+    for lower in (True, False):
+        for trans in (0, 1, 2):
+            for unit in (False, True):
+                args = dict(lower=lower, trans=trans, unit_diagonal=unit)
+                x = LA.triangular_solve(a, b, **args)
+                with linad.optimize.disabled():
+                    expected = LA.triangular_solve(a, b, **args)
+                assert x.dtype == expected.dtype == dtype
+                np.testing.assert_allclose(x, expected, rtol=tol, atol=tol)
+    assert len(calls) == (12 if LA._substitution_pays(count, n) else 0)
+    assert LA._substitution_pays(300, 3) and not LA._substitution_pays(2, 6)
+
+
+def test_a_stack_with_a_singular_triangle_raises():
+    a = np.tril(np.ones((300, 3, 3)))
+    a[7, 1, 1] = 0.0
+    with pytest.raises(np.linalg.LinAlgError):
+        LA.triangular_solve(a, np.ones((300, 3, 1)), lower=True)
+    np.testing.assert_allclose(  # a unit diagonal is not read
+        LA.triangular_solve(a, np.ones((300, 3, 1)), lower=True, unit_diagonal=True)[7, :, 0],
+        [1.0, 0.0, 0.0])

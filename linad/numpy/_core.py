@@ -8,6 +8,7 @@ linad primitives.  ``asarray``, ``astype`` and ``normalize_axes`` (from
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -263,7 +264,7 @@ def size(x: Any, axis: int | None = None) -> int:
     6
     """
     s = shape_of(x)
-    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+    return math.prod(s) if axis is None else s[axis]
 
 
 # ============================================================================ reductions
@@ -320,7 +321,7 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
         if not isinstance(count, Tracer) and not count.all():
             warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
         return L.div(L.reduce_sum(fill_where(a, where, 0), axes, keepdims), count)
-    n = int(np.prod([shape_of(a)[i] for i in axes], dtype=np.int64))
+    n = math.prod([shape_of(a)[i] for i in axes])
     return L.div(L.reduce_sum(a, axes, keepdims), n) if n else L.mul(L.reduce_sum(a, axes, keepdims), np.nan)
 
 

@@ -46,6 +46,7 @@ differentiable in their ``weights``: a ``scatter_add`` of the weights into the b
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -470,7 +471,7 @@ def _share_ties_staged(s: Any, v: Any, axis: int) -> Any:
     shape = tuple(shape_of(v))
     if not shape or shape[-1] < 2:
         return s
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     new_group = L.concatenate([np.ones(shape[:-1] + (1,), bool),
                                v[..., 1:] != v[..., :-1]], len(shape) - 1)
     ids = L.reshape(L.add(L.cumsum(new_group, len(shape) - 1), _group_offsets(shape)), (size,))
@@ -482,7 +483,7 @@ def _group_offsets(shape: tuple) -> np.ndarray:
     """Added to the running group number along the last axis: distinct ids for every row
     (``-1`` makes the first group of row ``r`` number ``r * n``)."""
     n = shape[-1]
-    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    rows = math.prod(shape[:-1])
     return np.arange(rows).reshape(shape[:-1] + (1,)) * n - 1
 
 
@@ -548,7 +549,7 @@ def _prep(x: Any, idx: Any, v: Any) -> tuple:
 
 def _positions(shape: tuple, idx: tuple) -> np.ndarray:
     """The flat positions in an array of ``shape`` of the elements of ``x[idx]``, raveled."""
-    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[idx].ravel()
+    return np.arange(math.prod(shape)).reshape(shape)[idx].ravel()
 
 
 def _untouched(shape: tuple, idx: tuple) -> np.ndarray:
@@ -607,8 +608,8 @@ def _index_set_traced(x: Any, idx: tuple, v: Any) -> Any:
     """:func:`index_set` at traced indices: which element of ``v`` each position receives
     (the last one written to it) is staged, as is the mask of untouched positions."""
     shape = tuple(shape_of(x))
-    size = int(np.prod(shape, dtype=np.int64))
-    if not size or not int(np.prod(shape_of(v), dtype=np.int64)):
+    size = math.prod(shape)
+    if not size or not math.prod(shape_of(v)):
         return x
     pos = ravel(L.getitem(np.arange(size).reshape(shape), idx))
     writer = stage_numpy_call(_last_writer, (pos, size), {})
@@ -650,7 +651,7 @@ def index_multiply(x: Any, idx: Any, v: Any) -> Any:
     x, idx, v = _prep(x, idx, v)
     _refuse_traced(idx, "index_multiply (x.at[idx].multiply)")
     shape = tuple(shape_of(x))
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     pos = _positions(shape, idx)
     flat_v = reshape(v, (-1,))
     one = np.ones((), dtype_of(x))
@@ -751,7 +752,7 @@ def _flat_set(a: Any, positions: np.ndarray, values: Any) -> Any:
     values = _arr(values)
     if not isinstance(values, Tracer):
         values = np.asarray(values, dtype=dtype_of(a))
-    if not positions.size or not int(np.prod(shape_of(values), dtype=np.int64)):
+    if not positions.size or not math.prod(shape_of(values)):
         return a
     return reshape(index_set(ravel(a), positions, resize(values, positions.shape)), shape)
 
@@ -782,7 +783,7 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False) -> Any:
             raise ValueError("All dimensions of input must be of equal length")
         step = 1 + int(np.cumprod(shape[:-1]).sum())
         end = None
-    positions = np.arange(int(np.prod(shape, dtype=np.int64)))[:end:step]
+    positions = np.arange(math.prod(shape))[:end:step]
     return _flat_set(a, positions, ravel(_arr(val)))
 
 
@@ -799,7 +800,7 @@ def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> Any:
     >>> lnp.put(np.zeros(4), [0, -1], np.array([1.0, 2.0]))
     array([1., 0., 0., 2.])
     """
-    size = int(np.prod(shape_of(a), dtype=np.int64))
+    size = math.prod(shape_of(a))
     ind = ravel(_moded_indices(ind, size, mode, "put"))
     return _flat_set(a, _index_op(_flat_positions, ind, size), ravel(_arr(v)))
 

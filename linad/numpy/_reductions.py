@@ -17,6 +17,7 @@ Conventions (tested in ``tests/test_numpy_elementwise.py``):
 """
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import Any
@@ -51,7 +52,7 @@ def _refuse(name: str, **unsupported: Any) -> None:
 
 def _count(a: Any, axes: tuple) -> int:
     shape = shape_of(a)
-    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    return math.prod([shape[i] for i in axes])
 
 
 def _abs2(x: Any) -> Any:
@@ -306,7 +307,7 @@ def _scan_operand(name: str, a: Any, axis: Any, dtype: Any, out: Any) -> tuple[A
     if dtype is not None:
         a = astype(a, dtype)
     if axis is None:
-        return L.reshape(a, (int(np.prod(shape_of(a), dtype=np.int64)),)), 0
+        return L.reshape(a, (math.prod(shape_of(a)),)), 0
     return a, normalize_axes(axis, _ndim(a))[0]
 
 

@@ -25,6 +25,7 @@ the tangent, ``d f(x) = f(dx)``; reverse mode follows by transposing the primiti
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Sequence
 
@@ -63,7 +64,7 @@ def _resolve_shape(shape: tuple, size: int) -> tuple:
         raise ValueError("can only specify one unknown dimension")
     if any(s < -1 for s in shape):
         raise ValueError("negative dimensions not allowed")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = math.prod([s for s in shape if s != -1])
     if unknown:
         if known == 0 or size % known:
             raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
@@ -98,7 +99,7 @@ def reshape(a: Any, *args: Any, shape: Any = None, order: str = "C", newshape: A
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     shape = tuple(operator.index(s) for s in shape)
     a = _arr(a)
-    shape = _resolve_shape(shape, int(np.prod(shape_of(a), dtype=np.int64)))
+    shape = _resolve_shape(shape, math.prod(shape_of(a)))
     if order == "F":
         return transpose(reshape(transpose(a), shape[::-1]))
     if order not in ("C", "A"):
@@ -1019,7 +1020,7 @@ def _concrete_only(*xs: Any) -> bool:
 
 def _labels(shape: tuple, start: int = 0) -> np.ndarray:
     """An integer array of ``shape`` whose entries are their flat positions plus ``start``."""
-    return np.arange(start, start + int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return np.arange(start, start + math.prod(shape)).reshape(shape)
 
 
 def _gather_labels(flat: Any, labels: np.ndarray) -> Any:
@@ -1069,7 +1070,7 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     if _concrete_only(arr, values):
         return np.insert(arr, obj, values, axis=axis)
     arr, values = _arr(arr), astype(_arr(values), dtype_of(_arr(arr)))
-    size = int(np.prod(shape_of(arr), dtype=np.int64))
+    size = math.prod(shape_of(arr))
     index = np.insert(_labels(tuple(shape_of(arr))), obj,
                       _labels(tuple(shape_of(values)), size), axis=axis)
     return _gather_labels(concatenate([ravel(arr), ravel(values)], 0), index)
@@ -1113,7 +1114,7 @@ def resize(a: Any, new_shape: Any) -> Any:
         return np.resize(a, new_shape)
     shape = tuple(shape_of(a))
     index = np.resize(_labels(shape), new_shape)
-    if not int(np.prod(shape, dtype=np.int64)):
+    if not math.prod(shape):
         return np.zeros(index.shape, dtype_of(a))
     return _gather_labels(ravel(a), index)
 

@@ -33,6 +33,7 @@ Conventions at non-smooth and degenerate points
 """
 from __future__ import annotations
 
+import math
 import operator
 from collections import namedtuple
 from typing import Any
@@ -727,8 +728,8 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
         a = S.transpose(a, order)
     shape = tuple(shape_of(a))
     old = shape[bn:]
-    size = int(np.prod(old, dtype=np.int64))
-    if int(np.prod(shape[:bn], dtype=np.int64)) != size:
+    size = math.prod(old)
+    if math.prod(shape[:bn]) != size:
         raise LinAlgError("Input arrays must satisfy the requirement "
                           "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
     x = solve(S.reshape(a, (size, size)), S.reshape(b, (size,)))
@@ -749,8 +750,8 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     if ind <= 0:
         raise ValueError("Invalid ind argument.")
     shape = tuple(shape_of(a))
-    size = int(np.prod(shape[:ind], dtype=np.int64))
-    rest = int(np.prod(shape[ind:], dtype=np.int64))
+    size = math.prod(shape[:ind])
+    rest = math.prod(shape[ind:])
     inverse = inv(_square(S.reshape(a, (size, rest))))
     return S.reshape(inverse, shape[ind:] + shape[:ind])
 

@@ -9,6 +9,7 @@ changed: folding makes a new program.
 """
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -116,7 +117,7 @@ def _fold_chain(c: _Contraction, views: list, eqns: list, uses: dict,
 def _as_contraction(eqn: Equation) -> _Contraction | None:
     """``eqn`` as a contraction, if it is an einsum, a ``mul`` by a constant or a ``neg``."""
     name = eqn.prim.name
-    size = int(np.prod(eqn.out.shape, dtype=np.int64))
+    size = math.prod(eqn.out.shape)
     if name == "einsum":
         ins, out = eqn.params["spec"].split("->")
         subs = ins.split(",")
@@ -149,7 +150,7 @@ def _index_product(subs: list, ops: list) -> int:
     size = {}
     for sub, x in zip(subs, ops):
         size.update(zip(sub, np.shape(x) if type(x) is not Var else x.shape))
-    return int(np.prod(list(size.values()), dtype=np.int64))
+    return math.prod(list(size.values()))
 
 
 def _compose(outer: _Contraction, k: int, inner: _Contraction) -> _Contraction:
@@ -180,9 +181,9 @@ def _precontract(c: _Contraction, budget: int) -> _Contraction | None:
     for k in consts:
         size.update(zip(c.subs[k], np.shape(c.ops[k])))
     r_subs = "".join(ch for ch in size if ch in kept)
-    r_size = int(np.prod([size[ch] for ch in r_subs], dtype=np.int64))
+    r_size = math.prod([size[ch] for ch in r_subs])
     largest = max(int(np.size(c.ops[k])) for k in consts)
-    if r_size > largest or int(np.prod(list(size.values()), dtype=np.int64)) > budget:
+    if r_size > largest or math.prod(list(size.values())) > budget:
         return None
     r_spec = ",".join(c.subs[k] for k in consts) + "->" + r_subs
     r = einsum_p.impl(*[np.asarray(c.ops[k]) for k in consts], spec=r_spec)

@@ -125,6 +125,7 @@ Degenerate points
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -393,8 +394,20 @@ def _trisolve_impl(a, b, *, lower, trans, unit_diagonal):
 
 
 def _trisolve_stack(a, b, lower, trans, unit_diagonal):
-    """A stack of triangular solves as one batched NumPy solve of the triangles (LAPACK
-    ``gesv`` looping in C), where SciPy's ``solve_triangular`` takes one call per matrix."""
+    """A stack of triangular solves at once, where SciPy's ``solve_triangular`` takes one
+    call per matrix: by substitution over the rows of the whole stack when that is cheaper
+    (:func:`_substitution_pays`), else one batched NumPy solve of the triangles (LAPACK
+    ``gesv`` looping in C over the matrices)."""
+    n = a.shape[-1]
+    if _substitution_pays(math.prod(b.shape[:-2]), n) and (
+            unit_diagonal or np.all(np.diagonal(a, axis1=-2, axis2=-1))):
+        t = a
+        if trans:
+            t = np.swapaxes(a, -1, -2)
+            lower = not lower
+            if trans == 2:
+                t = t.conj()
+        return _substitute(t, b, lower, unit_diagonal)
     t = np.tril(a) if lower else np.triu(a)
     if unit_diagonal:
         n = t.shape[-1]
@@ -405,6 +418,36 @@ def _trisolve_stack(a, b, lower, trans, unit_diagonal):
         if trans == 2:
             t = t.conj()
     return np.linalg.solve(t, b).astype(np.result_type(a, b), copy=False)
+
+
+def _substitution_pays(count: int, n: int) -> bool:
+    """True if ``count`` triangular ``n x n`` solves cost less by substitution over the
+    stack (``n`` steps of a few NumPy calls on all matrices) than by ``count`` LAPACK calls:
+    a cost model in microseconds fitted to both on one machine (e.g. 200 systems of 8:
+    46 against 105; 16 systems of 8: 34 against 19)."""
+    return count * (0.15 + 0.006 * n * n) > n * (4.0 + 0.0015 * count * n)
+
+
+def _substitute(t: np.ndarray, b: np.ndarray, lower: bool, unit_diagonal: bool) -> np.ndarray:
+    """``x`` with ``t x = b`` for a stack of triangular ``t`` (``(..., n, n)``, only the
+    ``lower`` or upper triangle read; nonzero diagonal unless ``unit_diagonal``) and
+    ``b`` (``(..., n, k)``): forward or back substitution, one row of every system per
+    step.
+
+    Examples
+    --------
+    >>> t = np.array([[[2.0, 9.0], [1.0, 4.0]]])
+    >>> _substitute(t, np.array([[[2.0], [9.0]]]), lower=True, unit_diagonal=False)
+    array([[[1.],
+            [2.]]])
+    """
+    n = t.shape[-1]
+    x = np.empty(b.shape, np.result_type(t, b))
+    for i in (range(n) if lower else range(n - 1, -1, -1)):
+        done = slice(0, i) if lower else slice(i + 1, n)
+        r = b[..., i, :] - np.matmul(t[..., i:i + 1, done], x[..., done, :])[..., 0, :]
+        x[..., i, :] = r if unit_diagonal else r / t[..., i, i, None]
+    return x
 
 
 triangular_solve_p = Primitive("triangular_solve", _trisolve_impl)

@@ -8,6 +8,7 @@ part.  Batched: ``L.matmat``.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -126,7 +127,7 @@ def columns_batch_rule(prim: Primitive):
 
 
 def _size(shape: tuple) -> int:
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 deflinear(linop_apply_p, linear_in=(0,), aval_rule=_linop_shape,
