@@ -237,6 +237,13 @@ def _batch_size(leaves: list, dims: list, args: tuple) -> int:
     return sizes.pop()
 
 
+def _all_arrays(args: tuple) -> bool:
+    for a in args:
+        if type(a) is not np.ndarray:
+            return False
+    return True
+
+
 def _as_leaf(x: Any) -> Any:
     if isinstance(x, (Tracer, np.ndarray)):
         return x
@@ -297,16 +304,20 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
            [10., 12.]])
     """
     def batched(*args: Any, **kwargs: Any) -> Any:
-        dims = _in_dims(in_axes, args)
-        if kwargs:
-            dims += _in_dims(0, (kwargs,))
-        leaves, in_tree = tree.flatten((args, kwargs))
-        leaves = [_as_leaf(x) for x in leaves]
+        if not kwargs and type(in_axes) is int and _all_arrays(args):  # the common call
+            dims = [_leaf_axis(a, in_axes, i) for i, a in enumerate(args)]
+            leaves, in_tree = list(args), None
+        else:
+            dims = _in_dims(in_axes, args)
+            if kwargs:
+                dims += _in_dims(0, (kwargs,))
+            leaves, in_tree = tree.flatten((args, kwargs))
+            leaves = [_as_leaf(x) for x in leaves]
         size = _batch_size(leaves, dims, args + ((kwargs,) if kwargs else ()))
         store = {}
 
         def f_flat(*flat):
-            a, kw = tree.unflatten(in_tree, flat)
+            a, kw = (flat, {}) if in_tree is None else tree.unflatten(in_tree, flat)
             out_leaves, store["tree"] = tree.flatten(f(*a, **kw))
             store["out"] = out_leaves
             return out_leaves

@@ -54,7 +54,10 @@ class TreeDef:
         self.kind = kind
         self.aux = aux
         self.children = children
-        self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
+        n = 1 if kind is None else 0
+        for c in children:
+            n += c.num_leaves
+        self.num_leaves = n
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, TreeDef) and self.kind is other.kind
@@ -117,6 +120,9 @@ def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[li
 
 
 def _flatten_into(tree: Any, leaves: list) -> TreeDef:
+    t = type(tree)
+    if t is tuple or t is list:  # the common containers, without node_children's lookups
+        return TreeDef(t, None, tuple([_flatten_into(c, leaves) for c in tree]))
     node = node_children(tree)
     if node is None:
         leaves.append(tree)

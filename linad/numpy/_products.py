@@ -195,8 +195,10 @@ def matmul(a: Any, b: Any) -> Any:
     a, b = _asarray_if_needed(a), _asarray_if_needed(b)
     sha, shb = shape_of(a), shape_of(b)
     na, nb = len(sha), len(shb)
-    if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common case: no normalisation needed
+    if na == 2 and nb == 2 and sha[1] == shb[0]:  # the common cases: no normalisation needed
         return L.einsum("ij,jk->ik", a, b)
+    if na == 1 and nb == 1 and sha[0] == shb[0]:
+        return L.einsum("j,j->", a, b)
     if na == 0 or nb == 0:
         raise ValueError("matmul: input operand does not have enough dimensions")
     sa = "...ij" if na > 1 else "j"

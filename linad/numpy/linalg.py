@@ -103,7 +103,7 @@ def _as_columns(b: Any, n: int, name: str) -> tuple[Any, bool]:
         if shape_of(b)[0] != n:
             raise ValueError(f"{name}: the right-hand side has {shape_of(b)[0]} rows but the "
                              f"matrix has {n}")
-        return S.reshape(b, (n, 1)), True
+        return L.reshape(b, (n, 1)), True
     if shape_of(b)[-2] != n:
         raise ValueError(f"{name}: the right-hand side has {shape_of(b)[-2]} rows but the "
                          f"matrix has {n}")
@@ -116,7 +116,7 @@ def _solve_columns(a: Any, b: Any, name: str, solver) -> Any:
     b2, vector = _as_columns(b, n, name)
     batch = np.broadcast_shapes(tuple(shape_of(a)[:-2]), tuple(shape_of(b2)[:-2]))
     x = solver(_broadcast_batch(a, batch), _broadcast_batch(b2, batch))
-    return S.reshape(x, tuple(batch) + (shape_of(x)[-2],)) if vector else x
+    return L.reshape(x, tuple(batch) + (shape_of(x)[-2],)) if vector else x
 
 
 # ==================================================================== inverse, solve, determinants

@@ -140,9 +140,9 @@ from .lapack import (MATRIX_FUNCTIONS, LUFactor, SchurPair, adjugate_of, adjugat
                      perm_from_piv, shared_lu)
 from .discrete import stacked
 from .elementwise import detached_value, on_values
-from .linear import (add, batched_front, concatenate, conj, convert, div, einsum, fit_dtype,
-                     fit_like, front_batch_rule, getitem, imag, moveaxis, mul, neg, real,
-                     reduce_sum, reshape, sub, transpose, where)
+from .linear import (add, batch_size, batched_front, concatenate, conj, convert, div, einsum,
+                     fit_dtype, fit_like, front_batch_rule, getitem, imag, moveaxis, mul, neg,
+                     real, reduce_sum, reshape, sub, to_front, transpose, where)
 from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
@@ -194,7 +194,9 @@ def lu_arrays(a: Any, message: str = "Singular matrix") -> tuple:
 
     NumPy arrays for a concrete ``a``; under ``linad.jit`` staged, so the factor (and
     the check for a singular matrix, which raises ``LinAlgError(message)``) is made
-    again at every call.
+    again at every call.  A batch of matrices under ``linad.vmap`` is a stack, whose
+    factor :meth:`LUFactor.of` defers to NumPy's batched solvers: the factor is then
+    the matrices and no pivots, without a staged call.
 
     Examples
     --------
@@ -202,7 +204,13 @@ def lu_arrays(a: Any, message: str = "Singular matrix") -> tuple:
     >>> piv
     array([1, 1], dtype=int32)
     """
+    if getattr(a, "is_batch", False) and enabled():
+        return detached_value(a), _NO_PIVOTS
     return on_values(_lu_or_raise, a, multiple=True, message=message)
+
+
+#: The pivots of a deferred factor (:attr:`LUFactor.deferred`).
+_NO_PIVOTS = np.zeros((0,), np.int32)
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -285,12 +293,14 @@ def inv_gaps(w: Any) -> Any:
 def _solve_batch_rule(prim: Primitive) -> Callable:
     """The batch rule of a solve whose right-hand side ``b`` (``(..., n, k)``) is its last
     operand: a batch of right-hand sides only becomes more columns (``(..., n, B*k)``, one
-    solve with the factors computed once); a batch of matrices solves a stack."""
-    front = front_batch_rule(prim)
-
+    solve with the factors computed once); a batch of matrices solves a stack.  An
+    unbatched empty operand (the pivots of a deferred LU factor) is passed as it is."""
     def rule(args, dims, **params):
         if any(d is not None for d in dims[:-1]):
-            return front(args, dims, **params)
+            n = batch_size(args, dims)
+            args = [a if d is None and not math.prod(shape_of(a)) else to_front(a, d, n)
+                    for a, d in zip(args, dims)]
+            return bind(prim, *args, **params), 0
         *rest, b = args
         nd = len(shape_of(b))
         b = moveaxis(b, dims[-1], nd - 2)  # (..., n, B, k)
