@@ -258,6 +258,8 @@ class _AvalOnly:
 
 
 def _argnums_tuple(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int, ...]:
+    if type(argnums) is int and -nargs <= argnums < nargs:  # the common case
+        return (argnums % nargs,)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for a in nums:
         if not isinstance(a, int) or not -nargs <= a < nargs:

@@ -22,9 +22,8 @@ and inverses of one staged matrix instead.
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from . import enabled
 
@@ -33,8 +32,7 @@ __all__ = ["sharing_scope", "shared"]
 _cache: contextvars.ContextVar = contextvars.ContextVar("linad_shared", default=None)
 
 
-@contextlib.contextmanager
-def sharing_scope() -> Iterator[None]:
+class sharing_scope:
     """Share values computed by :func:`shared` until the ``with`` block ends.
 
     Examples
@@ -47,11 +45,14 @@ def sharing_scope() -> Iterator[None]:
     >>> y1 is y2
     True
     """
-    token = _cache.set({})
-    try:
-        yield
-    finally:
-        _cache.reset(token)
+
+    __slots__ = ("token",)
+
+    def __enter__(self) -> None:
+        self.token = _cache.set({})
+
+    def __exit__(self, *exc: Any) -> None:
+        _cache.reset(self.token)
 
 
 def shared(kind: str, x: Any, compute: Callable[[], Any]) -> Any:

@@ -551,7 +551,8 @@ def _sum_shape(x, *, axes, keepdims):
         out = tuple(1 if i in axes else n for i, n in enumerate(shape))
     else:
         out = tuple(n for i, n in enumerate(shape) if i not in axes)
-    dtype = np.result_type(dtype)
+    if not isinstance(dtype, np.dtype):
+        dtype = np.result_type(dtype)
     if dtype.kind == "b":
         dtype = np.dtype(int)
     return out, dtype
@@ -575,7 +576,15 @@ def _sum_batch(args, dims, *, axes, keepdims):
 deflinear(sum_p, linear_in=(0,), aval_rule=_sum_shape, transpose_rule=_sum_transpose,
           batch_rule=_sum_batch)
 
-broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+def _broadcast_impl(x, *, shape):
+    if type(x) is np.ndarray and x.ndim == 0 and shape:  # a scalar: a zero-stride view made
+        view = np.ndarray(shape, x.dtype, buffer=x, strides=(0,) * len(shape))  # directly
+        view.flags.writeable = False  # read-only, as np.broadcast_to's
+        return view
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to_p = Primitive("broadcast_to", _broadcast_impl)
 
 
 def broadcast_to(x: Any, shape: tuple) -> Any:
