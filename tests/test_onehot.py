@@ -21,7 +21,7 @@ FUNCTIONS = {
     "neg_transpose": (lambda X: -(X.T @ W).T, True),
     "sum_axis": (lambda X: (X @ W).sum(axis=0) * X[0].sum(), False),
     "column_sums": (lambda X: np.sum(np.exp(X), axis=1), True),
-    "trace_einsum": (lambda X: np.einsum("ii->", X @ X), True),
+    "trace_einsum": (lambda X: np.einsum("ii->", X @ X), False),  # dense: a plain array
     "diagonal_and_getitem": (lambda X: np.einsum("ii->i", X) * X[1], False),
     "diagonal_of_basis": (lambda X: np.einsum("ii->i", X) - (X.T @ W).sum(axis=0), True),
     "keepdims": (lambda X: X.sum(axis=1, keepdims=True) * X, False),

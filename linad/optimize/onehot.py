@@ -226,7 +226,40 @@ def _contract(x: OneHotBatch, subs: str, others: list, out: str, dtype: Any) -> 
     terms = [_contract_term(t, subs, others, out, sizes, np.dtype(dtype)) for t in x.terms]
     if any(t is None for t in terms):
         return NotImplemented
-    return OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
+    result = OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
+    return _dense_sum(result) if all(_is_dense(t) for t in terms) else result
+
+
+def _dense_sum(x: OneHotBatch) -> np.ndarray:
+    """The dense array of ``x`` whose terms are dense: a term covering every row in
+    batch-first layout is the array already (reshaped), a second one is added to it,
+    the rest are written into that sum."""
+    whole = [k for k, t in enumerate(x.terms) if _is_batch_first(t, x.nrows)]
+    if not whole:
+        return x.materialize()
+    arr = _as_batch_first(x.terms[whole[0]], x)
+    rest = [t for k, t in enumerate(x.terms) if k != whole[0]]
+    if not rest:
+        return arr
+    if _is_batch_first(rest[0], x.nrows):
+        arr = np.add(arr, _as_batch_first(rest[0], x), dtype=x.dtype)
+        rest = rest[1:]
+    else:
+        arr = arr.astype(x.dtype, copy=True)
+    for t in rest:
+        _scatter(arr, t, add=True)
+    return arr
+
+
+def _is_batch_first(t: Term, nrows: int) -> bool:
+    """True if the term's factor is its value on every row, batch axes first."""
+    return t.row0 == 0 and math.prod(t.nshape) == nrows and t.clabels == t.nlabels + t.xlabels
+
+
+def _as_batch_first(t: Term, x: OneHotBatch) -> np.ndarray:
+    """The factor of a :func:`_is_batch_first` term as an array of shape ``(N,) + shape``
+    (a view of the factor when its memory allows)."""
+    return np.reshape(t.coef, (x.nrows,) + x.shape).astype(x.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -290,16 +323,44 @@ def _is_dense(t: Term) -> bool:
 
 def _add_rule(args, batched, negate_second: bool = False):
     """Sums concatenate their terms, unless a term is already dense (then one dense add
-    is cheaper than carrying the terms) or there would be more than ``MAX_TERMS``."""
+    is cheaper than carrying the terms), there would be more than ``MAX_TERMS``, or an
+    operand is a dense array: then the sum is dense (:func:`_dense_add`)."""
     a, b = args
-    if not (isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch) and a.shape == b.shape
-            and a.nrows == b.nrows and len(a.terms) + len(b.terms) <= MAX_TERMS
-            and not any(_is_dense(t) for t in a.terms + b.terms)):
+    if not all(batched) or _batched_shape(a) != _batched_shape(b):
         return NotImplemented
+    if not (isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch)
+            and len(a.terms) + len(b.terms) <= MAX_TERMS
+            and not any(_is_dense(t) for t in a.terms + b.terms)):
+        return _dense_add(a, b, negate_second)
     dtype = np.result_type(a.dtype, b.dtype)
     second = [t.with_coef(-t.coef) for t in b.terms] if negate_second else b.terms
     terms = [t.with_coef(t.coef.astype(dtype, copy=False)) for t in a.terms + second]
     return OneHotBatch(terms, a.nrows, a.shape, dtype)
+
+
+def _batched_shape(x: Any) -> tuple | None:
+    """``(N,) + shape`` of a one-hot batch or an array (None for anything else)."""
+    if isinstance(x, OneHotBatch):
+        return (x.nrows,) + x.shape
+    return x.shape if isinstance(x, np.ndarray) else None
+
+
+def _dense_add(a: Any, b: Any, negate_second: bool) -> np.ndarray:
+    """``a + b`` (or ``a - b``) as a new array: the terms of one-hot operands added
+    where they are nonzero into a dense operand's copy, or into :func:`_dense_sum`."""
+    dtype = np.result_type(a.dtype, b.dtype)
+    second = b.map_terms(lambda t: t.with_coef(-t.coef)) if (
+        negate_second and isinstance(b, OneHotBatch)) else b
+    if isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch):
+        return _dense_sum(OneHotBatch(a.terms + second.terms, a.nrows, a.shape, dtype))
+    if isinstance(a, np.ndarray):
+        arr, other = np.array(a, dtype=dtype), second
+    else:
+        arr = np.negative(b, dtype=dtype) if negate_second else np.array(b, dtype=dtype)
+        other = a
+    for t in other.terms:
+        _scatter(arr, t, add=True)
+    return arr
 
 
 def _coef_map(fn, dtype_of_result):
