@@ -203,7 +203,8 @@ def test_argwise_rule_with_too_few_contributions_is_a_clear_error():
 
 
 def test_outer_products_are_written_in_the_output_order():
-    """An outer (or batch) product of transposed operands is C-contiguous in the output's order."""
+    """An outer (or batch) product of transposed operands is C-contiguous in the output's
+    order; a scaling keeps its operand's layout."""
     rng = np.random.default_rng(2)
     a = rng.standard_normal((4, 3)).T   # (3, 4), transposed layout
     cases = {"ij,kl->iklj": rng.standard_normal((5, 2)).T,
@@ -214,3 +215,5 @@ def test_outer_products_are_written_in_the_output_order():
         got = _pair_plan(spec, a.shape, b.shape)(a, b)
         assert got.flags.c_contiguous, spec
         np.testing.assert_array_equal(got, np.einsum(spec, a, b))
+    scaled = _pair_plan("ij,->ji", a.shape, ())(a, np.float64(2.0))  # a scaling: no gather
+    assert scaled.flags.c_contiguous and np.array_equal(scaled, 2 * a.T)

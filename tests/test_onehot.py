@@ -32,6 +32,8 @@ FUNCTIONS = {
     "sum_of_rows_with_deltas": (lambda X: np.tanh(W @ X).sum(axis=0) + np.sin(X).sum(axis=0),
                                 True),
     "sum_of_dense_terms": (lambda X: np.sin(X).sum() + (X * W).sum(), False),
+    "residual_adds_unit_axis": (lambda X: (X @ W) * W[None], True),
+    "residual_adds_axes": (lambda X: (np.sin(X) * A[:, None, :]).sum(axis=0), True),
     # a contraction whose terms are dense is a plain array; sums with one add into it
     "dense_term": (lambda X: W @ X.T @ W, False),
     "dense_and_delta_terms": (lambda X: X @ X.T @ X, False),

@@ -284,21 +284,26 @@ def _einsum_rule(args, batched, *, spec):
 
 
 def _mul_rule(args, batched):
-    """A product with a residual that does not enlarge the batch's shape: an einsum."""
+    """A product with a residual: an einsum.  The residual may add leading axes or
+    broadcast along an axis of the batch, not the other way round."""
     k = _single_onehot(args, batched)
     if k is None:
         return NotImplemented
     x, c = args[k], args[1 - k]
     dtype = np.result_type(x.dtype, c)
     c = c if isinstance(c, (np.ndarray, np.generic)) else np.asarray(c, dtype)
-    cshape = np.shape(c)
-    lead = len(x.shape) - len(cshape)
-    if lead < 0 or any(n not in (1, m) for n, m in zip(cshape, x.shape[lead:])):
+    nd = max(len(x.shape), np.ndim(c))
+    try:
+        shape = np.broadcast_shapes(x.shape, np.shape(c))
+    except ValueError:
         return NotImplemented
-    subs = _LETTERS[:len(x.shape)]
-    squeeze = tuple(i for i, n in enumerate(cshape) if n == 1 and x.shape[lead + i] != 1)
-    csubs = "".join(subs[lead + i] for i in range(len(cshape)) if i not in squeeze)
-    return _contract(x, subs, [(csubs, np.squeeze(c, squeeze))], subs, dtype)
+    if shape[nd - len(x.shape):] != x.shape:
+        return NotImplemented  # the batch would be broadcast along an axis
+    lead = nd - np.ndim(c)
+    squeeze = tuple(i for i, n in enumerate(np.shape(c)) if n == 1 and shape[lead + i] != 1)
+    out = _LETTERS[:nd]
+    csubs = "".join(out[lead + i] for i in range(np.ndim(c)) if i not in squeeze)
+    return _contract(x, out[nd - len(x.shape):], [(csubs, np.squeeze(c, squeeze))], out, dtype)
 
 
 def _sum_rule(args, batched, *, axes, keepdims):

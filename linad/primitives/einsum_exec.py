@@ -193,8 +193,10 @@ def _compiled(expr: str):
 
 def _outer_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> str:
     """A contraction summing no shared index as one broadcast ``multiply`` whose
-    operands have the output's axis order: the result is written in that order
-    (C-contiguous, whatever the operands' memory layout), never a transposed view."""
+    operands have the output's axis order.  A result larger than both operands (an
+    outer product) is written C-contiguous in that order; one the size of an operand
+    (a scaling) follows that operand's memory layout, so a transposed operand is
+    not gathered."""
     size = dict(zip(ia, sa))
     size.update(zip(ib, sb))
     exprs = []
@@ -205,8 +207,9 @@ def _outer_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> str:
                               tuple(size[c] if c in kept else 1 for c in out),
                               tuple(size[c] for c in kept))
         exprs.append(expr)
-    if exprs == ["a", "b"]:
-        return "multiply(a, b)"
+    larger = math.prod(size[c] for c in out) > max(math.prod(sa), math.prod(sb))
+    if exprs == ["a", "b"] or not larger:
+        return f"multiply({exprs[0]}, {exprs[1]})"
     return f"multiply({exprs[0]}, {exprs[1]}, order='C')"
 
 
