@@ -224,3 +224,14 @@ def test_dense_sum_of_a_batch_of_dense_terms():
         got = _dense_sum(batch)
         np.testing.assert_allclose(got, batch.materialize(), rtol=1e-15)
     assert _dense_sum(OneHotBatch(whole[:1], 4, (2,), np.dtype(float))).base is not None
+
+
+def test_a_dense_jacobian_is_a_new_array_not_a_view_of_a_residual():
+    """The Jacobian of a scalar times an array is that array: returned as a copy."""
+    A = np.arange(6.0).reshape(2, 3)
+    for f in (lambda s: s * A, lambda s: np.einsum("ij,->ji", A, s), lambda s: (s * A).T):
+        J = linad.jacfwd(f)(np.array(2.0))
+        assert not np.may_share_memory(J, A)
+        np.testing.assert_array_equal(J, f(1.0))
+        J[...] = 0
+    np.testing.assert_array_equal(A, np.arange(6.0).reshape(2, 3))

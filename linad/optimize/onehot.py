@@ -21,7 +21,9 @@ products with residuals, negation, additions and dtype maps act on terms
 (:meth:`OneHotBatch.batch_apply`); any other primitive gets the dense array
 (:meth:`OneHotBatch.materialize`: zeros, then each term written through a
 strided diagonal view), so every program runs, only faster where the structure
-survives.  Entries that are structurally zero stay exact zeros even next to a
+survives.  Once every term of a contraction is dense (no delta, no broadcast) the
+structure is gone: the result is a plain array, and a sum with a plain array adds
+the one-hot operand's terms into its copy.  Entries that are structurally zero stay exact zeros even next to a
 non-finite residual (a dense pass would compute ``0 * inf = nan`` there).
 """
 from __future__ import annotations
@@ -226,28 +228,34 @@ def _contract(x: OneHotBatch, subs: str, others: list, out: str, dtype: Any) -> 
     terms = [_contract_term(t, subs, others, out, sizes, np.dtype(dtype)) for t in x.terms]
     if any(t is None for t in terms):
         return NotImplemented
-    result = OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
-    return _dense_sum(result) if all(_is_dense(t) for t in terms) else result
+    if not all(_is_dense(t) for t in terms):
+        return OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
+    inputs = [a for _, a in others] + [t.coef for t in x.terms]
+    terms = [t.with_coef(t.coef.copy()) if _may_alias(t.coef, inputs) else t for t in terms]
+    return _dense_sum(OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype))
+
+
+def _may_alias(coef: np.ndarray, arrays: list) -> bool:
+    """True if ``coef`` may be a view of one of ``arrays`` (a relabelling einsum is one):
+    the plain array it becomes must not expose a residual, or the user's input."""
+    return any(np.may_share_memory(coef, a) for a in arrays if isinstance(a, np.ndarray))
 
 
 def _dense_sum(x: OneHotBatch) -> np.ndarray:
-    """The dense array of ``x`` whose terms are dense: a term covering every row in
-    batch-first layout is the array already (reshaped), a second one is added to it,
-    the rest are written into that sum."""
+    """The dense array of ``x``, built on its terms that cover every row in batch-first
+    layout: the first is the array already (reshaped), a second is added to it, the
+    other terms are written into that sum where they are nonzero."""
     whole = [k for k, t in enumerate(x.terms) if _is_batch_first(t, x.nrows)]
     if not whole:
         return x.materialize()
     arr = _as_batch_first(x.terms[whole[0]], x)
-    rest = [t for k, t in enumerate(x.terms) if k != whole[0]]
-    if not rest:
-        return arr
-    if _is_batch_first(rest[0], x.nrows):
-        arr = np.add(arr, _as_batch_first(rest[0], x), dtype=x.dtype)
-        rest = rest[1:]
-    else:
+    if len(whole) > 1:
+        arr = np.add(arr, _as_batch_first(x.terms[whole[1]], x), dtype=x.dtype)
+    elif len(x.terms) > 1:
         arr = arr.astype(x.dtype, copy=True)
-    for t in rest:
-        _scatter(arr, t, add=True)
+    for k, t in enumerate(x.terms):
+        if k not in whole[:2]:
+            _scatter(arr, t, add=True)
     return arr
 
 
