@@ -23,8 +23,9 @@ products with residuals, negation, additions and dtype maps act on terms
 strided diagonal view), so every program runs, only faster where the structure
 survives.  Once every term of a contraction is dense (no delta, no broadcast) the
 structure is gone: the result is a plain array, and a sum with a plain array adds
-the one-hot operand's terms into its copy.  Entries that are structurally zero stay exact zeros even next to a
-non-finite residual (a dense pass would compute ``0 * inf = nan`` there).
+the one-hot operand's terms into its copy.  Entries that are structurally zero
+stay exact zeros even next to a non-finite residual (a dense pass would compute
+``0 * inf = nan`` there).
 """
 from __future__ import annotations
 
