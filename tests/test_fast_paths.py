@@ -199,3 +199,21 @@ def test_argwise_rule_with_too_few_contributions_is_a_clear_error():
         np.testing.assert_allclose(t, np.ones(2))
     finally:
         del PRIMITIVES[prim.name]
+
+
+
+def test_outer_products_are_written_in_the_output_order():
+    """An outer (or batch) product of transposed operands is C-contiguous in the output's
+    order; a scaling keeps its operand's layout."""
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((4, 3)).T   # (3, 4), transposed layout
+    cases = {"ij,kl->iklj": rng.standard_normal((5, 2)).T,
+             "ij,kl->ljik": rng.standard_normal((2, 5)),
+             "ij,kj->kji": rng.standard_normal((4, 6)).T,
+             "ij,jk->ikj": rng.standard_normal((4, 2))}
+    for spec, b in cases.items():
+        got = _pair_plan(spec, a.shape, b.shape)(a, b)
+        assert got.flags.c_contiguous, spec
+        np.testing.assert_array_equal(got, np.einsum(spec, a, b))
+    scaled = _pair_plan("ij,->ji", a.shape, ())(a, np.float64(2.0))  # a scaling: no gather
+    assert scaled.flags.c_contiguous and np.array_equal(scaled, 2 * a.T)

@@ -21,7 +21,7 @@ FUNCTIONS = {
     "neg_transpose": (lambda X: -(X.T @ W).T, True),
     "sum_axis": (lambda X: (X @ W).sum(axis=0) * X[0].sum(), False),
     "column_sums": (lambda X: np.sum(np.exp(X), axis=1), True),
-    "trace_einsum": (lambda X: np.einsum("ii->", X @ X), True),
+    "trace_einsum": (lambda X: np.einsum("ii->", X @ X), False),  # dense: a plain array
     "diagonal_and_getitem": (lambda X: np.einsum("ii->i", X) * X[1], False),
     "diagonal_of_basis": (lambda X: np.einsum("ii->i", X) - (X.T @ W).sum(axis=0), True),
     "keepdims": (lambda X: X.sum(axis=1, keepdims=True) * X, False),
@@ -32,6 +32,15 @@ FUNCTIONS = {
     "sum_of_rows_with_deltas": (lambda X: np.tanh(W @ X).sum(axis=0) + np.sin(X).sum(axis=0),
                                 True),
     "sum_of_dense_terms": (lambda X: np.sin(X).sum() + (X * W).sum(), False),
+    "residual_adds_unit_axis": (lambda X: (X @ W) * W[None], True),
+    "residual_adds_axes": (lambda X: (np.sin(X) * A[:, None, :]).sum(axis=0), True),
+    # a contraction whose terms are dense is a plain array; sums with one add into it
+    "dense_term": (lambda X: W @ X.T @ W, False),
+    "dense_and_delta_terms": (lambda X: X @ X.T @ X, False),
+    "dense_minus_delta": (lambda X: W @ X.T @ W - 2.0 * X, False),
+    "delta_minus_dense": (lambda X: np.sin(X) - W @ X.T @ W, False),
+    "delta_plus_dense": (lambda X: X.T + (W @ X.T @ W) * 2.0, False),
+    "dense_minus_dense_and_delta": (lambda X: W @ X.T @ W - X @ X.T @ X, False),
 }
 
 
@@ -74,10 +83,12 @@ def test_batch_last_layout_makes_moving_the_batch_axis_free():
 # ------------------------------------------------------------------ structured == dense
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
 def test_structured_pass_equals_dense_pass(name, dtype):
     f, keeps_structure = FUNCTIONS[name]
     X = rng.standard_normal((3, 3)).astype(dtype)
+    if dtype == np.complex128:
+        X = X + 1j * rng.standard_normal((3, 3))
     _, f_lin = linad.linearize(f, X)
     for lmap in (f_lin, f_lin.T):
         structured, dense = batched_both_ways(lmap)
@@ -166,3 +177,61 @@ def test_structural_zeros_stay_zero_next_to_non_finite_residuals():
     c = np.array([1.0, np.inf, 2.0])
     J = linad.jacfwd(lambda x: x * c)(np.ones(3))
     np.testing.assert_array_equal(J, np.diag(c))
+
+
+# ------------------------------------------------------------------ dense sums
+
+def _several_leaves(X, Y):
+    """Dense terms on the rows of X only, deltas on those of Y, sums and differences."""
+    return (W @ X.T @ W, W @ X.T @ W - 2.0 * Y, Y.T + W @ Y @ W.T @ X,
+            X @ X.T @ X - np.sin(Y) - W @ Y.T @ W)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_dense_terms_of_one_leaf_keep_the_other_rows_zero(dtype):
+    X, Y = (rng.standard_normal((3, 3)).astype(dtype) for _ in range(2))
+    _, f_lin = linad.linearize(_several_leaves, X, Y)
+    structured, dense = batched_both_ways(f_lin)
+    for s, d in zip(structured, dense):
+        got = s.materialize() if isinstance(s, OneHotBatch) else s
+        assert got.dtype == d.dtype and got.shape == d.shape
+        np.testing.assert_allclose(got, d, rtol=1e-5 if dtype == np.float32 else 1e-13,
+                                   atol=1e-5 if dtype == np.float32 else 1e-13)
+    np.testing.assert_array_equal(structured[0][9:], 0)  # the rows of Y
+
+
+def test_jacobians_and_hessians_with_dense_sums_equal_the_unoptimized_ones():
+    X, Y = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    g = lambda X, Y: np.sum((X.T @ X) ** 2) + np.sum((W @ Y.T @ X) ** 2) - np.sum(X * Y)
+    jac = linad.jacfwd(_several_leaves, argnums=(0, 1))
+    hess = linad.hessian(g, argnums=(0, 1))
+    fast_J, fast_H = jac(X, Y), hess(X, Y)
+    with linad.optimize.disabled():
+        slow_J, slow_H = jac(X, Y), hess(X, Y)
+    for fast, slow in ((fast_J, slow_J), (fast_H, slow_H)):
+        for a, b in zip(linad.tree.leaves(fast), linad.tree.leaves(slow)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dense_sum_of_a_batch_of_dense_terms():
+    """Whole-batch dense terms add into one array; a partial one is written into it."""
+    from linad.optimize.onehot import Term, _dense_sum
+    coefs = [rng.standard_normal((4, 2)) for _ in range(3)]
+    whole = [Term(0, "a", (4,), "b", c, "ab") for c in coefs[:2]]
+    part = Term(2, "a", (2,), "b", coefs[2][:2], "ab")
+    for terms in (whole[:1], whole, whole + [part], [whole[0], part, whole[1]], [part]):
+        batch = OneHotBatch(terms, 4, (2,), np.dtype(float))
+        got = _dense_sum(batch)
+        np.testing.assert_allclose(got, batch.materialize(), rtol=1e-15)
+    assert _dense_sum(OneHotBatch(whole[:1], 4, (2,), np.dtype(float))).base is not None
+
+
+def test_a_dense_jacobian_is_a_new_array_not_a_view_of_a_residual():
+    """The Jacobian of a scalar times an array is that array: returned as a copy."""
+    A = np.arange(6.0).reshape(2, 3)
+    for f in (lambda s: s * A, lambda s: np.einsum("ij,->ji", A, s), lambda s: (s * A).T):
+        J = linad.jacfwd(f)(np.array(2.0))
+        assert not np.may_share_memory(J, A)
+        np.testing.assert_array_equal(J, f(1.0))
+        J[...] = 0
+    np.testing.assert_array_equal(A, np.arange(6.0).reshape(2, 3))

@@ -21,8 +21,11 @@ products with residuals, negation, additions and dtype maps act on terms
 (:meth:`OneHotBatch.batch_apply`); any other primitive gets the dense array
 (:meth:`OneHotBatch.materialize`: zeros, then each term written through a
 strided diagonal view), so every program runs, only faster where the structure
-survives.  Entries that are structurally zero stay exact zeros even next to a
-non-finite residual (a dense pass would compute ``0 * inf = nan`` there).
+survives.  Once every term of a contraction is dense (no delta, no broadcast) the
+structure is gone: the result is a plain array, and a sum with a plain array adds
+the one-hot operand's terms into its copy.  Entries that are structurally zero
+stay exact zeros even next to a non-finite residual (a dense pass would compute
+``0 * inf = nan`` there).
 """
 from __future__ import annotations
 
@@ -226,7 +229,46 @@ def _contract(x: OneHotBatch, subs: str, others: list, out: str, dtype: Any) -> 
     terms = [_contract_term(t, subs, others, out, sizes, np.dtype(dtype)) for t in x.terms]
     if any(t is None for t in terms):
         return NotImplemented
-    return OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
+    if not all(_is_dense(t) for t in terms):
+        return OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype)
+    inputs = [a for _, a in others] + [t.coef for t in x.terms]
+    terms = [t.with_coef(t.coef.copy()) if _may_alias(t.coef, inputs) else t for t in terms]
+    return _dense_sum(OneHotBatch(terms, x.nrows, tuple(sizes[c] for c in out), dtype))
+
+
+def _may_alias(coef: np.ndarray, arrays: list) -> bool:
+    """True if ``coef`` may be a view of one of ``arrays`` (a relabelling einsum is one):
+    the plain array it becomes must not expose a residual, or the user's input."""
+    return any(np.may_share_memory(coef, a) for a in arrays if isinstance(a, np.ndarray))
+
+
+def _dense_sum(x: OneHotBatch) -> np.ndarray:
+    """The dense array of ``x``, built on its terms that cover every row in batch-first
+    layout: the first is the array already (reshaped), a second is added to it, the
+    other terms are written into that sum where they are nonzero."""
+    whole = [k for k, t in enumerate(x.terms) if _is_batch_first(t, x.nrows)]
+    if not whole:
+        return x.materialize()
+    arr = _as_batch_first(x.terms[whole[0]], x)
+    if len(whole) > 1:
+        arr = np.add(arr, _as_batch_first(x.terms[whole[1]], x), dtype=x.dtype)
+    elif len(x.terms) > 1:
+        arr = arr.astype(x.dtype, copy=True)
+    for k, t in enumerate(x.terms):
+        if k not in whole[:2]:
+            _scatter(arr, t, add=True)
+    return arr
+
+
+def _is_batch_first(t: Term, nrows: int) -> bool:
+    """True if the term's factor is its value on every row, batch axes first."""
+    return t.row0 == 0 and math.prod(t.nshape) == nrows and t.clabels == t.nlabels + t.xlabels
+
+
+def _as_batch_first(t: Term, x: OneHotBatch) -> np.ndarray:
+    """The factor of a :func:`_is_batch_first` term as an array of shape ``(N,) + shape``
+    (a view of the factor when its memory allows)."""
+    return np.reshape(t.coef, (x.nrows,) + x.shape).astype(x.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -251,21 +293,26 @@ def _einsum_rule(args, batched, *, spec):
 
 
 def _mul_rule(args, batched):
-    """A product with a residual that does not enlarge the batch's shape: an einsum."""
+    """A product with a residual: an einsum.  The residual may add leading axes or
+    broadcast along an axis of the batch, not the other way round."""
     k = _single_onehot(args, batched)
     if k is None:
         return NotImplemented
     x, c = args[k], args[1 - k]
     dtype = np.result_type(x.dtype, c)
     c = c if isinstance(c, (np.ndarray, np.generic)) else np.asarray(c, dtype)
-    cshape = np.shape(c)
-    lead = len(x.shape) - len(cshape)
-    if lead < 0 or any(n not in (1, m) for n, m in zip(cshape, x.shape[lead:])):
+    nd = max(len(x.shape), np.ndim(c))
+    try:
+        shape = np.broadcast_shapes(x.shape, np.shape(c))
+    except ValueError:
         return NotImplemented
-    subs = _LETTERS[:len(x.shape)]
-    squeeze = tuple(i for i, n in enumerate(cshape) if n == 1 and x.shape[lead + i] != 1)
-    csubs = "".join(subs[lead + i] for i in range(len(cshape)) if i not in squeeze)
-    return _contract(x, subs, [(csubs, np.squeeze(c, squeeze))], subs, dtype)
+    if shape[nd - len(x.shape):] != x.shape:
+        return NotImplemented  # the batch would be broadcast along an axis
+    lead = nd - np.ndim(c)
+    squeeze = tuple(i for i, n in enumerate(np.shape(c)) if n == 1 and shape[lead + i] != 1)
+    out = _LETTERS[:nd]
+    csubs = "".join(out[lead + i] for i in range(np.ndim(c)) if i not in squeeze)
+    return _contract(x, out[nd - len(x.shape):], [(csubs, np.squeeze(c, squeeze))], out, dtype)
 
 
 def _sum_rule(args, batched, *, axes, keepdims):
@@ -290,16 +337,44 @@ def _is_dense(t: Term) -> bool:
 
 def _add_rule(args, batched, negate_second: bool = False):
     """Sums concatenate their terms, unless a term is already dense (then one dense add
-    is cheaper than carrying the terms) or there would be more than ``MAX_TERMS``."""
+    is cheaper than carrying the terms), there would be more than ``MAX_TERMS``, or an
+    operand is a dense array: then the sum is dense (:func:`_dense_add`)."""
     a, b = args
-    if not (isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch) and a.shape == b.shape
-            and a.nrows == b.nrows and len(a.terms) + len(b.terms) <= MAX_TERMS
-            and not any(_is_dense(t) for t in a.terms + b.terms)):
+    if not all(batched) or _batched_shape(a) != _batched_shape(b):
         return NotImplemented
+    if not (isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch)
+            and len(a.terms) + len(b.terms) <= MAX_TERMS
+            and not any(_is_dense(t) for t in a.terms + b.terms)):
+        return _dense_add(a, b, negate_second)
     dtype = np.result_type(a.dtype, b.dtype)
     second = [t.with_coef(-t.coef) for t in b.terms] if negate_second else b.terms
     terms = [t.with_coef(t.coef.astype(dtype, copy=False)) for t in a.terms + second]
     return OneHotBatch(terms, a.nrows, a.shape, dtype)
+
+
+def _batched_shape(x: Any) -> tuple | None:
+    """``(N,) + shape`` of a one-hot batch or an array (None for anything else)."""
+    if isinstance(x, OneHotBatch):
+        return (x.nrows,) + x.shape
+    return x.shape if isinstance(x, np.ndarray) else None
+
+
+def _dense_add(a: Any, b: Any, negate_second: bool) -> np.ndarray:
+    """``a + b`` (or ``a - b``) as a new array: the terms of one-hot operands added
+    where they are nonzero into a dense operand's copy, or into :func:`_dense_sum`."""
+    dtype = np.result_type(a.dtype, b.dtype)
+    second = b.map_terms(lambda t: t.with_coef(-t.coef)) if (
+        negate_second and isinstance(b, OneHotBatch)) else b
+    if isinstance(a, OneHotBatch) and isinstance(b, OneHotBatch):
+        return _dense_sum(OneHotBatch(a.terms + second.terms, a.nrows, a.shape, dtype))
+    if isinstance(a, np.ndarray):
+        arr, other = np.array(a, dtype=dtype), second
+    else:
+        arr = np.negative(b, dtype=dtype) if negate_second else np.array(b, dtype=dtype)
+        other = a
+    for t in other.terms:
+        _scatter(arr, t, add=True)
+    return arr
 
 
 def _coef_map(fn, dtype_of_result):

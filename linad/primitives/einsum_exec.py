@@ -171,16 +171,46 @@ def _pair_plan(spec: str, sa: tuple, sb: tuple):
     (ia, ib), out = parse_spec(spec)
     if len(set(ia)) < len(ia) or len(set(ib)) < len(ib):
         return lambda a, b: np.einsum(spec, a, b, optimize=True)
+    if not [c for c in ia if c in ib and c not in out]:
+        return _compiled(_outer_expr(ia, ib, out, sa, sb))
     expr, cost = _matmul_expr(ia, ib, out, sa, sb, "a", "b")
     if cost:
         swapped, swapped_cost = _matmul_expr(ib, ia, out, sb, sa, "b", "a")
         if swapped_cost < cost:
             expr = swapped
+    return _compiled(expr)
+
+
+def _compiled(expr: str):
+    """The function ``plan(a, b)`` returning ``expr`` (``matmul``/``multiply`` themselves
+    when there is nothing to rearrange)."""
     if expr in ("matmul(a, b)", "multiply(a, b)"):
-        return getattr(np, expr.split("(")[0])  # nothing to rearrange
+        return getattr(np, expr.split("(")[0])
     namespace = {"matmul": np.matmul, "multiply": np.multiply}
     exec(f"def plan(a, b):\n    return {expr}\n", namespace)  # noqa: S102 - built from ints
     return namespace["plan"]
+
+
+def _outer_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple) -> str:
+    """A contraction summing no shared index as one broadcast ``multiply`` whose
+    operands have the output's axis order.  A result larger than both operands (an
+    outer product) is written C-contiguous in that order; one the size of an operand
+    (a scaling) follows that operand's memory layout, so a transposed operand is
+    not gathered."""
+    size = dict(zip(ia, sa))
+    size.update(zip(ib, sb))
+    exprs = []
+    for name, sub in (("a", ia), ("b", ib)):
+        kept = [c for c in sub if c in out]
+        expr, _ = _rearranged(name, tuple(i for i, c in enumerate(sub) if c not in out),
+                              tuple(kept.index(c) for c in out if c in kept),
+                              tuple(size[c] if c in kept else 1 for c in out),
+                              tuple(size[c] for c in kept))
+        exprs.append(expr)
+    larger = math.prod(size[c] for c in out) > max(math.prod(sa), math.prod(sb))
+    if exprs == ["a", "b"] or not larger:
+        return f"multiply({exprs[0]}, {exprs[1]})"
+    return f"multiply({exprs[0]}, {exprs[1]}, order='C')"
 
 
 def _matmul_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple, name_a: str,
@@ -199,24 +229,16 @@ def _matmul_expr(ia: str, ib: str, out: str, sa: tuple, sb: tuple, name_a: str,
     rb = [c for c in ib if c not in only_b]
     nb, na, nbb, nc = (math.prod(size[c] for c in group) for group in (batch, free_a, free_b, contr))
     mid = tuple(size[c] for c in batch + free_a + free_b)
-    if contr:
-        product = "matmul"
-        shape_a = (nb, na, nc) if batch else (na, nc)
-        shape_b = (nb, nc, nbb) if batch else (nc, nbb)
-        product_shape = (nb, na, nbb) if batch else (na, nbb)
-    else:  # an outer (or elementwise) product: broadcasting, not a k=1 matmul
-        product = "multiply"
-        shape_a = tuple(size[c] for c in batch + free_a) + (1,) * len(free_b)
-        shape_b = tuple(size[c] for c in batch) + (1,) * len(free_a) + tuple(
-            size[c] for c in free_b)
-        product_shape = mid
+    shape_a = (nb, na, nc) if batch else (na, nc)
+    shape_b = (nb, nc, nbb) if batch else (nc, nbb)
+    product_shape = (nb, na, nbb) if batch else (na, nbb)
     ea, steps_a = _rearranged(name_a, tuple(ia.index(c) for c in only_a),
                               tuple(ra.index(c) for c in batch + free_a + contr), shape_a,
                               tuple(size[c] for c in ra))
     eb, steps_b = _rearranged(name_b, tuple(ib.index(c) for c in only_b),
                               tuple(rb.index(c) for c in batch + contr + free_b), shape_b,
                               tuple(size[c] for c in rb))
-    expr = f"{product}({ea}, {eb})"
+    expr = f"matmul({ea}, {eb})"  # contr is not empty: outer products are _outer_expr's
     steps = steps_a + steps_b
     if mid != product_shape:
         expr, steps = f"{expr}.reshape({mid})", steps + 1
