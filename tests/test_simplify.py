@@ -94,6 +94,13 @@ def test_composed_unary_einsum_equals_two_steps(outer, n):
 
 # ---------------------------------------------------------------------- share_einsums
 
+@pytest.fixture
+def share_small(monkeypatch):
+    """Share einsums of any size (by default small ones are not worth the pass)."""
+    import linad.optimize.simplify as simplify
+    monkeypatch.setattr(simplify, "SHARE_MIN_SIZE", 0)
+
+
 def _program(eqns_spec, residuals, n=3):
     """A program on one (n, n) input ``v0`` from ``(prim, [operands], params)`` triples.
 
@@ -119,7 +126,7 @@ def _assert_same_map(before, after, n=3):
         np.testing.assert_allclose(after(T)[0], before(T)[0], rtol=1e-12, atol=1e-12)
 
 
-def test_product_with_its_own_transpose_is_computed_once():
+def test_product_with_its_own_transpose_is_computed_once(share_small):
     X = rng.standard_normal((4, 4))
     _, f_lin = linad.linearize(lambda X: X @ X.T, X)
     assert _prims(f_lin.program) == ["einsum", "transpose", "add"]
@@ -140,7 +147,7 @@ def test_product_with_its_own_transpose_is_computed_once():
     ((["v0", "Rcopy"], "ij,jk->ik"), None),     # equal values, another array
     ((["v0", "R"], "ij,kj->ik"), None),         # R read transposed: another product
 ])
-def test_share_einsums_computes_the_same_map(second, shared):
+def test_share_einsums_computes_the_same_map(second, shared, share_small):
     from linad.optimize.simplify import share_einsums
     R = rng.standard_normal((3, 3))
     res = {"R": R, "RT": R.T, "Rrows": np.concatenate([R, R])[3:], "Rcopy": R.copy()}
@@ -158,7 +165,7 @@ def test_share_einsums_computes_the_same_map(second, shared):
     check_transpose(linad.linear_map.LinearMap(after, *_trees()))
 
 
-def test_share_einsums_keys_only_contractions_that_can_repeat(monkeypatch):
+def test_share_einsums_keys_only_contractions_that_can_repeat(monkeypatch, share_small):
     """Full keys are computed only for einsums reading the same arrays and variables into
     as many output axes: in W3's program the products with inv(M) (by another variable,
     or reduced to a scalar) are not keyed, and the gradient is unchanged."""
@@ -179,6 +186,16 @@ def test_share_einsums_keys_only_contractions_that_can_repeat(monkeypatch):
     W = np.linalg.inv(M)
     G = W - W @ C.T @ W
     np.testing.assert_allclose(linad.grad(f)(X), (G + G.T) @ X, rtol=1e-10)
+
+
+def test_small_einsums_are_not_shared_large_ones_are():
+    """The pass skips contractions too small to pay for it; the map is the same."""
+    for n, shared in ((3, False), (70, True)):
+        X = rng.standard_normal((n, n))
+        _, f_lin = linad.linearize(lambda X: X @ X.T, X)
+        assert _prims(f_lin.program).count("einsum") == (1 if shared else 2)
+        T = rng.standard_normal((n, n))
+        np.testing.assert_allclose(f_lin(T), T @ X.T + X @ T.T, rtol=1e-12)
 
 
 def _trees():
@@ -308,7 +325,7 @@ def test_folded_product_with_a_python_scalar_keeps_float32():
 
 # ---------------------------------------------------------------------- the switch
 
-def test_switched_off_programs_stay_as_staged_and_run_uncompiled(monkeypatch):
+def test_switched_off_programs_stay_as_staged_and_run_uncompiled(monkeypatch, share_small):
     """With the optimisations off the staged program is not rewritten (``X @ X.T``'s tangent
     keeps both products), nothing is compiled, and every answer is the same."""
     from linad.optimize.compile import CompiledProgram

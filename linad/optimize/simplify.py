@@ -40,6 +40,7 @@ compiled for repeated application (:mod:`linad.optimize.fold`).
 from __future__ import annotations
 
 import functools
+import math
 import string
 
 import numpy as np
@@ -252,7 +253,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     >>> [e.prim.name for e in f_lin.program.eqns]  # dX X^T + (dX X^T)^T
     ['einsum', 'transpose', 'add']
     """
-    if not _constants_repeat(program.eqns, einsum_p):
+    if not _constants_repeat(program.eqns):
         return program
     transposed = {}  # var -> (source var, axes) of transpose equations
     first = {}  # contraction key -> (result var, its output subscripts)
@@ -265,7 +266,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
             eqn = _substitute(eqn, renamed)
         if eqn.prim is transpose_p and type(eqn.inputs[0]) is Var:
             transposed[eqn.out] = (eqn.inputs[0], eqn.params["axes"])
-        elif eqn.prim is einsum_p and len(eqn.inputs) > 1:
+        elif eqn.prim is einsum_p and len(eqn.inputs) > 1 and _worth_sharing(eqn):
             coarse = _coarse_key(eqn, transposed)
             if coarse not in unkeyed and coarse not in first:
                 unkeyed[coarse] = eqn  # keys are computed only when a coarse key repeats
@@ -300,11 +301,27 @@ def _record_key(eqn: Equation, transposed: dict, first: dict) -> None:
         first.setdefault(key[0], (eqn.out, key[1]))
 
 
-def _constants_repeat(eqns: list, einsum_p) -> bool:
-    """Whether two einsums have the same :func:`_coarse_key` (a quick first scan)."""
+#: Einsums whose operands and result all have fewer elements than this are not shared:
+#: the pass would cost more than the contraction it saves.
+SHARE_MIN_SIZE = 4096
+
+
+def _worth_sharing(eqn: Equation) -> bool:
+    """Whether an einsum is large enough for :func:`share_einsums` (see SHARE_MIN_SIZE)."""
+    if math.prod(eqn.out.shape) >= SHARE_MIN_SIZE:
+        return True
+    for x in eqn.inputs:
+        if math.prod(getattr(x, "shape", ())) >= SHARE_MIN_SIZE:
+            return True
+    return False
+
+
+def _constants_repeat(eqns: list) -> bool:
+    """Whether two einsums worth sharing have the same :func:`_coarse_key` (a quick first
+    scan)."""
     seen = set()
     for eqn in eqns:
-        if eqn.prim is not einsum_p:
+        if eqn.prim is not einsum_p or not _worth_sharing(eqn):
             continue
         ins = eqn.inputs
         if len(ins) == 2:  # the common case, inline: the identity of the constant's memory
