@@ -18,7 +18,7 @@ import string
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.sparse import issparse
+from scipy.sparse import issparse as _issparse
 
 from ..core import Tracer, shape_of
 from ..primitives import linear as L
@@ -30,6 +30,12 @@ from ._shape import moveaxis, ravel, reshape, transpose
 
 __all__ = ["einsum", "matmul", "dot", "tensordot", "trace",
            "vdot", "inner", "outer", "cross"]  # multi_dot is lnp.linalg.multi_dot
+
+
+def issparse(x: Any) -> bool:
+    """``scipy.sparse.issparse`` with the common operands (arrays, tracers) answered first."""
+    return type(x) is not np.ndarray and not isinstance(x, Tracer) and _issparse(x)
+
 
 _LETTERS = string.ascii_letters
 _SUBLIST_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # NumPy's order for ints
