@@ -49,6 +49,14 @@ def closed_form_XtX(X):
     return np.einsum("iq,pj->ijpq", eye, X) + np.einsum("pi,jq->ijpq", X, eye)
 
 
+def assert_same_batches(structured, dense, tol):
+    """Structured batched results (one-hot or plain) equal the dense pass's, dtype and shape."""
+    for s, d in zip(structured, dense):
+        got = s.materialize() if isinstance(s, OneHotBatch) else s
+        assert got.dtype == d.dtype and got.shape == d.shape
+        np.testing.assert_allclose(got, d, rtol=tol, atol=tol)
+
+
 def batched_both_ways(lmap):
     """The program applied to the one-hot basis and to its dense copy."""
     basis = identity_basis(lmap.in_avals)
@@ -91,12 +99,7 @@ def test_structured_pass_equals_dense_pass(name, dtype):
         X = X + 1j * rng.standard_normal((3, 3))
     _, f_lin = linad.linearize(f, X)
     for lmap in (f_lin, f_lin.T):
-        structured, dense = batched_both_ways(lmap)
-        for s, d in zip(structured, dense):
-            got = s.materialize() if isinstance(s, OneHotBatch) else s
-            assert got.dtype == d.dtype and got.shape == d.shape
-            np.testing.assert_allclose(got, d, rtol=1e-6 if dtype == np.float32 else 1e-13,
-                                       atol=1e-6 if dtype == np.float32 else 1e-13)
+        assert_same_batches(*batched_both_ways(lmap), 1e-6 if dtype == np.float32 else 1e-13)
     structured, _ = batched_both_ways(f_lin)
     assert isinstance(structured[0], OneHotBatch) == keeps_structure
 
@@ -192,11 +195,7 @@ def test_dense_terms_of_one_leaf_keep_the_other_rows_zero(dtype):
     X, Y = (rng.standard_normal((3, 3)).astype(dtype) for _ in range(2))
     _, f_lin = linad.linearize(_several_leaves, X, Y)
     structured, dense = batched_both_ways(f_lin)
-    for s, d in zip(structured, dense):
-        got = s.materialize() if isinstance(s, OneHotBatch) else s
-        assert got.dtype == d.dtype and got.shape == d.shape
-        np.testing.assert_allclose(got, d, rtol=1e-5 if dtype == np.float32 else 1e-13,
-                                   atol=1e-5 if dtype == np.float32 else 1e-13)
+    assert_same_batches(structured, dense, 1e-5 if dtype == np.float32 else 1e-13)
     np.testing.assert_array_equal(structured[0][9:], 0)  # the rows of Y
 
 
