@@ -248,7 +248,7 @@ def share_einsums(program: LinearProgram) -> LinearProgram:
     Examples
     --------
     >>> import numpy as np, linad
-    >>> X = np.arange(4.0).reshape(2, 2)
+    >>> X = np.ones((64, 64))  # at least SHARE_MIN_SIZE elements
     >>> _, f_lin = linad.linearize(lambda X: X @ X.T, X)
     >>> [e.prim.name for e in f_lin.program.eqns]  # dX X^T + (dX X^T)^T
     ['einsum', 'transpose', 'add']
