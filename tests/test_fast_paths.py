@@ -217,3 +217,64 @@ def test_outer_products_are_written_in_the_output_order():
         np.testing.assert_array_equal(got, np.einsum(spec, a, b))
     scaled = _pair_plan("ij,->ji", a.shape, ())(a, np.float64(2.0))  # a scaling: no gather
     assert scaled.flags.c_contiguous and np.array_equal(scaled, 2 * a.T)
+
+
+def _axes_blocks(ndim: int):
+    """Every sorted non-empty proper subset of the axes (leading, trailing and middle)."""
+    for k in range(1, ndim):
+        yield from itertools.combinations(range(ndim), k)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 12), min_size=2, max_size=4), st.sampled_from("CF"),
+       st.sampled_from([np.float64, np.float32, np.complex128, np.complex64]),
+       st.booleans(), st.data())
+def test_sum_axes_is_numpys_sum_for_every_axes_layout_and_dtype(shape, order, dtype, keepdims,
+                                                               data):
+    shape = tuple(shape) + (300,)  # at least BLAS_SUM_MIN_SIZE elements
+    rng = np.random.default_rng(data.draw(st.integers(0, 100)))
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    x = np.asarray(x.astype(dtype), order=order)
+    axes = data.draw(st.sampled_from(list(_axes_blocks(x.ndim))))
+    got = einsum_exec.sum_axes(x, axes, keepdims)
+    want = np.add.reduce(x, axis=axes, keepdims=keepdims)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    double = np.dtype(dtype) in (np.dtype(np.float64), np.dtype(np.complex128))
+    tol = (1e-13 if double else 1e-5) * np.abs(x).sum(axis=axes).max()
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+
+
+def test_sum_axes_uses_blas_for_leading_and_trailing_blocks_only():
+    x = np.ones((40, 50, 60))
+    blas = einsum_exec._blas_sum
+    assert blas(x, (0,)) is not None and blas(x, (0, 1)) is not None
+    assert blas(x, (2,)) is not None and blas(x, (1, 2)) is not None
+    assert blas(np.asfortranarray(x), (0,)) is not None
+    assert blas(x, (1,)) is None  # a middle axis: NumPy's reduction
+    assert blas(x[:, ::2], (0,)) is None  # neither C- nor F-contiguous: no copy for BLAS
+    assert blas(np.ones((5000, 3), np.float32), (0,)) is None  # a long single-precision sum
+    np.testing.assert_array_equal(einsum_exec.sum_axes(x.astype(int), (0,)), 40)  # ints: NumPy
+
+
+def test_sum_primitive_runs_sum_axes_only_when_optimising():
+    from linad import optimize
+    from linad.primitives.linear import sum_p
+    assert sum_p.impl is einsum_exec.sum_axes
+    with optimize.disabled():
+        assert sum_p.impl is not einsum_exec.sum_axes
+    assert sum_p.impl is einsum_exec.sum_axes
+
+
+def test_gradient_of_a_summed_product_is_the_column_sum_with_and_without_blas():
+    import linad
+    import linad.numpy as lnp
+    rng = np.random.default_rng(3)
+    A, x = rng.standard_normal((200, 50)), rng.standard_normal(50)
+    g = linad.grad(lambda x: lnp.sum(A @ x))
+    np.testing.assert_allclose(g(x), A.T @ np.ones(200), rtol=1e-12)
+    with linad.optimize.disabled():
+        np.testing.assert_allclose(g(x), A.T @ np.ones(200), rtol=1e-12)
+    G = linad.grad(lambda X: lnp.sum(lnp.sum(X, axis=0) ** 2))(A)  # sum primitive on a matrix
+    np.testing.assert_allclose(G, np.broadcast_to(2 * A.sum(axis=0), A.shape), rtol=1e-12)

@@ -29,7 +29,7 @@ import numpy as np
 from ..core import (Primitive, Tracer, Var, Zero, bind, define_tracer_methods, dtype_of, instantiate,
                     is_inexact, is_linear_arg, real_dtype, shape_of)
 from ..optimize import on_switch
-from .einsum_exec import contract, ones_vector, parse_spec
+from .einsum_exec import contract, ones_vector, parse_spec, sum_axes
 from .rules import defjvp, defjvp_full, deflinear
 
 __all__ = [
@@ -524,11 +524,11 @@ def _reference_einsum(*ops, spec):
 
 
 def _choose_einsum_impl(optimized: bool) -> None:
-    """BLAS contraction plans (:mod:`.einsum_exec`) when optimising, else plain ``np.einsum``."""
+    """BLAS contraction plans (:mod:`.einsum_exec`) when optimising, else plain ``np.einsum``;
+    sums likewise (:func:`.einsum_exec.sum_axes`, else ``np.add.reduce``)."""
     einsum_p.impl = contract if optimized else _reference_einsum
+    sum_p.impl = sum_axes if optimized else _sum_impl
 
-
-on_switch(_choose_einsum_impl)
 
 
 # ============================================================================ sum, broadcast_to
@@ -538,6 +538,7 @@ def _sum_impl(x, *, axes, keepdims):
 
 
 sum_p = Primitive("sum", _sum_impl)
+on_switch(_choose_einsum_impl)
 
 
 def reduce_sum(x: Any, axes: tuple, keepdims: bool = False) -> Any:
