@@ -33,6 +33,7 @@ import functools
 import inspect
 import math
 import sys
+import weakref
 from types import ModuleType
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -142,10 +143,15 @@ _LEAF_TYPES = frozenset({np.ndarray, int, float, complex, bool, str, type(None),
 _LEAF_CLASSES = (np.generic, np.dtype, type)
 
 _fast = {"on": True}
+#: Every fast path made: each reads the switch as a global ``_on`` of its own (one
+#: lookup per call), which :func:`_follow_switch` sets.
+_WRAPPERS: weakref.WeakSet = weakref.WeakSet()
 
 
 def _follow_switch(flag: bool) -> None:
     _fast["on"] = flag
+    for wrapper in _WRAPPERS:
+        wrapper.__globals__["_on"] = flag
 
 
 optimize.on_switch(_follow_switch)
@@ -228,7 +234,7 @@ def constant_fast_path(lnp_func: Callable, np_func: Callable, guard: Callable | 
 #: For functions whose signature cannot be copied: ``*args, **kwargs`` checked at run time.
 _GENERAL_TEMPLATE = """\
 def call(*args, **kwargs):
-    if (_fast["on"] and len(args) <= n_pos and constant_operands(args)
+    if (_on and len(args) <= n_pos and constant_operands(args)
             and (not kwargs or constant_keywords(kwargs, keywords))):
         try:
             return _adapt(np_func(*args, **kwargs))
@@ -280,7 +286,7 @@ def _signature_source(lnp_func: Callable, guard: Callable | None,
     return source, names
 
 
-_WRAPPER_NAMES = frozenset({"np_func", "lnp_func", "constant_operands"})
+_WRAPPER_NAMES = frozenset({"np_func", "lnp_func", "constant_operands"})  # and names with "_"
 
 
 def _copyable(params: list[inspect.Parameter]) -> bool:
@@ -316,7 +322,7 @@ class _FunctionSource:
 
     def text(self, header: str) -> str:
         lines = [f"def {self.name}{header}:",
-                 f"    if _fast[\"on\"] and {self._operands_check()}:"]
+                 f"    if _on and {self._operands_check()}:"]
         if not self.optional and self.varkw is None:
             lines += self._attempt(self._numpy_call(""), 8)
         else:
@@ -384,11 +390,12 @@ class _FunctionSource:
 def _compiled(source: str, lnp_func: Callable, np_func: Callable, **names: Any) -> Callable:
     """The function ``source`` defines (named as ``lnp_func``, so that a wrong call's
     error names it), whose globals are a dict of its own (``np_func``, ``lnp_func``, ...)."""
-    scope = {"_fast": _fast, "constant_operands": constant_operands, "np_func": np_func,
+    scope = {"_on": _fast["on"], "constant_operands": constant_operands, "np_func": np_func,
              "lnp_func": lnp_func, **names}
     before = set(scope)
     exec(compile(source, f"<constant fast path of {lnp_func.__name__}>", "exec"), scope)
     (defined,) = set(scope) - before - {"__builtins__"}
+    _WRAPPERS.add(scope[defined])
     return scope[defined]
 
 
