@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 
 from .. import optimize
+from ._creation import _at_array
 
 __all__ = ["IN_PLACE_NAMESAKES", "NO_FAST_PATH", "FAST_PATH_GUARDS", "NUMPY_ADAPTERS", "Rule",
            "constant_operands", "constant_fast_path", "install", "fast_path_enabled"]
@@ -112,11 +113,6 @@ FAST_PATH_GUARDS: dict[str, Rule] = {
 }
 
 
-def _at_array_result(result: np.ndarray) -> np.ndarray:
-    from ._creation import AtArray
-    return result.view(AtArray)
-
-
 def _int_rank(result: tuple) -> tuple:
     x, residuals, rank, s = result
     return x, residuals, int(rank), s
@@ -125,8 +121,8 @@ def _int_rank(result: tuple) -> tuple:
 #: ``lnp`` functions whose results differ from NumPy's by design: the function
 #: turning NumPy's result into linad's, and why.
 NUMPY_ADAPTERS: dict[str, Rule] = {
-    **{name: Rule(_at_array_result, f"lnp.{name} returns an AtArray (an ndarray with .at "
-                                    "for functional updates)")
+    **{name: Rule(_at_array, f"lnp.{name} returns an AtArray (an ndarray with .at for "
+                             "functional updates)")
        for name in ("zeros_like", "ones_like", "full_like")},
     "lstsq": Rule(_int_rank, "linad's rank is a Python int (a staged int64 under linad.jit), "
                              "NumPy's an np.int32"),
@@ -189,7 +185,7 @@ def constant_operands(values: Iterable[Any]) -> bool:
         if t in _LEAF_TYPES:
             continue
         if t is list or t is tuple:
-            if not constant_operands(a):
+            if not (_LEAF_TYPES.issuperset(map(type, a)) or constant_operands(a)):
                 return False
         elif not isinstance(a, _LEAF_CLASSES):
             return False
@@ -370,10 +366,11 @@ class _FunctionSource:
         return f"_adapt({call})" if self.adapted else call
 
     def _lnp_call(self) -> str:
+        """Every parameter passed on as it is bound (``a, *args, k=k, **kwargs``)."""
         kinds = inspect.Parameter
-        return ", ".join({kinds.VAR_POSITIONAL: f"*{p.name}", kinds.KEYWORD_ONLY: f"{p.name}={p.name}",
-                          kinds.VAR_KEYWORD: f"**{p.name}"}.get(p.kind, p.name)
-                         for p in self.params)
+        spelled = {kinds.VAR_POSITIONAL: "*{}", kinds.KEYWORD_ONLY: "{0}={0}",
+                   kinds.VAR_KEYWORD: "**{}"}
+        return ", ".join(spelled.get(p.kind, "{}").format(p.name) for p in self.params)
 
     def _guard_call(self) -> str:
         return "_guard(" + ", ".join(f"{p.name}={p.name}" for p in self.params) + ")"
