@@ -342,7 +342,8 @@ class _FunctionSource:
             exact = " and ".join(f"type({n}) in _LEAF_TYPES" for n in names)
             checks.append(f"({exact} or constant_operands(({', '.join(names)},)))")
         if self.varargs:
-            checks.append(f"constant_operands({self.varargs})")
+            checks.append(f"(_LEAF_TYPES.issuperset(map(type, {self.varargs})) "
+                          f"or constant_operands({self.varargs}))")
         return " and ".join(checks) or "True"
 
     def _all_defaults(self) -> str:
