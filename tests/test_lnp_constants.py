@@ -242,6 +242,9 @@ R0, R1 = A32[0], A32[1]
     (lnp.roll, (A32, 1, None), {}, 2, {}),
     (lnp.einsum, ("ij->j", A32), {"optimize": True}, 2, {"optimize": True}),
     (lnp.meshgrid, (R0, R1), {"indexing": "ij"}, 2, {"indexing": "ij"}),
+    (lnp.where, (A32 > 2, A32, -A32), {}, 3, {}),   # np.where's x and y are positional-only
+    (lnp.floor, (A32,), {}, 1, {}),                 # lnp.floor(*args, **kwargs): np.floor's x
+    (lnp.floor, (A32,), {"dtype": np.float32}, 1, {"dtype": np.float32}),
 ])
 def test_numpy_gets_the_arguments_given(fn, args, kwargs, n_positional, passed):
     """Required operands by position, optional ones by name when not at lnp's default."""
@@ -264,6 +267,19 @@ def test_out_none_takes_the_fast_path_and_out_given_does_not():
         with pytest.raises(TypeError):
             lnp.einsum("ij->j", A32, out=np.zeros(2))
     assert counts == {"numpy": 1}
+
+
+def test_pass_through_functions_take_numpy_without_further_positional_arguments():
+    counts = {}
+    with counting_numpy(lnp.floor, counts), counting_numpy(lnp.where, counts):
+        assert lnp.where(A32 > 2).__class__ is tuple
+        assert counts == {"numpy": 1}
+        buf = np.zeros_like(A32)
+        with linad.optimize.disabled():
+            plain = lnp.floor(A32 / 2, np.zeros_like(A32))
+        out = lnp.floor(A32 / 2, buf)
+    assert counts == {"numpy": 1}   # out given by position: linad's path
+    assert bench.same(out, plain)
 
 
 def test_keywords_and_defaults_differentiate_through_the_fast_path():

@@ -78,11 +78,11 @@ def _float64_default_rcond(a: Any, b: Any, rcond: Any = None, **_: Any) -> bool:
 
 def _finite_float64(a: Any, overwrite_input: bool = False, weights: Any = None,
                     interpolation: Any = None, **_: Any) -> bool:
-    """``a`` is a non-empty float64 array without NaN or infinity (a finite sum: an
-    overflow only sends the call to linad), kept intact, and no weights."""
+    """``a`` is a non-empty float64 array without NaN or infinity (a finite sum of
+    squares: an overflow only sends the call to linad), kept intact, and no weights."""
     return (type(a) is np.ndarray and a.dtype == np.float64 and a.size > 0
             and not overwrite_input and weights is None and interpolation is None
-            and math.isfinite(np.add.reduce(a, axis=None)))
+            and math.isfinite(np.vdot(a, a)))
 
 
 def _finite_float64_at_float64(a: Any, q: Any, **rest: Any) -> bool:
@@ -217,7 +217,7 @@ def constant_fast_path(lnp_func: Callable, np_func: Callable, guard: Callable | 
     >>> linad.grad(lambda x: roll([x, 2 * x], 1)[0])(1.0)
     array(2.)
     """
-    source, names = _signature_source(lnp_func, guard, adapt)
+    source, names = _signature_source(lnp_func, np_func, guard, adapt)
     if source is None and guard is not None:
         return lnp_func  # a guard reads arguments by name: without the signature, no fast path
     if source is None:
@@ -257,29 +257,56 @@ class _Source(str):
         return str(self)
 
 
-def _signature_source(lnp_func: Callable, guard: Callable | None,
+def _signature_source(lnp_func: Callable, np_func: Callable, guard: Callable | None,
                       adapt: Callable | None) -> tuple[str | None, dict]:
     """Source of the fast path with ``lnp_func``'s own parameters, and the names it uses.
 
-    None when the signature cannot be copied (not inspectable, a name that
-    starts with ``_`` or clashes with the wrapper's names, an optional
-    positional parameter before ``*args``).
+    A pass-through ``lnp_func(*args, **kwargs)`` gets NumPy's required positional
+    parameters before its ``*args, **kwargs`` (the fast path is taken without
+    further positional arguments).  None when the signature cannot be copied (not
+    inspectable, a name that starts with ``_`` or clashes with the wrapper's
+    names, an optional positional parameter before ``*args``).
     """
-    try:
-        params = list(inspect.signature(lnp_func).parameters.values())
-    except (TypeError, ValueError):
+    params, np_params = _parameters(lnp_func), _parameters(np_func)
+    if params is None or not _copyable(params):
         return None, {}
-    if not _copyable(params):
-        return None, {}
+    pass_through = np_params is not None and _is_pass_through(params)
+    if pass_through:
+        params = _required_positional(np_params) + params
     names = {f"_d{i}": p.default for i, p in enumerate(params) if p.default is not p.empty}
     header = inspect.Signature([
         p.replace(annotation=p.empty,
                   default=_Source(f"_d{i}") if p.default is not p.empty else p.empty)
         for i, p in enumerate(params)])
     names.update(_guard=guard, _adapt=adapt, _LEAF_TYPES=_LEAF_TYPES)
-    source = _FunctionSource(lnp_func.__name__, params, guard is not None,
-                             adapt is not None).text(str(header))
-    return source, names
+    source = _FunctionSource(lnp_func.__name__, params, guard is not None, adapt is not None,
+                             pass_through, _positional_only_at(np_params or []))
+    return source.text(str(header)), names
+
+
+def _parameters(fn: Callable) -> list[inspect.Parameter] | None:
+    try:
+        return list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_pass_through(params: list[inspect.Parameter]) -> bool:
+    """``(*args, **kwargs)``: an ``lnp`` function that hands its arguments to NumPy's."""
+    kinds = inspect.Parameter
+    return [p.kind for p in params] == [kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD]
+
+
+def _required_positional(params: list[inspect.Parameter]) -> list[inspect.Parameter]:
+    kinds = inspect.Parameter
+    return [p.replace(kind=kinds.POSITIONAL_ONLY) for p in params if p.default is p.empty
+            and p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+
+
+def _positional_only_at(np_params: list[inspect.Parameter]) -> frozenset:
+    """The positions at which NumPy's function takes a positional-only parameter."""
+    return frozenset(i for i, p in enumerate(np_params)
+                     if p.kind is inspect.Parameter.POSITIONAL_ONLY)
 
 
 _WRAPPER_NAMES = frozenset({"np_func", "lnp_func", "constant_operands"})  # and names with "_"
@@ -298,42 +325,76 @@ class _FunctionSource:
     """The text of one generated fast path (see :func:`constant_fast_path`).
 
     Required operands are checked (exact types first) and passed by position
-    (keyword-only ones by name), ``*args`` as they came; optional parameters not
-    at their default object are collected into ``_kw`` with ``**kwargs``.
+    (keyword-only ones by name), ``*args`` as they came (with ``pass_through``:
+    the fast path only without them); optional parameters not at their default
+    object are passed by name in ``_kw`` with ``**kwargs``, or by position in
+    ``_pos`` where NumPy's parameter at that position is positional-only.
     """
 
     def __init__(self, name: str, params: list[inspect.Parameter], guarded: bool,
-                 adapted: bool):
+                 adapted: bool, pass_through: bool = False,
+                 positional_only: frozenset = frozenset()):
         kinds = inspect.Parameter
         self.name, self.guarded, self.adapted = name, guarded, adapted
+        self.pass_through = pass_through
         self.required = [p for p in params if p.default is p.empty
                          and p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
         self.required_kw = [p for p in params if p.default is p.empty
                             and p.kind is kinds.KEYWORD_ONLY]
         self.varargs = next((p.name for p in params if p.kind is kinds.VAR_POSITIONAL), None)
         self.varkw = next((p.name for p in params if p.kind is kinds.VAR_KEYWORD), None)
-        self.optional = [(f"_d{i}", p) for i, p in enumerate(params) if p.default is not p.empty]
-        self.out = next((d for d, p in self.optional if p.name == "out"), None)
+        optional = [(i, f"_d{i}", p) for i, p in enumerate(params) if p.default is not p.empty
+                    and p.name != "out"]
+        self.positional = [(d, p) for i, d, p in optional if i in positional_only
+                           and p.kind is not kinds.KEYWORD_ONLY]
+        self.keywords = [(d, p) for i, d, p in optional if (d, p) not in self.positional]
+        self.out = next((f"_d{i}" for i, p in enumerate(params) if p.name == "out"
+                         and p.default is not p.empty), None)
         self.params = params
 
     def text(self, header: str) -> str:
         lines = [f"def {self.name}{header}:",
                  f"    if _on and {self._operands_check()}:"]
-        if not self.optional and self.varkw is None:
-            lines += self._attempt(self._numpy_call(""), 8)
+        if not (self.positional or self.keywords or self.varkw):
+            if self.out:
+                lines.append(f"        if out is {self.out}:")
+            lines += self._attempt(self._numpy_call(""), 12 if self.out else 8)
         else:
             lines.append(f"        if {self._all_defaults()}:")
             lines += self._attempt(self._numpy_call(""), 12)
             test = self._may_pass_keywords()
             lines.append(f"        elif {test}:" if test else "        else:")
-            lines.append(f"            _kw = {{**{self.varkw}}}" if self.varkw else
-                         "            _kw = {}")
-            lines += [f"            if {p.name} is not {d}: _kw[{p.name!r}] = {p.name}"
-                      for d, p in self.optional if p.name != "out"]
-            lines.append("            if constant_operands(_kw.values()):")
-            lines += self._attempt(self._numpy_call("**_kw"), 16)
+            lines += self._given_lines(12)
+            lines += self._attempt(self._numpy_call(self._given_arguments()), 16)
         lines.append(f"    return lnp_func({self._lnp_call()})")
         return "\n".join(lines) + "\n"
+
+    def _given_lines(self, indent: int) -> list[str]:
+        """``_pos`` and ``_kw``: the optional arguments not at their defaults, then the
+        test that they are constants."""
+        pad, lines, tests = " " * indent, [], []
+        if self.positional:
+            lines += self._positional_lines(pad)
+            tests.append("constant_operands(_pos)")
+        if self.keywords or self.varkw:
+            lines.append(f"{pad}_kw = {{**{self.varkw}}}" if self.varkw else f"{pad}_kw = {{}}")
+            lines += [f"{pad}if {p.name} is not {d}: _kw[{p.name!r}] = {p.name}"
+                      for d, p in self.keywords]
+            tests.append("constant_operands(_kw.values())")
+        return lines + [f"{pad}if {' and '.join(tests)}:"]
+
+    def _positional_lines(self, pad: str) -> list[str]:
+        """``_pos``: the positional-only optional arguments up to the last one given."""
+        lines, names = [], [p.name for _, p in self.positional]
+        for k in range(len(self.positional), 0, -1):
+            d, p = self.positional[k - 1]
+            keyword = "if" if k == len(self.positional) else "elif"
+            lines.append(f"{pad}{keyword} {p.name} is not {d}: _pos = ({', '.join(names[:k])},)")
+        return lines + [f"{pad}else: _pos = ()"]
+
+    def _given_arguments(self) -> str:
+        given = ["*_pos"] if self.positional else []
+        return ", ".join(given + (["**_kw"] if self.keywords or self.varkw else []))
 
     def _operands_check(self) -> str:
         names = [p.name for p in self.required + self.required_kw]
@@ -342,14 +403,14 @@ class _FunctionSource:
             exact = " and ".join(f"type({n}) in _LEAF_TYPES" for n in names)
             checks.append(f"({exact} or constant_operands(({', '.join(names)},)))")
         if self.varargs:
-            checks.append(f"(_LEAF_TYPES.issuperset(map(type, {self.varargs})) "
-                          f"or constant_operands({self.varargs}))")
+            checks.append(f"not {self.varargs}" if self.pass_through
+                          else f"constant_operands({self.varargs})")
         return " and ".join(checks) or "True"
 
     def _all_defaults(self) -> str:
-        tests = [f"{p.name} is {d}" for d, p in self.optional]
-        if self.varkw:
-            tests.append(f"not {self.varkw}")
+        tests = [f"{p.name} is {d}" for d, p in self.positional + self.keywords]
+        tests += [f"out is {self.out}"] if self.out else []
+        tests += [f"not {self.varkw}"] if self.varkw else []
         return " and ".join(tests)
 
     def _may_pass_keywords(self) -> str:
@@ -360,7 +421,7 @@ class _FunctionSource:
 
     def _numpy_call(self, extra: str) -> str:
         parts = [p.name for p in self.required]
-        parts += [f"*{self.varargs}"] if self.varargs else []
+        parts += [f"*{self.varargs}"] if self.varargs and not self.pass_through else []
         parts += [f"{p.name}={p.name}" for p in self.required_kw]
         parts += [extra] if extra else []
         call = f"np_func({', '.join(parts)})"
