@@ -362,12 +362,27 @@ class _FunctionSource:
         else:
             lines.append(f"        if {self._all_defaults()}:")
             lines += self._attempt(self._numpy_call(""), 12)
+            if self.positional:
+                lines += self._all_positional_branch()
             test = self._may_pass_keywords()
             lines.append(f"        elif {test}:" if test else "        else:")
             lines += self._given_lines(12)
             lines += self._attempt(self._numpy_call(self._given_arguments()), 16)
         lines.append(f"    return lnp_func({self._lnp_call()})")
         return "\n".join(lines) + "\n"
+
+    def _all_positional_branch(self) -> list[str]:
+        """Every positional-only optional argument given, the others at their defaults
+        (``where(c, x, y)``): exact types checked, NumPy called without packing."""
+        names = [p.name for _, p in self.positional]
+        given = " and ".join(f"{p.name} is not {d}" for d, p in self.positional)
+        others = [f"{p.name} is {d}" for d, p in self.keywords]
+        others += [f"out is {self.out}"] if self.out else []
+        others += [f"not {self.varkw}"] if self.varkw else []
+        exact = " and ".join(f"type({n}) in _LEAF_TYPES" for n in names)
+        lines = [f"        elif {' and '.join([given] + others)}:",
+                 f"            if {exact} or constant_operands(({', '.join(names)},)):"]
+        return lines + self._attempt(self._numpy_call(", ".join(names)), 16)
 
     def _given_lines(self, indent: int) -> list[str]:
         """``_pos`` and ``_kw``: the optional arguments not at their defaults, then the
