@@ -115,9 +115,12 @@ def _finite_float64(a: Any, overwrite_input: bool = False, weights: Any = None,
 
 def _finite_float64_at_float64(a: Any, q: Any, **rest: Any) -> bool:
     """:func:`_finite_float64`, and ``q`` is Python numbers or a float64 or integer array."""
-    return (_finite_float64(a, **rest)
-            and (type(q) in (float, int) or np.asarray(q).dtype.kind in "iu"
-                 or np.asarray(q).dtype == np.float64))
+    if not _finite_float64(a, **rest):
+        return False
+    if type(q) is float or type(q) is int:
+        return True
+    dtype = np.asarray(q).dtype
+    return dtype == np.float64 or dtype.kind in "iu"
 
 
 _ORDER_STATISTICS_REASON = (
@@ -296,11 +299,13 @@ def _signature_source(lnp_func: Callable, np_func: Callable, guard: Callable | N
     names, an optional positional parameter before ``*args``).
     """
     params, np_params = _parameters(lnp_func), _parameters(np_func)
-    if params is None or not _copyable(params):
+    if params is None:
         return None, {}
     pass_through = np_params is not None and _is_pass_through(params)
     if pass_through:
         params = _required_positional(np_params) + params
+    if not _copyable(params):
+        return None, {}
     names = {f"_d{i}": p.default for i, p in enumerate(params) if p.default is not p.empty}
     header = inspect.Signature([
         p.replace(annotation=p.empty,
@@ -570,7 +575,9 @@ def install(namespaces: list[tuple[ModuleType, ModuleType]]) -> dict:
     ``namespaces`` pairs each public module (``linad.numpy``, ``linad.numpy.linalg``, ...)
     with its NumPy counterpart.  A name gets the fast path when the NumPy function
     of that name has the ``lnp`` function as its handler (the function NumPy's
-    protocols call on traced values) and it is not in :data:`NO_FAST_PATH`.  The
+    protocols call on traced values) and it is not in :data:`NO_FAST_PATH`; its
+    guard and adapter, if any, are those :data:`FAST_PATH_GUARDS` and
+    :data:`NUMPY_ADAPTERS` give for the name.  The
     fast path replaces the function everywhere: in every module of ``linad.numpy``
     and in the dispatch tables, so each function stays one object.  Returns
     ``lnp`` function -> its fast path.
