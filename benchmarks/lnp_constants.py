@@ -4,9 +4,11 @@ Every public function of ``linad.numpy``, ``linad.numpy.linalg`` and
 ``linad.numpy.fft`` with a NumPy namesake is timed on small operands (100
 elements, 20×20 matrices) and large ones (10^5 elements, 300×300), next to
 NumPy's function and the ``lnp`` function without its constant fast path
-(``before``: the function under the fast path, ``fn.__wrapped__``).  Timing
-follows :func:`benchmarks.harness.measure` (interleaved rounds, median).  The
-target is ``lnp / numpy ≤ 1.2``.
+(``before``: the function under the fast path, ``fn.__wrapped__``).  Each
+function is timed directly: a loop of ``fn(a0, a1, k=k0)`` calls spelled out
+(:func:`direct_loop`), calibrated to ``min_time`` per round, the three versions
+in interleaved rounds, the best round kept; the warning filters are set once for
+the whole run (:func:`quiet`).  The target is ``lnp / numpy ≤ 1.2``.
 
 Operands come from :data:`MAKERS` (by function name) or, for the others, from
 the first of :data:`PROBES` on which NumPy's function succeeds without a
@@ -19,21 +21,24 @@ Run ``python -m benchmarks.lnp_constants`` (``--quick``, ``--only exp,roll``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 import linad
 import linad.numpy as lnp
-from benchmarks.harness import Config, describe_error, measure
-from linad.numpy._constants import IN_PLACE_NAMESAKES
+from benchmarks.harness import Config, describe_error
+from linad.numpy._constants import IN_PLACE_NAMESAKES, NUMPY_ADAPTERS
 
-__all__ = ["Sizes", "Operands", "Case", "cases", "run", "main", "SMALL", "LARGE", "TARGET"]
+__all__ = ["Sizes", "Operands", "Case", "cases", "run", "main", "quiet", "direct_loop",
+           "time_direct", "summary", "SMALL", "LARGE", "TARGET"]
 
 #: lnp / numpy time ratio to reach
 TARGET = 1.2
@@ -214,11 +219,23 @@ def _split(made: tuple) -> tuple[tuple, dict]:
     return made, {}
 
 
-def _call_quietly(fn: Callable, args: tuple, kwargs: dict) -> Any:
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """The warning filters of a run: a RuntimeWarning is an error (operands out of a
+    function's domain are rejected), DeprecationWarnings are ignored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with quiet():
+    ...     np.log(np.zeros(1))
+    Traceback (most recent call last):
+    RuntimeWarning: divide by zero encountered in log
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return fn(*args, **kwargs)
+        yield
 
 
 def _operands(case: Case, ops: Operands) -> tuple[tuple, dict]:
@@ -228,7 +245,7 @@ def _operands(case: Case, ops: Operands) -> tuple[tuple, dict]:
     for make in makers:
         args, kwargs = _split(make(ops))
         try:
-            _call_quietly(case.np_func, args, kwargs)
+            case.np_func(*args, **kwargs)
             return args, kwargs
         except Exception as err:   # noqa: BLE001 - the next probe, or the reason to skip
             error = err
@@ -268,7 +285,7 @@ def _plain(fn: Callable) -> Callable:
 def _agreement(case: Case, args: tuple, kwargs: dict, want: Any) -> str:
     """``exact``/``close``/``DIFFERENT``: ``lnp`` with ``linad.optimize`` off against NumPy."""
     with linad.optimize.disabled():
-        got = _call_quietly(case.lnp_func, args, kwargs)
+        got = case.lnp_func(*args, **kwargs)
     if case.name in UNINITIALISED:
         return "exact" if same(np.zeros_like(got), np.zeros_like(want)) else "DIFFERENT"
     if same(got, want):
@@ -277,21 +294,73 @@ def _agreement(case: Case, args: tuple, kwargs: dict, want: Any) -> str:
 
 
 def measure_case(case: Case, sizes: Sizes, ops: Operands, cfg: Config) -> None:
-    """Fill ``case.results[sizes.label]`` (or ``case.skipped``)."""
+    """Fill ``case.results[sizes.label]`` (or ``case.skipped``); call under :func:`quiet`."""
     if case.skipped:
         return
     try:
         args, kwargs = _operands(case, ops)
-        want = _call_quietly(case.np_func, args, kwargs)
+        want = case.np_func(*args, **kwargs)
         agreement = _agreement(case, args, kwargs, want)
+        fns = {"numpy": case.np_func, "lnp": case.lnp_func, "before": _plain(case.lnp_func)}
+        times = time_direct({k: direct_loop(f, args, kwargs) for k, f in fns.items()}, cfg)
     except Exception as err:   # noqa: BLE001 - reported as skipped
         case.skipped = case.skipped or f"{sizes.label}: {describe_error(err)}"
         return
-    fns = {"numpy": case.np_func, "lnp": case.lnp_func, "before": _plain(case.lnp_func)}
-    calls = {k: (lambda f=f: _call_quietly(f, args, kwargs)) for k, f in fns.items()}
-    times = measure(calls, cfg)
     case.results[sizes.label] = {**{k: t * 1e6 for k, t in times.items()},
                                  "agreement": agreement}
+
+
+Loop = Callable[[int], float]
+
+
+def direct_loop(fn: Callable, args: tuple, kwargs: dict) -> Loop:
+    """``loop(n)``: the seconds ``n`` calls ``fn(*args, **kwargs)`` take, each call
+    spelled out with its arguments as local variables (no unpacking, no wrapper).
+
+    Examples
+    --------
+    >>> loop = direct_loop(round, (2.5,), {"ndigits": 0})   # round(a0, ndigits=k0)
+    >>> loop(10) >= 0.0
+    True
+    """
+    params = [f"a{i}" for i in range(len(args))] + [f"k{i}" for i in range(len(kwargs))]
+    call = [f"a{i}" for i in range(len(args))] + [f"{k}=k{i}" for i, k in enumerate(kwargs)]
+    source = (f"def loop(n, fn, {', '.join(params)}):\n"
+              "    start = perf_counter()\n"
+              "    for _ in range(n):\n"
+              f"        fn({', '.join(call)})\n"
+              "    return perf_counter() - start\n")
+    scope = {"perf_counter": time.perf_counter}
+    exec(compile(source, f"<timing loop of {getattr(fn, '__name__', fn)}>", "exec"), scope)
+    loop, values = scope["loop"], (*args, *kwargs.values())
+    return lambda n: loop(n, fn, *values)
+
+
+def _calls_per_round(loop: Loop, min_time: float) -> int:
+    """The number of calls (a power of 2) that takes at least ``min_time``."""
+    n = 1
+    while loop(n) < min_time and n < 1 << 20:
+        n *= 2
+    return n
+
+
+def time_direct(loops: dict[str, Loop], cfg: Config) -> dict[str, float]:
+    """Best seconds per call of each loop over ``cfg.repeats`` interleaved rounds.
+
+    Examples
+    --------
+    >>> t = time_direct({"abs": direct_loop(abs, (-1,), {})}, Config(repeats=2, min_time=0.0))
+    >>> 0.0 <= t["abs"] < 1e-3
+    True
+    """
+    for loop in loops.values():
+        loop(cfg.warmup)
+    numbers = {k: _calls_per_round(loop, cfg.min_time) for k, loop in loops.items()}
+    best = dict.fromkeys(loops, math.inf)
+    for _ in range(max(1, cfg.repeats)):
+        for k, loop in loops.items():
+            best[k] = min(best[k], loop(numbers[k]) / numbers[k])
+    return best
 
 
 def ratio(result: dict, key: str = "lnp") -> float:
@@ -302,21 +371,23 @@ def run(sizes: list[Sizes], cfg: Config, only: set[str] | None = None,
         log: Callable[[str], None] = print) -> list[Case]:
     """Measure every case at every size; returns the cases (results and skips filled)."""
     chosen = [c for c in cases() if only is None or c.name in only]
-    for s in sizes:
-        ops = Operands(s)
-        for case in chosen:
-            measure_case(case, s, ops, cfg)
-        log(f"measured {len(chosen)} functions at {s.label} size (n={s.n}, m={s.m})")
+    with quiet():
+        for s in sizes:
+            ops = Operands(s)
+            for case in chosen:
+                measure_case(case, s, ops, cfg)
+            log(f"measured {len(chosen)} functions at {s.label} size (n={s.n}, m={s.m})")
     return chosen
 
 
-def report(chosen: list[Case], sizes: list[Sizes], worst: int = 20) -> str:
-    """The table of every function, the summary and the worst ``worst`` ratios."""
+def report(chosen: list[Case], sizes: list[Sizes]) -> str:
+    """The table of every function, the summary and the functions over the target."""
     labels = [s.label for s in sizes]
     head = "function".ljust(26) + "".join(
         f"{lab + ' numpy':>14}{'before':>10}{'lnp':>10}{'lnp/np':>8}" for lab in labels)
     lines = [head + "  agreement", "-" * len(head)]
     timed = [c for c in chosen if c.results]
+    by_name = {c.name: c for c in timed}
     for c in timed:
         row = c.name.ljust(26)
         for lab in labels:
@@ -326,29 +397,49 @@ def report(chosen: list[Case], sizes: list[Sizes], worst: int = 20) -> str:
         agreements = sorted({r["agreement"] for r in c.results.values()})
         lines.append(row + "  " + "/".join(agreements))
     lines += ["", "summary"]
+    counts = summary(chosen, sizes)
     for lab in labels:
-        rs = [c.results[lab] for c in timed if lab in c.results]
-        ok = sum(ratio(r) <= TARGET for r in rs)
-        lines.append(f"  {lab}: {ok} of {len(rs)} functions at lnp/numpy <= {TARGET}")
+        lines.append(f"  {lab}: {counts[lab]['within']} of {counts[lab]['of']} functions at "
+                     f"lnp/numpy <= {TARGET}")
     bad = [c for c in timed if any(r["agreement"] == "DIFFERENT" for r in c.results.values())]
-    deliberate = [c.name for c in bad if not hasattr(c.lnp_func, "numpy_function")]
+    deliberate = [c.name for c in bad if _differs_by_design(c)]
     lines.append("  lnp (optimize off) differs from NumPy, with a fast path: "
                  + (", ".join(c.name for c in bad if c.name not in deliberate) or "none"))
-    lines.append("  ... without one (deliberately, NO_FAST_PATH or no dispatch): "
+    lines.append("  ... by design (NO_FAST_PATH, NUMPY_ADAPTERS or no dispatch): "
                  + (", ".join(deliberate) or "none"))
-    lines += ["", f"worst {worst} (largest lnp/numpy over the sizes; before/numpy for comparison)"]
-    ranked = sorted(timed, key=lambda c: -max(ratio(r) for r in c.results.values()))
-    for c in ranked[:worst]:
-        parts = [f"{lab} {ratio(c.results[lab]):.2f} (before {ratio(c.results[lab], 'before'):.2f})"
-                 for lab in labels if lab in c.results]
-        lines.append(f"  {c.name:24} " + ", ".join(parts))
+    for lab in labels:
+        over = counts[lab]["over"]
+        lines += ["", f"over {TARGET} at {lab} size ({len(over)}; lnp/numpy, numpy µs)"]
+        lines += [f"  {name:24} {ratio(r):6.2f} {r['numpy']:10.2f}"
+                  for name, r in ((n, by_name[n].results[lab]) for n in over)]
     skipped = [c for c in chosen if c.skipped]
     lines += ["", f"skipped {len(skipped)}"] + [f"  {c.name}: {c.skipped}" for c in skipped]
     return "\n".join(lines)
 
 
-def to_json(chosen: list[Case]) -> list[dict]:
-    return [{"name": c.name, "results": c.results, "skipped": c.skipped} for c in chosen]
+def _differs_by_design(case: Case) -> bool:
+    """No fast path (:data:`NO_FAST_PATH`, no dispatch), or NumPy's result adapted."""
+    return (not hasattr(case.lnp_func, "numpy_function")
+            or case.name.rpartition(".")[2] in NUMPY_ADAPTERS)
+
+
+def summary(chosen: list[Case], sizes: list[Sizes]) -> dict:
+    """Per size: how many functions are ``within`` the target ``of`` those timed, and
+    the names ``over`` it, worst first."""
+    out = {}
+    for s in sizes:
+        timed = [c for c in chosen if s.label in c.results]
+        over = sorted((c for c in timed if ratio(c.results[s.label]) > TARGET),
+                      key=lambda c: -ratio(c.results[s.label]))
+        out[s.label] = {"within": len(timed) - len(over), "of": len(timed),
+                        "over": [c.name for c in over]}
+    return out
+
+
+def to_json(chosen: list[Case], sizes: list[Sizes]) -> dict:
+    return {"target": TARGET, "summary": summary(chosen, sizes),
+            "functions": [{"name": c.name, "results": c.results, "skipped": c.skipped}
+                          for c in chosen]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report(chosen, sizes))
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump(to_json(chosen), fh, indent=1)
+            json.dump(to_json(chosen, sizes), fh, indent=1)
     return 0
 
 

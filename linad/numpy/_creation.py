@@ -163,14 +163,15 @@ def array(object: Any, dtype: Any = None, *, copy: bool = True, order: str = "K"
 
 # ============================================================================ *_like, full
 
-def _like_shape(a: Any, shape: Any) -> tuple:
+def _like(a: Any, dtype: Any, shape: Any) -> tuple[tuple, np.dtype]:
+    """The shape and dtype of a ``*_like`` result: those of ``a`` (an array, a traced
+    value, a nested list or a scalar) unless ``shape`` or ``dtype`` is given."""
+    a = _arr(a)
     if shape is None:
-        return tuple(shape_of(a))
-    return (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
-
-
-def _like_dtype(a: Any, dtype: Any) -> np.dtype:
-    return np.dtype(dtype) if dtype is not None else np.dtype(dtype_of(_arr(a)))
+        shape = tuple(shape_of(a))
+    elif isinstance(shape, (int, np.integer)):
+        shape = (operator.index(shape),)
+    return tuple(shape), np.dtype(dtype) if dtype is not None else np.dtype(dtype_of(a))
 
 
 @implements(np.zeros_like)
@@ -185,7 +186,7 @@ def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     array([[0.],
            [0.]], dtype=float32)
     """
-    return zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+    return zeros(*_like(a, dtype, shape))
 
 
 @implements(np.ones_like)
@@ -199,7 +200,7 @@ def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     >>> lnp.ones_like(np.zeros(2), dtype=int)
     array([1, 1])
     """
-    return ones(_like_shape(a, shape), _like_dtype(a, dtype))
+    return ones(*_like(a, dtype, shape))
 
 
 @implements(np.empty_like)
@@ -213,7 +214,7 @@ def empty_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     >>> lnp.empty_like(np.ones(2))
     array([0., 0.])
     """
-    return zeros(_like_shape(a, shape), _like_dtype(a, dtype))
+    return zeros(*_like(a, dtype, shape))
 
 
 @implements(np.full_like)
@@ -229,7 +230,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subo
     >>> lnp.full_like(np.zeros(3), 2.5)
     array([2.5, 2.5, 2.5])
     """
-    return _fill(_like_shape(a, shape), fill_value, _like_dtype(a, dtype))
+    return _fill(*_like(a, dtype, shape), fill_value)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
@@ -244,14 +245,14 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwa
     shape = (operator.index(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not isinstance(fill_value, Tracer) and not _has_tracer(fill_value):
         return _at_array(np.full(shape, fill_value, dtype=dtype, order=order))
-    return _fill(shape, fill_value, dtype)
+    return _fill(shape, dtype, fill_value)
 
 
 def _has_tracer(x: Any) -> bool:
     return isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) or _has_tracer(e) for e in x)
 
 
-def _fill(shape: tuple, value: Any, dtype: Any) -> Any:
+def _fill(shape: tuple, dtype: Any, value: Any) -> Any:
     if not isinstance(value, Tracer) and not _has_tracer(value):
         return _at_array(np.full(shape, value, dtype=dtype))
     value = _arr(value)

@@ -401,7 +401,8 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     """Least-squares solution ``(x, residuals, rank, s)`` as ``np.linalg.lstsq``.
 
     ``x = pinv(a) @ b`` with NumPy's cutoff; ``residuals`` (when ``rank == n < m``)
-    and ``s`` are differentiable too; ``rank`` is an integer.
+    and ``s`` are differentiable too; ``rank`` is a Python int (NumPy's is an
+    ``np.int32``; a staged int64 under ``linad.jit``).
 
     Examples
     --------
@@ -423,13 +424,14 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
         rcond = np.finfo(dtype).eps * max(m, n)
     s = svdvals(a)
     rank = E.on_values(_rank_of, s, rcond=float(rcond))
+    if not isinstance(rank, Tracer):
+        rank = int(rank)
     x = P.matmul(LA.pinv(a, rcond=float(rcond), hermitian=False), b2)
     if m <= n:
         resid = np.empty((0,), np.finfo(dtype).dtype)
     elif isinstance(rank, Tracer):
         resid = UnavailableResult(ConcretizationError, _STAGED_RESIDUALS)
     else:
-        rank = int(rank)
         resid = _residuals(a, b2, x) if rank == n else np.empty((0,), np.finfo(dtype).dtype)
     if vector:
         x = S.reshape(x, (n,))
