@@ -34,8 +34,8 @@ so that it stays one object; a traced call pays the type check too.
 are the same (up to rounding; a NumPy scalar may then be a 0-d array).
 
 Cost (``python -m benchmarks.lnp_constants``, every call timed directly): of the
-299 functions with a NumPy namesake, 185 are within 1.2× of NumPy on 100
-elements and 20×20 matrices, and 270 on 10^5 elements and 300×300.  The
+299 functions with a NumPy namesake, 194 are within 1.2× of NumPy on 100
+elements and 20×20 matrices, and 276 on 10^5 elements and 300×300.  The
 wrapper costs about 0.1 µs, so functions that take NumPy less than about half a
 microsecond stay above 1.2× (ufuncs on 100 elements, the shape functions
 ``shape``, ``ndim``, ``reshape``, ``atleast_1d``, ...).  The others are
