@@ -143,26 +143,16 @@ def _blas_sum(x: np.ndarray, axes: tuple) -> np.ndarray | None:
             return None
         x, axes = x.T, tuple(sorted(nd - 1 - a for a in axes))
     k = len(axes)
-    shape = x.shape
-    if axes[-1] == k - 1:  # a leading block
-        n, rest = math.prod(shape[:k]), shape[k:]
-    elif axes[0] == nd - k and axes[-1] == nd - 1:  # a trailing block
-        n, rest = math.prod(shape[nd - k:]), shape[:nd - k]
-    else:
+    leading = axes[-1] == k - 1
+    if not leading and axes[0] != nd - k:  # neither a leading nor a trailing block
         return None
+    summed, rest = (x.shape[:k], x.shape[k:]) if leading else (x.shape[nd - k:], x.shape[:nd - k])
+    n = math.prod(summed)
     if n > BLAS_SUM_MAX_SINGLE and x.dtype.char in "fF":
         return None
-    ones = _ones(n, x.dtype)
-    r = ones @ x.reshape(n, -1) if axes[-1] == k - 1 else x.reshape(-1, n) @ ones
-    r = r.reshape(rest)
+    ones = ones_vector(n, x.dtype)
+    r = (ones @ x.reshape(n, -1) if leading else x.reshape(-1, n) @ ones).reshape(rest)
     return r.T if flipped else r
-
-
-@functools.lru_cache(maxsize=64)
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    return ones
 
 
 def _einsum_without_ones(spec: str, ops: tuple) -> np.ndarray:

@@ -523,12 +523,11 @@ def _reference_einsum(*ops, spec):
     return np.einsum(spec, *ops)
 
 
-def _choose_einsum_impl(optimized: bool) -> None:
+def _choose_impls(optimized: bool) -> None:
     """BLAS contraction plans (:mod:`.einsum_exec`) when optimising, else plain ``np.einsum``;
     sums likewise (:func:`.einsum_exec.sum_axes`, else ``np.add.reduce``)."""
     einsum_p.impl = contract if optimized else _reference_einsum
     sum_p.impl = sum_axes if optimized else _sum_impl
-
 
 
 # ============================================================================ sum, broadcast_to
@@ -538,7 +537,7 @@ def _sum_impl(x, *, axes, keepdims):
 
 
 sum_p = Primitive("sum", _sum_impl)
-on_switch(_choose_einsum_impl)
+on_switch(_choose_impls)
 
 
 def reduce_sum(x: Any, axes: tuple, keepdims: bool = False) -> Any:
